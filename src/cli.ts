@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { openDatabase } from './platform/database.js';
+import { migrateDown, migrateUp, migrationStatus } from './platform/migrator.js';
+import { configOrExit, serve } from './server.js';
+
+const USAGE = `Usage: gilla <command>
+
+Commands:
+  serve                         start the HTTP service
+  migrate up|down|status        apply, revert the newest, or list migrations
+  check-health [--url URL]      exit 0 when the service answers healthy, 1 otherwise
+`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+async function migrate(action: string | undefined): Promise<void> {
+  if (action !== 'up' && action !== 'down' && action !== 'status') fail(USAGE);
+  const config = configOrExit();
+  const handle = await openDatabase(config.database, pino({ level: 'warn' }));
+  try {
+    if (action === 'status') {
+      for (const m of await migrationStatus(handle.db)) {
+        process.stdout.write(
+          `${m.executedAt ? 'applied' : 'pending'}  ${m.name}${m.executedAt ? `  ${m.executedAt.toISOString()}` : ''}\n`,
+        );
+      }
+    } else {
+      const names = action === 'up' ? await migrateUp(handle.db) : await migrateDown(handle.db);
+      const verb = action === 'up' ? 'applied' : 'reverted';
+      process.stdout.write(
+        names.length === 0 ? `nothing to do\n` : names.map((n) => `${verb} ${n}\n`).join(''),
+      );
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function checkHealth(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { url: { type: 'string' } } });
+  const url = values.url ?? `http://127.0.0.1:${configOrExit().http.port}/health`;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    const body = (await response.json()) as { status?: string };
+    const healthy = response.ok && (body.status === 'ok' || body.status === 'degraded');
+    process.stdout.write(
+      `${healthy ? 'healthy' : 'unhealthy'}: ${response.status} ${body.status ?? ''}\n`,
+    );
+    process.exit(healthy ? 0 : 1);
+  } catch (err) {
+    process.stdout.write(`unhealthy: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}
+
+/** Runs one `gilla` command. */
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(configOrExit());
+    case 'migrate':
+      return migrate(rest[0]);
+    case 'check-health':
+      return checkHealth(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      fail(`gilla: unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`gilla: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,295 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { loadOrCreateDevSecrets } from './platform/dev-secrets.js';
+
+/** Runtime environment the service believes it is in. */
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface OAuthClientConfig {
+  clientIds: string[];
+  clientSecret: string | null;
+}
+
+export interface Config {
+  env: NodeEnv;
+  app: { name: string; version: string };
+  http: {
+    port: number;
+    host: string;
+    publicUrl: string;
+    corsOrigins: string[];
+    bodyLimit: number;
+    trustProxy: boolean;
+    shutdownTimeoutMs: number;
+  };
+  workers: number;
+  database: {
+    /** `null`: embedded PGlite. */
+    url: string | null;
+    /** `null`: PGlite in memory (tests). */
+    dataDir: string | null;
+    migrateOnStart: boolean;
+    poolMax: number;
+    timeoutMs: number;
+  };
+  redis: { url: string | null; keyPrefix: string };
+  secrets: {
+    jwt: string;
+    jwtPrevious: string | null;
+    encryption: string;
+    encryptionPrevious: string | null;
+  };
+  auth: {
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    requireEmailVerification: boolean;
+    rateLimitPerMinute: number;
+  };
+  rateLimit: { perHour: number };
+  mail: { smtpUrl: string | null; from: string; outboxDir: string | null };
+  oauth: {
+    google: OAuthClientConfig | null;
+    github: OAuthClientConfig | null;
+    oidc: (OAuthClientConfig & { issuer: string }) | null;
+    redirectAllowlist: string[];
+  };
+  log: { level: string };
+  /** Warnings to log once the logger exists (e.g. a generated secret). */
+  warnings: string[];
+}
+
+/** Thrown when the environment is invalid; lists every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const MIN_SECRET_BYTES = 32;
+
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Record<string, string | undefined>) {}
+
+  str(name: string): string | null {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? null : value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.str(name);
+    if (raw === null) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.str(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    this.problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
+  url(name: string, protocols: string[]): string | null {
+    const raw = this.str(name);
+    if (raw === null) return null;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return raw;
+    } catch {
+      this.problems.push(`${name} must be a URL starting with ${protocols.join(' or ')}`);
+      return null;
+    }
+  }
+
+  list(name: string): string[] {
+    return (this.str(name) ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+  }
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+function readOAuth(r: Reader, env: NodeEnv): Config['oauth'] {
+  const client = (idsVar: string, idVar: string, secretVar: string): OAuthClientConfig | null => {
+    const ids = [...r.list(idVar), ...r.list(idsVar)];
+    return ids.length === 0
+      ? null
+      : { clientIds: [...new Set(ids)], clientSecret: r.str(secretVar) };
+  };
+  let oidc: Config['oauth']['oidc'] = null;
+  const issuer = r.url('OIDC_ISSUER', ['https:', 'http:']);
+  const oidcClient = client('OIDC_CLIENT_IDS', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET');
+  if (issuer !== null) {
+    const parsed = new URL(issuer);
+    if (parsed.protocol === 'http:' && (env === 'production' || !isLoopbackHost(parsed.hostname))) {
+      r.problems.push(
+        'OIDC_ISSUER must be https (http only for a loopback issuer outside production)',
+      );
+    } else if (oidcClient === null) {
+      r.problems.push('OIDC_CLIENT_ID is required when OIDC_ISSUER is set');
+    } else {
+      oidc = { ...oidcClient, issuer };
+    }
+  }
+  const redirectAllowlist = r.list('OAUTH_REDIRECT_ALLOWLIST');
+  for (const entry of redirectAllowlist) {
+    try {
+      new URL(entry);
+    } catch {
+      r.problems.push(`OAUTH_REDIRECT_ALLOWLIST entry "${entry}" is not an absolute URL`);
+    }
+  }
+  return {
+    google: client('GOOGLE_CLIENT_IDS', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'),
+    github: client('GITHUB_CLIENT_IDS', 'GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET'),
+    oidc,
+    redirectAllowlist,
+  };
+}
+
+function readSecrets(
+  r: Reader,
+  env: NodeEnv,
+  dataDir: string | null,
+  warnings: string[],
+): Config['secrets'] {
+  const names = { jwt: 'JWT_SECRET_KEY', encryption: 'ENCRYPTION_KEY' } as const;
+  const given = { jwt: r.str(names.jwt), encryption: r.str(names.encryption) };
+  for (const key of ['jwt', 'encryption'] as const) {
+    const value = given[key];
+    if (value !== null && Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+      r.problems.push(`${names[key]} is too short: at least ${MIN_SECRET_BYTES} bytes`);
+    } else if (value === null && env === 'production') {
+      r.problems.push(
+        `${names[key]} is required in production (at least ${MIN_SECRET_BYTES} bytes)`,
+      );
+    }
+  }
+  for (const name of ['JWT_SECRET_KEY_PREVIOUS', 'ENCRYPTION_KEY_PREVIOUS']) {
+    const value = r.str(name);
+    if (value !== null && Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+      r.problems.push(`${name} is too short: at least ${MIN_SECRET_BYTES} bytes`);
+    }
+  }
+  let jwt = given.jwt ?? '';
+  let encryption = given.encryption ?? '';
+  if (env !== 'production' && (given.jwt === null || given.encryption === null)) {
+    const generated = loadOrCreateDevSecrets(dataDir);
+    if (given.jwt === null) jwt = generated.secrets.jwtSecretKey;
+    if (given.encryption === null) encryption = generated.secrets.encryptionKey;
+    warnings.push(
+      generated.file === null
+        ? 'JWT_SECRET_KEY/ENCRYPTION_KEY not set: using throw-away secrets for this in-memory run'
+        : `JWT_SECRET_KEY/ENCRYPTION_KEY not set: using development secrets kept in ${generated.file}`,
+    );
+  }
+  return {
+    jwt,
+    jwtPrevious: r.str('JWT_SECRET_KEY_PREVIOUS'),
+    encryption,
+    encryptionPrevious: r.str('ENCRYPTION_KEY_PREVIOUS'),
+  };
+}
+
+/** Reads and validates the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const r = new Reader(source);
+  const warnings: string[] = [];
+  const rawEnv = r.str('NODE_ENV') ?? 'development';
+  let env: NodeEnv = 'development';
+  if (rawEnv === 'production' || rawEnv === 'test' || rawEnv === 'development') env = rawEnv;
+  else r.problems.push(`NODE_ENV must be development, production or test (got "${rawEnv}")`);
+
+  const port = r.int('PORT', 5000, 0, 65535);
+  const host = r.str('HOST') ?? '0.0.0.0';
+  const publicUrl = (
+    r.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`
+  ).replace(/\/+$/, '');
+  const rawDatabaseUrl = r.str('DATABASE_URL');
+  const memory = rawDatabaseUrl === 'memory://';
+  const databaseUrl = memory ? null : r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const dataDir = memory ? null : path.resolve(r.str('DATA_DIR') ?? 'data');
+  const level = r.str('LOG_LEVEL') ?? (env === 'test' ? 'silent' : 'info');
+  if (!LOG_LEVELS.includes(level)) {
+    r.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${level}")`);
+  }
+  const corsOrigins = r.list('CORS_ORIGINS');
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) {
+      r.problems.push(
+        `CORS_ORIGINS entry "${origin}" must be an origin like https://app.example.com`,
+      );
+    }
+  }
+  const oauth = readOAuth(r, env);
+  const config: Config = {
+    env,
+    app: { name: r.str('APP_NAME') ?? 'Gilla', version: packageVersion() },
+    http: {
+      port,
+      host,
+      publicUrl,
+      corsOrigins,
+      bodyLimit: r.int('BODY_LIMIT', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      trustProxy: r.bool('TRUST_PROXY', false),
+      shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    },
+    workers: r.int('WEB_CONCURRENCY', 1, 1, 64),
+    database: {
+      url: databaseUrl,
+      dataDir,
+      migrateOnStart: r.bool('MIGRATE_ON_START', true),
+      poolMax: r.int('DATABASE_POOL_MAX', 10, 1, 1000),
+      timeoutMs: r.int('DATABASE_TIMEOUT_MS', 5000, 100, 600_000),
+    },
+    redis: {
+      url: r.url('REDIS_URL', ['redis:', 'rediss:']),
+      keyPrefix: r.str('REDIS_KEY_PREFIX') ?? 'gilla:',
+    },
+    secrets: readSecrets(r, env, dataDir, warnings),
+    auth: {
+      accessTokenTtlSeconds: r.int('ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86_400),
+      refreshTokenTtlSeconds: r.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
+      requireEmailVerification: r.bool('AUTH_REQUIRE_EMAIL_VERIFICATION', false),
+      rateLimitPerMinute: r.int('AUTH_RATE_LIMIT_PER_MINUTE', 30, 1, 1_000_000),
+    },
+    rateLimit: { perHour: r.int('RATE_LIMIT_PER_HOUR', 1000, 1, 100_000_000) },
+    mail: {
+      smtpUrl: r.url('SMTP_URL', ['smtp:', 'smtps:']),
+      from: r.str('MAIL_FROM') ?? 'Gilla <no-reply@localhost>',
+      outboxDir: dataDir === null ? null : path.join(dataDir, 'outbox'),
+    },
+    oauth,
+    log: { level },
+    warnings,
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,53 @@
+import type {} from './actor.js';
+import type { FastifyInstance } from 'fastify';
+
+// Query parameters whose values are secrets (reset links, OAuth callbacks).
+const SECRET_PARAMS =
+  /^(token|code|state|loginCode|access_token|refresh_token|id_token|password)$/i;
+
+/** The URL as logged: secret query values masked. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const key of [...params.keys()]) if (SECRET_PARAMS.test(key)) params.set(key, '[REDACTED]');
+  return `${url.slice(0, q)}?${params.toString()}`;
+}
+
+/** Pino redaction paths: credentials never reach the log, whoever logs them. */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.idToken',
+  '*.loginCode',
+  '*.authorization',
+  '*.cookie',
+];
+
+/** One log line per request, written when the response is done. */
+export function registerRequestLog(app: FastifyInstance): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        ip: request.ip,
+        userId: request.actor?.userId,
+      },
+      'request',
+    );
+    done();
+  });
+}

@@ -1,0 +1,222 @@
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { Redis } from 'ioredis';
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Shared short-lived state: cached lookups, counters and revocations.
+ * Redis when configured; otherwise in-process. A failing Redis never fails a request:
+ * reads miss, writes are dropped with a warning, and callers fall back to the database.
+ */
+export interface Cache {
+  readonly kind: 'redis' | 'memory' | 'none';
+  /** The Redis client, for libraries that bring their own store (rate limits). */
+  readonly redis: Redis | null;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  del(...keys: string[]): Promise<void>;
+  /** Adds one to a counter that expires `ttlSeconds` after its first count; null when unavailable. */
+  incr(key: string, ttlSeconds: number): Promise<number | null>;
+  /** Seconds until the key expires; null when absent or unavailable. */
+  ttl(key: string): Promise<number | null>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+class MemoryCache implements Cache {
+  readonly kind = 'memory';
+  readonly redis = null;
+  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  private readonly sweeper = setInterval(() => this.sweep(), 60_000).unref();
+
+  private live(key: string): { value: string; expiresAt: number } | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+  }
+
+  get(key: string): Promise<string | null> {
+    return Promise.resolve(this.live(key)?.value ?? null);
+  }
+
+  set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.entries.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
+    return Promise.resolve();
+  }
+
+  del(...keys: string[]): Promise<void> {
+    for (const key of keys) this.entries.delete(key);
+    return Promise.resolve();
+  }
+
+  incr(key: string, ttlSeconds: number): Promise<number | null> {
+    const entry = this.live(key);
+    const next = entry ? Number(entry.value) + 1 : 1;
+    this.entries.set(key, {
+      value: String(next),
+      expiresAt: entry?.expiresAt ?? Date.now() + ttlSeconds * 1000,
+    });
+    return Promise.resolve(next);
+  }
+
+  ttl(key: string): Promise<number | null> {
+    const entry = this.live(key);
+    return Promise.resolve(entry ? Math.ceil((entry.expiresAt - Date.now()) / 1000) : null);
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.entries.clear();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * For several workers without Redis: nothing is cached, so no worker ever serves another's
+ * stale answer (a revoked session, a changed role). Counters still count per worker.
+ */
+class NoCache extends MemoryCache {
+  override readonly kind = 'memory' as const;
+  override get(): Promise<string | null> {
+    return Promise.resolve(null);
+  }
+  override set(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class RedisCache implements Cache {
+  readonly kind = 'redis';
+  private warnedAt = 0;
+
+  constructor(
+    readonly redis: Redis,
+    private readonly log: Logger,
+  ) {}
+
+  private fail(err: unknown, op: string): null {
+    // One warning per 10 s while Redis is down, not one per request.
+    if (Date.now() - this.warnedAt > 10_000) {
+      this.warnedAt = Date.now();
+      this.log.warn({ err, op }, 'redis unavailable: cache bypassed');
+    }
+    return null;
+  }
+
+  async get(key: string): Promise<string | null> {
+    try {
+      return await this.redis.get(key);
+    } catch (err) {
+      return this.fail(err, 'get');
+    }
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    try {
+      await this.redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    } catch (err) {
+      this.fail(err, 'set');
+    }
+  }
+
+  async del(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      await this.redis.del(...keys);
+    } catch (err) {
+      this.fail(err, 'del');
+    }
+  }
+
+  async incr(key: string, ttlSeconds: number): Promise<number | null> {
+    try {
+      const result = await this.redis
+        .multi()
+        .incr(key)
+        .expire(key, Math.max(1, Math.ceil(ttlSeconds)), 'NX')
+        .exec();
+      const count = result?.[0]?.[1];
+      return typeof count === 'number' ? count : null;
+    } catch (err) {
+      return this.fail(err, 'incr');
+    }
+  }
+
+  async ttl(key: string): Promise<number | null> {
+    try {
+      const seconds = await this.redis.ttl(key);
+      return seconds > 0 ? seconds : null;
+    } catch (err) {
+      return this.fail(err, 'ttl');
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
+
+/** Opens the cache: Redis when a URL is given; in-process otherwise (a pass-through with several workers). */
+export async function openCache(
+  options: { url: string | null; keyPrefix: string; workers: number },
+  log: Logger,
+): Promise<Cache> {
+  if (options.url === null) return options.workers > 1 ? new NoCache() : new MemoryCache();
+  const redis = new Redis(options.url, {
+    keyPrefix: options.keyPrefix,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: 1000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
+  try {
+    await redis.connect();
+  } catch (err) {
+    // Start anyway: the service works without Redis and reconnects by itself.
+    log.warn({ err }, 'redis not reachable at start-up; continuing degraded');
+  }
+  return new RedisCache(redis, log);
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    cache: Cache;
+  }
+}
+
+/** Decorates `app.cache`; closes it with the app unless it was given. */
+export const cachePlugin = fp<{ config: Config; cache?: Cache }>(
+  async (app, { config, cache }) => {
+    const handle =
+      cache ?? (await openCache({ ...config.redis, workers: config.workers }, app.log));
+    if (!cache) app.addHook('onClose', () => handle.close());
+    app.decorate('cache', handle);
+  },
+  { name: 'cache' },
+);

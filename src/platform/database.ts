@@ -1,0 +1,109 @@
+import { PGlite } from '@electric-sql/pglite';
+import fp from 'fastify-plugin';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import { mkdirSync } from 'node:fs';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { migrateUp } from './migrator.js';
+import type { Database } from './schema.js';
+
+/** An open database, whichever engine is behind it. */
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: 'postgres' | 'pglite';
+  /** Resolves when the database answers a trivial query within the timeout. */
+  ping(): Promise<void>;
+  /** Connections in use and total, for metrics. */
+  poolStats(): { total: number; idle: number; waiting: number };
+  close(): Promise<void>;
+}
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+}
+
+// int8 (count(*), sums) as a JS number on both engines; bounded counts only.
+pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
+
+function openPostgres(url: string, options: Config['database'], log: Logger): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolMax,
+    connectionTimeoutMillis: options.timeoutMs,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.timeoutMs,
+    query_timeout: options.timeoutMs + 1000,
+    idle_in_transaction_session_timeout: options.timeoutMs * 2,
+    application_name: 'gilla',
+  });
+  // An idle client losing its server must not crash the process; the pool replaces it.
+  pool.on('error', (err) => log.warn({ err }, 'database connection lost'));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgres',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => db.destroy(),
+  };
+}
+
+async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
+  if (dataDir !== null) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const client = await PGlite.create(dataDir === null ? undefined : `${dataDir}/pgdata`);
+  return wrapPglite(client, true);
+}
+
+/** Wraps an already open PGlite; `owned` decides whether close() closes it. */
+export function wrapPglite(client: PGlite, owned: boolean): DatabaseHandle {
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  return {
+    db,
+    kind: 'pglite',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    close: async () => {
+      if (owned) await db.destroy();
+    },
+  };
+}
+
+/** Opens PostgreSQL when DATABASE_URL is set, embedded PGlite otherwise. */
+export async function openDatabase(
+  options: Config['database'],
+  log: Logger,
+): Promise<DatabaseHandle> {
+  return options.url === null
+    ? openPglite(options.dataDir)
+    : openPostgres(options.url, options, log);
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    database: DatabaseHandle;
+    db: Kysely<Database>;
+  }
+}
+
+/**
+ * Decorates `app.db`. Opens the configured database unless one is given (tests, several
+ * apps on one database); closes only what it opened. Migrates first when configured.
+ */
+export const databasePlugin = fp<{ config: Config; database?: DatabaseHandle }>(
+  async (app, { config, database }) => {
+    const handle = database ?? (await openDatabase(config.database, app.log));
+    if (!database) app.addHook('onClose', () => handle.close());
+    if (config.database.migrateOnStart) {
+      const applied = await migrateUp(handle.db);
+      if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
+    }
+    app.decorate('database', handle);
+    app.decorate('db', handle.db);
+  },
+  { name: 'database' },
+);

@@ -1,0 +1,110 @@
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The service's Prometheus metrics, one registry per app. */
+export interface Metrics {
+  registry: Registry;
+  requestDuration: Histogram<'route' | 'method' | 'status_code'>;
+  loginFailures: Counter;
+  tokenRefreshes: Counter;
+  refreshReuse: Counter;
+  rateLimited: Counter<'bucket'>;
+  cacheErrors: Counter;
+  mailSent: Counter<'result'>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+function createMetrics(poolStats: () => { total: number; idle: number; waiting: number }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const metrics: Metrics = {
+    registry,
+    requestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route template, method and status',
+      labelNames: ['route', 'method', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    loginFailures: new Counter({
+      name: 'gilla_login_failures_total',
+      help: 'Failed logins',
+      registers,
+    }),
+    tokenRefreshes: new Counter({
+      name: 'gilla_token_refreshes_total',
+      help: 'Refresh-token rotations',
+      registers,
+    }),
+    refreshReuse: new Counter({
+      name: 'gilla_refresh_token_reuse_total',
+      help: 'Rotated refresh tokens presented again (session revoked)',
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'gilla_rate_limited_total',
+      help: 'Requests refused by a rate limit',
+      labelNames: ['bucket'],
+      registers,
+    }),
+    cacheErrors: new Counter({
+      name: 'gilla_cache_errors_total',
+      help: 'Cache operations that failed',
+      registers,
+    }),
+    mailSent: new Counter({
+      name: 'gilla_mail_deliveries_total',
+      help: 'Mail delivery attempts by result',
+      labelNames: ['result'],
+      registers,
+    }),
+  };
+  new Gauge({
+    name: 'gilla_db_pool_connections',
+    help: 'Database pool connections by state',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      const s = poolStats();
+      this.set({ state: 'total' }, s.total);
+      this.set({ state: 'idle' }, s.idle);
+      this.set({ state: 'waiting' }, s.waiting);
+    },
+  });
+  return metrics;
+}
+
+/** Registers the metrics, the request-duration hook and `GET /metrics`. */
+export const metricsPlugin = fp(
+  async (app) => {
+    const metrics = createMetrics(() => app.database.poolStats());
+    app.decorate('metrics', metrics);
+    app.addHook('onResponse', (request, reply, done) => {
+      metrics.requestDuration.observe(
+        {
+          route: request.routeOptions.url ?? 'unmatched',
+          method: request.method,
+          status_code: String(reply.statusCode),
+        },
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
+    app.get(
+      '/metrics',
+      { schema: { hide: true }, config: { rateLimit: false } },
+      async (_request, reply) => {
+        const body = await metrics.registry.metrics();
+        return reply.type(metrics.registry.contentType).send(body);
+      },
+    );
+    await Promise.resolve();
+  },
+  { name: 'metrics', dependencies: ['database'] },
+);

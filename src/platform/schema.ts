@@ -1,0 +1,12 @@
+import type { OneTimeTokenTable, RefreshTokenTable, SessionTable } from '../auth/sessions.table.js';
+import type { MailOutboxTable } from '../mail/mail.table.js';
+import type { UserTable } from '../users/users.table.js';
+
+/** Every table the service reads or writes, for Kysely. */
+export interface Database {
+  users: UserTable;
+  sessions: SessionTable;
+  refresh_tokens: RefreshTokenTable;
+  one_time_tokens: OneTimeTokenTable;
+  mail_outbox: MailOutboxTable;
+}

@@ -1,0 +1,93 @@
+import closeWithGrace from 'close-with-grace';
+import cluster from 'node:cluster';
+import { pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase } from './platform/database.js';
+import { migrateUp } from './platform/migrator.js';
+
+/** One process serving HTTP until SIGTERM/SIGINT, then draining in-flight requests (bounded). */
+async function serveOne(config: Config): Promise<void> {
+  const app = await buildApp(config);
+  closeWithGrace(
+    { delay: config.http.shutdownTimeoutMs, logger: app.log },
+    async ({ signal, err }) => {
+      if (err) app.log.error({ err }, 'shutting down after an error');
+      else app.log.info({ signal }, 'shutting down');
+      await app.close();
+    },
+  );
+  await app.listen({ port: config.http.port, host: config.http.host });
+}
+
+/** The primary of a worker group: migrates once, forks workers, replaces crashed ones. */
+async function servePrimary(config: Config): Promise<void> {
+  const log = pino({ level: config.log.level });
+  if (config.database.migrateOnStart) {
+    const handle = await openDatabase(config.database, log);
+    try {
+      const applied = await migrateUp(handle.db);
+      if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    } finally {
+      await handle.close();
+    }
+  }
+  let stopping = false;
+  const fork = () => cluster.fork({ MIGRATE_ON_START: 'false' });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
+    setTimeout(fork, 1000).unref();
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+  log.info({ workers: config.workers, port: config.http.port }, 'started worker group');
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    const deadline = setTimeout(() => process.exit(1), config.http.shutdownTimeoutMs + 2000);
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        clearTimeout(deadline);
+        process.exit(0);
+      }
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await Promise.resolve();
+}
+
+/** `gilla serve`: one process, or a worker group with WEB_CONCURRENCY > 1 on PostgreSQL. */
+export async function serve(config: Config): Promise<void> {
+  if (config.workers > 1 && cluster.isPrimary) {
+    if (config.database.url === null) {
+      pino().warn('WEB_CONCURRENCY > 1 needs DATABASE_URL: embedded PostgreSQL serves one process');
+      return serveOne(config);
+    }
+    return servePrimary(config);
+  }
+  return serveOne(config);
+}
+
+/** Loads the configuration, or prints every problem and exits 1. */
+export function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  serve(configOrExit()).catch((err: unknown) => {
+    process.stderr.write(`gilla: failed to start: ${String(err)}\n`);
+    process.exit(1);
+  });
+}
