@@ -13,6 +13,11 @@ import { createValidatorCompiler } from './http/validation.js';
 import { cachePlugin, type Cache } from './platform/cache.js';
 import { databasePlugin, type DatabaseHandle } from './platform/database.js';
 import { metricsPlugin } from './platform/metrics.js';
+import { encryptionPlugin } from './platform/crypto.js';
+import { mailPlugin } from './mail/mail.plugin.js';
+import { authPlugin } from './auth/auth.plugin.js';
+import { authRoutes } from './auth/auth.routes.js';
+import { adminUserRoutes, userRoutes } from './users/users.routes.js';
 
 export interface BuildOptions {
   /** An open database to use instead of opening the configured one (not closed by the app). */
@@ -85,8 +90,17 @@ export async function buildApp(
   });
   await app.register(cachePlugin, { config, ...(options.cache ? { cache: options.cache } : {}) });
   await app.register(metricsPlugin);
+  await app.register(encryptionPlugin, { config });
   await app.register(openapiPlugin, { config });
+  await app.register(mailPlugin, { config });
+  await app.register(authPlugin, { config });
 
   await app.register(healthRoutes, { version: config.app.version });
+  await app.register(authRoutes, {
+    prefix: '/api/v1/auth',
+    authPerMinute: config.auth.rateLimitPerMinute,
+  });
+  await app.register(userRoutes, { prefix: '/api/v1/users' });
+  await app.register(adminUserRoutes, { prefix: '/api/v1/admin' });
   return app;
 }

@@ -18,6 +18,8 @@ export interface Config {
     port: number;
     host: string;
     publicUrl: string;
+    /** Where links in mails point (a front end); defaults to PUBLIC_URL. */
+    appUrl: string;
     corsOrigins: string[];
     bodyLimit: number;
     trustProxy: boolean;
@@ -47,7 +49,7 @@ export interface Config {
     rateLimitPerMinute: number;
   };
   rateLimit: { perHour: number };
-  mail: { smtpUrl: string | null; from: string; outboxDir: string | null };
+  mail: { smtpUrl: string | null; from: string; outboxDir: string | null; pollIntervalMs: number };
   oauth: {
     google: OAuthClientConfig | null;
     github: OAuthClientConfig | null;
@@ -256,6 +258,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       port,
       host,
       publicUrl,
+      appUrl: (r.url('APP_URL', ['http:', 'https:']) ?? publicUrl).replace(/\/+$/, ''),
       corsOrigins,
       bodyLimit: r.int('BODY_LIMIT', 1024 * 1024, 1024, 100 * 1024 * 1024),
       trustProxy: r.bool('TRUST_PROXY', false),
@@ -285,6 +288,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       smtpUrl: r.url('SMTP_URL', ['smtp:', 'smtps:']),
       from: r.str('MAIL_FROM') ?? 'Gilla <no-reply@localhost>',
       outboxDir: dataDir === null ? null : path.join(dataDir, 'outbox'),
+      pollIntervalMs: r.int('MAIL_POLL_INTERVAL_MS', 10_000, 100, 3_600_000),
     },
     oauth,
     log: { level },

@@ -17,6 +17,8 @@ export interface Cache {
   readonly redis: Redis | null;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Sets only when the key is absent (a cache fill must not overwrite a revocation). */
+  add(key: string, value: string, ttlSeconds: number): Promise<void>;
   del(...keys: string[]): Promise<void>;
   /** Adds one to a counter that expires `ttlSeconds` after its first count; null when unavailable. */
   incr(key: string, ttlSeconds: number): Promise<number | null>;
@@ -52,6 +54,12 @@ class MemoryCache implements Cache {
 
   set(key: string, value: string, ttlSeconds: number): Promise<void> {
     this.entries.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
+    return Promise.resolve();
+  }
+
+  add(key: string, value: string, ttlSeconds: number): Promise<void> {
+    if (!this.live(key))
+      this.entries.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
     return Promise.resolve();
   }
 
@@ -98,6 +106,9 @@ class NoCache extends MemoryCache {
   override set(): Promise<void> {
     return Promise.resolve();
   }
+  override add(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 class RedisCache implements Cache {
@@ -131,6 +142,14 @@ class RedisCache implements Cache {
       await this.redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
     } catch (err) {
       this.fail(err, 'set');
+    }
+  }
+
+  async add(key: string, value: string, ttlSeconds: number): Promise<void> {
+    try {
+      await this.redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
+    } catch (err) {
+      this.fail(err, 'add');
     }
   }
 

@@ -1,3 +1,5 @@
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
 import {
   createCipheriv,
   createDecipheriv,
@@ -102,3 +104,21 @@ export class Encryptor {
     }
   }
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    encryptor: Encryptor;
+  }
+}
+
+/** Decorates `app.encryptor` with ENCRYPTION_KEY (and ENCRYPTION_KEY_PREVIOUS for reading). */
+export const encryptionPlugin = fp<{ config: Config }>(
+  async (app, { config }) => {
+    app.decorate(
+      'encryptor',
+      new Encryptor(config.secrets.encryption, config.secrets.encryptionPrevious),
+    );
+    await Promise.resolve();
+  },
+  { name: 'encryption' },
+);

@@ -1,0 +1,49 @@
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { registerAuthentication } from '../http/authenticate.js';
+import { registerRateLimit } from '../http/rate-limit.js';
+import { AccessTokens } from './access-tokens.js';
+import type { AuthDeps } from './auth.service.js';
+import { LoginThrottle } from './login-throttle.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tokens: AccessTokens;
+    authDeps: AuthDeps;
+  }
+}
+
+/** Token signing, authentication decorators, rate limits and the account flows' dependencies. */
+export const authPlugin = fp<{ config: Config; registrationOpen?: () => Promise<boolean> }>(
+  async (app, { config, registrationOpen }) => {
+    const tokens = new AccessTokens(
+      config.secrets.jwt,
+      config.secrets.jwtPrevious,
+      config.http.publicUrl,
+      'gilla',
+      config.auth.accessTokenTtlSeconds,
+    );
+    registerAuthentication(app, tokens);
+    await registerRateLimit(app, config, tokens);
+    const { metrics } = app;
+    app.decorate('tokens', tokens);
+    app.decorate('authDeps', {
+      tokens,
+      cache: app.cache,
+      encryptor: app.encryptor,
+      refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
+      throttle: new LoginThrottle(app.cache),
+      appName: config.app.name,
+      appUrl: config.http.appUrl,
+      requireEmailVerification: config.auth.requireEmailVerification,
+      registrationOpen: registrationOpen ?? (() => Promise.resolve(true)),
+      mailQueued: () => app.outbox.kick(),
+      counters: {
+        loginFailure: () => metrics.loginFailures.inc(),
+        refreshed: () => metrics.tokenRefreshes.inc(),
+        reuseDetected: () => metrics.refreshReuse.inc(),
+      },
+    });
+  },
+  { name: 'auth', dependencies: ['database', 'cache', 'metrics', 'encryption', 'mail'] },
+);

@@ -1,0 +1,44 @@
+import type { Kysely } from 'kysely';
+import type { Cache } from '../platform/cache.js';
+import type { Database } from '../platform/schema.js';
+import type { UserRole } from '../users/users.table.js';
+import { findLiveSession } from './sessions.repository.js';
+
+const LIVE_TTL_SECONDS = 60;
+const REVOKED = 'x';
+const key = (sessionId: string) => `sess:${sessionId}`;
+
+/** A live session's user and role, through the cache with the database behind it; null if ended. */
+export async function resolveSession(
+  db: Kysely<Database>,
+  cache: Cache,
+  sessionId: string,
+): Promise<{ userId: string; role: UserRole } | null> {
+  const cached = await cache.get(key(sessionId));
+  if (cached === REVOKED) return null;
+  if (cached !== null) {
+    const [userId, role] = cached.split(' ');
+    if (userId && (role === 'user' || role === 'admin')) return { userId, role };
+  }
+  const row = await findLiveSession(db, sessionId);
+  if (!row) {
+    await cache.add(key(sessionId), REVOKED, LIVE_TTL_SECONDS);
+    return null;
+  }
+  // NX: a revocation written meanwhile must win over this (older) read.
+  await cache.add(key(sessionId), `${row.user_id} ${row.role}`, LIVE_TTL_SECONDS);
+  return { userId: row.user_id, role: row.role };
+}
+
+/**
+ * Marks sessions ended in the cache, after the database change committed. The marker outlives
+ * any cached "live" entry, so every instance refuses the session's access tokens at once.
+ */
+export async function markSessionsEnded(cache: Cache, sessionIds: string[]): Promise<void> {
+  await Promise.all(sessionIds.map((id) => cache.set(key(id), REVOKED, LIVE_TTL_SECONDS * 2)));
+}
+
+/** Drops cached entries so the next request re-reads them (e.g. after a role change). */
+export async function forgetSessions(cache: Cache, sessionIds: string[]): Promise<void> {
+  await cache.del(...sessionIds.map(key));
+}

@@ -1,0 +1,132 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../platform/schema.js';
+import type { UserRole } from '../users/users.table.js';
+import type { SessionRow } from './sessions.table.js';
+
+export async function insertSession(
+  db: Kysely<Database>,
+  row: {
+    id: string;
+    user_id: string;
+    user_agent: string | null;
+    ip: string | null;
+    expires_at: Date;
+  },
+): Promise<void> {
+  await db.insertInto('sessions').values(row).execute();
+}
+
+export async function insertRefreshToken(
+  db: Kysely<Database>,
+  sessionId: string,
+  tokenHash: string,
+): Promise<void> {
+  await db
+    .insertInto('refresh_tokens')
+    .values({ token_hash: tokenHash, session_id: sessionId })
+    .execute();
+}
+
+/** A live session with what authorization needs of its user. */
+export function findLiveSession(
+  db: Kysely<Database>,
+  sessionId: string,
+): Promise<{ user_id: string; role: UserRole } | undefined> {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.user_id', 'users.role'])
+    .where('sessions.id', '=', sessionId)
+    .where('sessions.revoked_at', 'is', null)
+    .where('sessions.expires_at', '>', sql<Date>`now()`)
+    .where('users.disabled_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** The refresh token with its session and user, locked for this transaction. */
+export function lockRefreshToken(db: Kysely<Database>, tokenHash: string) {
+  return db
+    .selectFrom('refresh_tokens')
+    .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'refresh_tokens.token_hash',
+      'refresh_tokens.used_at',
+      'refresh_tokens.successor_enc',
+      'sessions.id as session_id',
+      'sessions.user_id',
+      'sessions.revoked_at',
+      'sessions.expires_at',
+      'users.disabled_at',
+      sql<Date>`now()`.as('now'),
+    ])
+    .where('refresh_tokens.token_hash', '=', tokenHash)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export async function markRefreshTokenUsed(
+  db: Kysely<Database>,
+  tokenHash: string,
+  successorEnc: string,
+): Promise<void> {
+  await db
+    .updateTable('refresh_tokens')
+    .set({ used_at: sql`now()`, successor_enc: successorEnc })
+    .where('token_hash', '=', tokenHash)
+    .execute();
+}
+
+export async function touchSession(
+  db: Kysely<Database>,
+  sessionId: string,
+  seen: { ip: string | null; userAgent: string | null },
+): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_used_at: sql`now()`, ip: seen.ip, user_agent: seen.userAgent })
+    .where('id', '=', sessionId)
+    .execute();
+}
+
+/** Revokes sessions (and drops their refresh tokens); returns the ids revoked. */
+export async function revokeSessions(
+  db: Kysely<Database>,
+  where: { userId: string; sessionId?: string; exceptSessionId?: string },
+): Promise<string[]> {
+  let query = db
+    .updateTable('sessions')
+    .set({ revoked_at: sql`now()` })
+    .where('user_id', '=', where.userId)
+    .where('revoked_at', 'is', null);
+  if (where.sessionId !== undefined) query = query.where('id', '=', where.sessionId);
+  if (where.exceptSessionId !== undefined) query = query.where('id', '!=', where.exceptSessionId);
+  const rows = await query.returning('id').execute();
+  const ids = rows.map((r) => r.id);
+  if (ids.length > 0)
+    await db.deleteFrom('refresh_tokens').where('session_id', 'in', ids).execute();
+  return ids;
+}
+
+/** Ids of a user's sessions that are not revoked (for cache invalidation). */
+export async function liveSessionIds(db: Kysely<Database>, userId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export function listLiveSessions(db: Kysely<Database>, userId: string): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .orderBy('created_at', 'desc')
+    .limit(100)
+    .execute();
+}

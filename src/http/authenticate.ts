@@ -1,0 +1,69 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js';
+import { resolveSession } from '../auth/session-cache.js';
+import { ForbiddenError, InvalidTokenError } from '../errors.js';
+import type {} from './actor.js';
+
+const CLAIMS = Symbol('accessClaims');
+
+type WithClaims = FastifyRequest & { [CLAIMS]?: Promise<AccessClaims> };
+
+/** The bearer token of a request, or null when there is none. */
+export function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+/** Verifies the request's access token once per request (rate limiting and authentication share it). */
+export function requestClaims(
+  request: FastifyRequest,
+  tokens: AccessTokens,
+): Promise<AccessClaims> {
+  const r = request as WithClaims;
+  if (!r[CLAIMS]) {
+    const token = bearerToken(request);
+    r[CLAIMS] =
+      token === null
+        ? Promise.reject(new InvalidTokenError('A bearer token is required'))
+        : tokens.verify(token);
+    r[CLAIMS].catch(() => undefined);
+  }
+  return r[CLAIMS];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler: requires a valid access token of a live session; sets request.actor. */
+    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** preHandler: like authenticate, and the caller must be an admin. */
+    requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** preHandler: sets request.actor when a valid token is given; anonymous otherwise. */
+    optionalAuth: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+}
+
+/** Registers the authentication decorators on the app. */
+export function registerAuthentication(app: FastifyInstance, tokens: AccessTokens): void {
+  app.decorateRequest('actor', null);
+
+  const authenticate = async (request: FastifyRequest): Promise<void> => {
+    const claims = await requestClaims(request, tokens);
+    const session = await resolveSession(app.db, app.cache, claims.sessionId);
+    if (!session || session.userId !== claims.userId) {
+      throw new InvalidTokenError('The session has ended');
+    }
+    request.actor = { userId: session.userId, sessionId: claims.sessionId, role: session.role };
+  };
+
+  app.decorate('authenticate', authenticate);
+  app.decorate('requireAdmin', async (request: FastifyRequest) => {
+    await authenticate(request);
+    if (request.actor?.role !== 'admin') throw new ForbiddenError('Administrators only');
+  });
+  app.decorate('optionalAuth', async (request: FastifyRequest) => {
+    // No token: anonymous. A bad token is still an error, even where anonymous calls are allowed.
+    if (bearerToken(request) !== null) await authenticate(request);
+  });
+}

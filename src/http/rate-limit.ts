@@ -1,0 +1,52 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccessTokens } from '../auth/access-tokens.js';
+import type { Config } from '../config.js';
+import { RateLimitedError } from '../errors.js';
+import { requestClaims } from './authenticate.js';
+
+/**
+ * Per-hour limit for every route: per signed-in user (by a verified token), per client IP
+ * otherwise. Counts live in Redis when configured (shared by every instance); a failing Redis
+ * fails open. Routes may set a stricter `config.rateLimit` (auth routes do).
+ */
+export async function registerRateLimit(
+  app: FastifyInstance,
+  config: Config,
+  tokens: AccessTokens,
+): Promise<void> {
+  const redis = app.cache.redis;
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimit.perHour,
+    timeWindow: '1 hour',
+    enableDraftSpec: true,
+    nameSpace: 'rl:',
+    skipOnError: true,
+    ...(redis ? { redis } : {}),
+    keyGenerator: async (request: FastifyRequest) => {
+      try {
+        const claims = await requestClaims(request, tokens);
+        return `u:${claims.userId}`;
+      } catch {
+        return `ip:${request.ip}`;
+      }
+    },
+    onExceeded: (request: FastifyRequest) => {
+      app.metrics.rateLimited.inc({ bucket: request.routeOptions.url ?? 'unmatched' });
+    },
+    errorResponseBuilder: (_request, context) =>
+      new RateLimitedError(Math.ceil(context.ttl / 1000)),
+  });
+}
+
+/** A route's stricter limit: `perMinute` requests per client IP. */
+export function perIpPerMinute(perMinute: number) {
+  return {
+    rateLimit: {
+      max: perMinute,
+      timeWindow: '1 minute',
+      keyGenerator: (request: FastifyRequest) => `auth:${request.ip}`,
+    },
+  };
+}

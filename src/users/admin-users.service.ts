@@ -1,0 +1,78 @@
+import type { Kysely } from 'kysely';
+import { forgetSessions, markSessionsEnded } from '../auth/session-cache.js';
+import { liveSessionIds, revokeSessions } from '../auth/sessions.repository.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import type { Cache } from '../platform/cache.js';
+import type { Database } from '../platform/schema.js';
+import { countOtherActiveAdmins, findUserById, listUsers, updateUser } from './users.repository.js';
+import type { UserRole, UserRow } from './users.table.js';
+import { userRowToUser, type User } from './users.service.js';
+
+export type AdminUser = User & { disabled: boolean };
+
+function toAdminUser(row: UserRow): AdminUser {
+  return { ...userRowToUser(row), disabled: row.disabled_at !== null };
+}
+
+/** A page of users for administrators, filtered by e-mail substring. */
+export async function listUsersPage(
+  db: Kysely<Database>,
+  query: { limit: number; cursor?: string | undefined; email?: string | undefined },
+): Promise<{ data: AdminUser[]; nextCursor: string | null }> {
+  const after = decodeCursor(query.cursor, ['string'])?.[0] as string | undefined;
+  const rows = await listUsers(db, {
+    after: after ?? null,
+    limit: query.limit + 1,
+    email: query.email ?? null,
+  });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    data: page.map(toAdminUser),
+    nextCursor: rows.length > query.limit && last ? encodeCursor([last.id]) : null,
+  };
+}
+
+/**
+ * Changes a user's role or disables them. Disabling ends their sessions at once; an admin cannot
+ * demote or disable themself when no other active admin would remain.
+ */
+export async function adminUpdateUser(
+  db: Kysely<Database>,
+  cache: Cache,
+  actor: { userId: string },
+  userId: string,
+  input: { role?: UserRole | undefined; disabled?: boolean | undefined },
+): Promise<AdminUser> {
+  const { row, ended } = await db.transaction().execute(async (trx) => {
+    const current = await findUserById(trx, userId);
+    if (!current) throw new NotFoundError('User');
+    const losesAdmin =
+      current.role === 'admin' && (input.role === 'user' || input.disabled === true);
+    if (
+      userId === actor.userId &&
+      losesAdmin &&
+      (await countOtherActiveAdmins(trx, userId)) === 0
+    ) {
+      throw new ConflictError('The last administrator cannot demote or disable themself');
+    }
+    const disabledAt =
+      input.disabled === undefined
+        ? undefined
+        : input.disabled
+          ? (current.disabled_at ?? new Date())
+          : null;
+    const row = await updateUser(trx, userId, {
+      ...(input.role !== undefined ? { role: input.role } : {}),
+      ...(disabledAt !== undefined ? { disabled_at: disabledAt } : {}),
+    });
+    if (!row) throw new NotFoundError('User');
+    const ended = input.disabled === true ? await revokeSessions(trx, { userId }) : [];
+    const live = input.role !== undefined ? await liveSessionIds(trx, userId) : [];
+    return { row, ended: { revoked: ended, roleChanged: live } };
+  });
+  await markSessionsEnded(cache, ended.revoked);
+  await forgetSessions(cache, ended.roleChanged);
+  return toAdminUser(row);
+}

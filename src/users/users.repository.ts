@@ -1,0 +1,79 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../platform/schema.js';
+import type { NewUserRow, UserRow, UserRowUpdate } from './users.table.js';
+
+/** Thrown by the repository when an e-mail is already taken. */
+export class EmailTakenError extends Error {}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === '23505';
+}
+
+export async function insertUser(db: Kysely<Database>, row: NewUserRow): Promise<UserRow> {
+  try {
+    return await db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new EmailTakenError(row.email);
+    throw err;
+  }
+}
+
+export function findUserById(db: Kysely<Database>, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findUserByEmail(db: Kysely<Database>, email: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
+}
+
+/** Updates a user, bumping version and updated_at; returns the new row. */
+export function updateUser(
+  db: Kysely<Database>,
+  id: string,
+  changes: UserRowUpdate,
+): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({ ...changes, updated_at: sql`now()`, version: sql`version + 1` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteUser(db: Kysely<Database>, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Admins who are not disabled, other than `exceptId`. */
+export async function countOtherActiveAdmins(
+  db: Kysely<Database>,
+  exceptId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'admin')
+    .where('disabled_at', 'is', null)
+    .where('id', '!=', exceptId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** A page of users ordered by id (UUIDv7: creation order), optionally filtered by e-mail. */
+export function listUsers(
+  db: Kysely<Database>,
+  options: { after: string | null; limit: number; email: string | null },
+): Promise<UserRow[]> {
+  let query = db.selectFrom('users').selectAll().orderBy('id').limit(options.limit);
+  if (options.after !== null) query = query.where('id', '>', options.after);
+  if (options.email !== null) {
+    const pattern = `%${options.email.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where(sql<string>`lower(email)`, 'like', pattern);
+  }
+  return query.execute();
+}

@@ -1,0 +1,106 @@
+import type { Kysely } from 'kysely';
+import { markSessionsEnded } from '../auth/session-cache.js';
+import { revokeSessions } from '../auth/sessions.repository.js';
+import { endSessions } from '../auth/sessions.service.js';
+import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/passwords.js';
+import { AppError, NotFoundError, ValidationError } from '../errors.js';
+import type { Cache } from '../platform/cache.js';
+import type { Database } from '../platform/schema.js';
+import { deleteUser, findUserById, updateUser } from './users.repository.js';
+import type { UserRole, UserRow } from './users.table.js';
+
+/** A user as the API shows it. */
+export interface User {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  name: string | null;
+  avatarUrl: string | null;
+  role: UserRole;
+  providers: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Maps a row to the API's user. */
+export function userRowToUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    emailVerified: row.email_verified_at !== null,
+    name: row.name,
+    avatarUrl: row.avatar_url,
+    role: row.role,
+    providers: row.password_hash !== null ? ['password'] : [],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function getUser(db: Kysely<Database>, userId: string): Promise<User> {
+  const row = await findUserById(db, userId);
+  if (!row) throw new NotFoundError('User');
+  return userRowToUser(row);
+}
+
+/** Changes the caller's own name or avatar; nothing else is writable here. */
+export async function updateProfile(
+  db: Kysely<Database>,
+  userId: string,
+  input: { name?: string | null; avatarUrl?: string | null },
+): Promise<User> {
+  const changes = {
+    ...(input.name !== undefined
+      ? { name: input.name === null ? null : input.name.trim() || null }
+      : {}),
+    ...(input.avatarUrl !== undefined ? { avatar_url: input.avatarUrl } : {}),
+  };
+  const row =
+    Object.keys(changes).length === 0
+      ? await findUserById(db, userId)
+      : await updateUser(db, userId, changes);
+  if (!row) throw new NotFoundError('User');
+  return userRowToUser(row);
+}
+
+/** Changes the caller's password after checking the current one; ends every other session. */
+export async function changePassword(
+  db: Kysely<Database>,
+  cache: Cache,
+  actor: { userId: string; sessionId: string },
+  input: { currentPassword: string; newPassword: string },
+): Promise<void> {
+  const row = await findUserById(db, actor.userId);
+  if (!row) throw new NotFoundError('User');
+  const { ok } = await verifyPassword(row.password_hash, input.currentPassword);
+  if (!ok) {
+    throw new ValidationError('currentPassword is wrong', [
+      { path: 'currentPassword', message: 'is wrong' },
+    ]);
+  }
+  assertAcceptablePassword(input.newPassword, 'newPassword');
+  const hash = await hashPassword(input.newPassword);
+  await updateUser(db, actor.userId, { password_hash: hash });
+  await endSessions(db, cache, { userId: actor.userId, exceptSessionId: actor.sessionId });
+}
+
+/** Deletes the caller's account (and, by cascade, everything it owns); the password is required when set. */
+export async function deleteAccount(
+  db: Kysely<Database>,
+  cache: Cache,
+  actor: { userId: string },
+  password: string | undefined,
+): Promise<void> {
+  const row = await findUserById(db, actor.userId);
+  if (!row) throw new NotFoundError('User');
+  if (row.password_hash !== null) {
+    const { ok } = await verifyPassword(row.password_hash, password ?? '');
+    if (!ok) throw new AppError('invalid_credentials', 'The password is wrong');
+  }
+  const ended = await db.transaction().execute(async (trx) => {
+    const ids = await revokeSessions(trx, { userId: actor.userId });
+    await deleteUser(trx, actor.userId);
+    return ids;
+  });
+  await markSessionsEnded(cache, ended);
+}
