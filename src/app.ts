@@ -5,8 +5,9 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Writable } from 'node:stream';
 import type { Config } from './config.js';
 import { healthRoutes } from './health/health.routes.js';
+import { registerDrain } from './http/drain.js';
 import { openapiPlugin } from './http/openapi.js';
-import { registerProblemHandlers } from './http/problem.js';
+import { registerNotFound, registerProblemHandlers } from './http/problem.js';
 import { genReqId, registerRequestId } from './http/request-id.js';
 import { LOG_REDACT_PATHS, registerRequestLog } from './http/request-log.js';
 import { createValidatorCompiler } from './http/validation.js';
@@ -59,6 +60,7 @@ export async function buildApp(
   registerRequestId(app);
   registerProblemHandlers(app);
   registerRequestLog(app);
+  registerDrain(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -94,6 +96,7 @@ export async function buildApp(
   await app.register(openapiPlugin, { config });
   await app.register(mailPlugin, { config });
   await app.register(authPlugin, { config });
+  registerNotFound(app);
 
   await app.register(healthRoutes, { version: config.app.version });
   await app.register(authRoutes, {

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { AppError } from './errors.js';
 import { openDatabase } from './platform/database.js';
+import { createUserWithPassword } from './users/users.service.js';
 import { migrateDown, migrateUp, migrationStatus } from './platform/migrator.js';
 import { configOrExit, serve } from './server.js';
 
@@ -10,6 +12,8 @@ Commands:
   serve                         start the HTTP service
   migrate up|down|status        apply, revert the newest, or list migrations
   check-health [--url URL]      exit 0 when the service answers healthy, 1 otherwise
+  user create --email E [--name N] [--admin]
+                                create a user; the password is read from standard input
 `;
 
 function fail(message: string, code = 2): never {
@@ -57,6 +61,46 @@ async function checkHealth(args: string[]): Promise<void> {
   }
 }
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+async function user(args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  if (action !== 'create') fail(USAGE);
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      admin: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.email) fail('gilla user create: --email is required');
+  const password = await readStdin();
+  const config = configOrExit();
+  const handle = await openDatabase(config.database, pino({ level: 'warn' }));
+  try {
+    if (config.database.migrateOnStart) await migrateUp(handle.db);
+    const created = await createUserWithPassword(handle.db, {
+      email: values.email,
+      password,
+      name: values.name ?? null,
+      role: values.admin ? 'admin' : 'user',
+    });
+    process.stdout.write(`created ${created.role} ${created.email} (${created.id})\n`);
+  } catch (err) {
+    if (err instanceof AppError) fail(`gilla user create: ${err.message}`, 1);
+    throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Runs one `gilla` command. */
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -67,6 +111,8 @@ export async function main(argv: string[]): Promise<void> {
       return migrate(rest[0]);
     case 'check-health':
       return checkHealth(rest);
+    case 'user':
+      return user(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -121,7 +121,7 @@ export function sendProblem(
   return reply.code(p.status).headers(headers).type('application/problem+json').send(p);
 }
 
-/** The one error handler and the JSON 404 for unknown routes. */
+/** The one error handler. */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { problem: p, headers } = toProblem(error);
@@ -129,7 +129,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     else request.log.debug({ code: p.code }, 'request rejected');
     return sendProblem(reply, p, headers);
   });
-  app.setNotFoundHandler((request, reply) =>
+}
+
+/** The JSON 404 for unknown routes and methods, rate limited like any route (after the limiter exists). */
+export function registerNotFound(app: FastifyInstance): void {
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) =>
     sendProblem(
       reply,
       problem(

@@ -3,10 +3,17 @@ import { markSessionsEnded } from '../auth/session-cache.js';
 import { revokeSessions } from '../auth/sessions.repository.js';
 import { endSessions } from '../auth/sessions.service.js';
 import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/passwords.js';
-import { AppError, NotFoundError, ValidationError } from '../errors.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Cache } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
-import { deleteUser, findUserById, updateUser } from './users.repository.js';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  deleteUser,
+  EmailTakenError,
+  findUserById,
+  insertUser,
+  updateUser,
+} from './users.repository.js';
 import type { UserRole, UserRow } from './users.table.js';
 
 /** A user as the API shows it. */
@@ -41,6 +48,34 @@ export async function getUser(db: Kysely<Database>, userId: string): Promise<Use
   const row = await findUserById(db, userId);
   if (!row) throw new NotFoundError('User');
   return userRowToUser(row);
+}
+
+/** Creates a user directly (the `gilla user create` command): e-mail counts as verified. */
+export async function createUserWithPassword(
+  db: Kysely<Database>,
+  input: { email: string; password: string; name: string | null; role: UserRole },
+): Promise<User> {
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email)) {
+    throw new ValidationError('email is invalid', [
+      { path: 'email', message: 'is not an e-mail address' },
+    ]);
+  }
+  assertAcceptablePassword(input.password);
+  try {
+    const row = await insertUser(db, {
+      id: uuidv7(),
+      email: input.email,
+      name: input.name,
+      role: input.role,
+      password_hash: await hashPassword(input.password),
+      email_verified_at: new Date(),
+    });
+    return userRowToUser(row);
+  } catch (err) {
+    if (err instanceof EmailTakenError)
+      throw new ConflictError('An account with this e-mail already exists');
+    throw err;
+  }
 }
 
 /** Changes the caller's own name or avatar; nothing else is writable here. */

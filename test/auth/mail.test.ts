@@ -6,20 +6,36 @@ import { startSmtpServer, tokenFromMail } from '../helpers/smtp.js';
 
 const env = await setupTestEnv();
 const smtp = await startSmtpServer();
-const app = await env.app({ SMTP_URL: smtp.url, MAIL_POLL_INTERVAL_MS: '200', APP_URL: 'https://app.example.com' });
+const app = await env.app({
+  SMTP_URL: smtp.url,
+  MAIL_POLL_INTERVAL_MS: '200',
+  APP_URL: 'https://app.example.com',
+});
 
-const forMe = (email: string, subject: RegExp) => (m: { to: string[]; raw: string }) => m.to.includes(email) && subject.test(m.raw);
+const forMe = (email: string, subject: RegExp) => (m: { to: string[]; raw: string }) =>
+  m.to.includes(email) && subject.test(m.raw);
 
 test('registration mails a verification link; following it verifies the e-mail, once', async () => {
   const user = await createUser(app);
   const mail = await smtp.waitFor(forMe(user.email, /Confirm your e-mail/));
-  assert.match(mail.raw.replace(/=\r?\n/g, ''), /https:\/\/app\.example\.com\/verify-email\?token=3D/);
+  assert.match(
+    mail.raw.replace(/=\r?\n/g, ''),
+    /https:\/\/app\.example\.com\/verify-email\?token=3D/,
+  );
   const token = tokenFromMail(mail);
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/email/verify', payload: { token } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/email/verify',
+    payload: { token },
+  });
   assert.equal(res.statusCode, 204);
   const me = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth });
   assert.equal(me.json().emailVerified, true);
-  const again = await app.inject({ method: 'POST', url: '/api/v1/auth/email/verify', payload: { token } });
+  const again = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/email/verify',
+    payload: { token },
+  });
   assert.equal(again.statusCode, 400);
   assert.equal(again.json().errors[0].path, 'token');
 });
@@ -28,45 +44,121 @@ test('resend sends a new verification link and the old one stops working', async
   const user = await createUser(app);
   const first = tokenFromMail(await smtp.waitFor(forMe(user.email, /Confirm your e-mail/)));
   const before = smtp.inbox.length;
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/email/verify/resend', headers: user.auth });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/email/verify/resend',
+    headers: user.auth,
+  });
   assert.equal(res.statusCode, 202);
-  const second = tokenFromMail(await smtp.waitFor((m) => smtp.inbox.indexOf(m) >= before && m.to.includes(user.email)));
+  const second = tokenFromMail(
+    await smtp.waitFor((m) => smtp.inbox.indexOf(m) >= before && m.to.includes(user.email)),
+  );
   assert.notEqual(first, second);
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/email/verify', payload: { token: first } })).statusCode, 400);
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/email/verify', payload: { token: second } })).statusCode, 204);
+  assert.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/email/verify',
+        payload: { token: first },
+      })
+    ).statusCode,
+    400,
+  );
+  assert.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/email/verify',
+        payload: { token: second },
+      })
+    ).statusCode,
+    204,
+  );
 });
 
 test('forgot answers 202 for any e-mail; the reset link sets the password once and ends every session', async () => {
   const user = await createUser(app);
   const other = await login(app, user);
-  const unknown = await app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', payload: { email: uniqueEmail() } });
+  const unknown = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password/forgot',
+    payload: { email: uniqueEmail() },
+  });
   assert.equal(unknown.statusCode, 202);
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', payload: { email: user.email } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password/forgot',
+    payload: { email: user.email },
+  });
   assert.equal(res.statusCode, 202);
   assert.equal(res.body, unknown.body);
   const token = tokenFromMail(await smtp.waitFor(forMe(user.email, /Reset your/)));
-  const reset = await app.inject({ method: 'POST', url: '/api/v1/auth/password/reset', payload: { token, password: 'a brand new passphrase' } });
+  const reset = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password/reset',
+    payload: { token, password: 'a brand new passphrase' },
+  });
   assert.equal(reset.statusCode, 204);
   for (const auth of [user.auth, other.auth]) {
-    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: auth })).statusCode, 401);
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: auth })).statusCode,
+      401,
+    );
   }
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).statusCode, 401);
-  const oldLogin = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: user.password } });
+  assert.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/refresh',
+        payload: { refreshToken: user.refreshToken },
+      })
+    ).statusCode,
+    401,
+  );
+  const oldLogin = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: user.email, password: user.password },
+  });
   assert.equal(oldLogin.statusCode, 401);
-  const newLogin = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: 'a brand new passphrase' } });
+  const newLogin = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: user.email, password: 'a brand new passphrase' },
+  });
   assert.equal(newLogin.statusCode, 200);
-  const replay = await app.inject({ method: 'POST', url: '/api/v1/auth/password/reset', payload: { token, password: 'yet another passphrase' } });
+  const replay = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password/reset',
+    payload: { token, password: 'yet another passphrase' },
+  });
   assert.equal(replay.statusCode, 400);
 });
 
 test('an expired reset token is refused and the password stays', async () => {
   const user = await createUser(app);
-  await app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', payload: { email: user.email } });
+  await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password/forgot',
+    payload: { email: user.email },
+  });
   const token = tokenFromMail(await smtp.waitFor(forMe(user.email, /Reset your/)));
-  await app.db.updateTable('one_time_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('user_id', '=', user.id).execute();
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/password/reset', payload: { token, password: 'a brand new passphrase' } });
+  await app.db
+    .updateTable('one_time_tokens')
+    .set({ expires_at: new Date(Date.now() - 1000) })
+    .where('user_id', '=', user.id)
+    .execute();
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password/reset',
+    payload: { token, password: 'a brand new passphrase' },
+  });
   assert.equal(res.statusCode, 400);
-  const stillOld = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: user.password } });
+  const stillOld = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: user.email, password: user.password },
+  });
   assert.equal(stillOld.statusCode, 200);
 });
 
@@ -75,7 +167,11 @@ test('tokens are stored hashed, and mail bodies encrypted', async () => {
   const token = tokenFromMail(await smtp.waitFor(forMe(user.email, /Confirm your e-mail/)));
   const tokens = await app.db.selectFrom('one_time_tokens').select('token_hash').execute();
   assert.ok(tokens.every((t) => t.token_hash !== token));
-  const mails = await app.db.selectFrom('mail_outbox').select('body_enc').where('recipient', '=', user.email).execute();
+  const mails = await app.db
+    .selectFrom('mail_outbox')
+    .select('body_enc')
+    .where('recipient', '=', user.email)
+    .execute();
   assert.ok(mails.length > 0);
   assert.ok(mails.every((m) => !m.body_enc.includes(token) && m.body_enc.startsWith('v1.')));
 });
@@ -87,11 +183,19 @@ test('SMTP down: mail waits in the outbox and is delivered when it is back', asy
     await createUser(app, { email });
     // Wait for at least one failed attempt to be recorded.
     for (let i = 0; i < 100; i++) {
-      const row = await app.db.selectFrom('mail_outbox').selectAll().where('recipient', '=', email).executeTakeFirstOrThrow();
+      const row = await app.db
+        .selectFrom('mail_outbox')
+        .selectAll()
+        .where('recipient', '=', email)
+        .executeTakeFirstOrThrow();
       if (row.attempts > 0 && row.last_error !== null) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const failed = await app.db.selectFrom('mail_outbox').selectAll().where('recipient', '=', email).executeTakeFirstOrThrow();
+    const failed = await app.db
+      .selectFrom('mail_outbox')
+      .selectAll()
+      .where('recipient', '=', email)
+      .executeTakeFirstOrThrow();
     assert.equal(failed.sent_at, null);
     assert.ok(failed.attempts >= 1);
     assert.ok(failed.next_attempt_at.getTime() > Date.now(), 'a retry is scheduled with backoff');
@@ -99,9 +203,17 @@ test('SMTP down: mail waits in the outbox and is delivered when it is back', asy
     smtp.setFailing(false);
   }
   // Time passes: make the retry due now.
-  await app.db.updateTable('mail_outbox').set({ next_attempt_at: new Date() }).where('recipient', '=', email).execute();
+  await app.db
+    .updateTable('mail_outbox')
+    .set({ next_attempt_at: new Date() })
+    .where('recipient', '=', email)
+    .execute();
   app.outbox.kick();
   await smtp.waitFor(forMe(email, /Confirm your e-mail/));
-  const sent = await app.db.selectFrom('mail_outbox').selectAll().where('recipient', '=', email).executeTakeFirstOrThrow();
+  const sent = await app.db
+    .selectFrom('mail_outbox')
+    .selectAll()
+    .where('recipient', '=', email)
+    .executeTakeFirstOrThrow();
   assert.ok(sent.sent_at !== null);
 });

@@ -8,15 +8,36 @@ const app = await env.app();
 
 test('PATCH /users/me changes name and avatar; role, email, id are not writable (400, unchanged)', async () => {
   const user = await createUser(app);
-  const ok = await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: user.auth, payload: { name: 'Grace', avatarUrl: 'https://img.example/a.png' } });
+  const ok = await app.inject({
+    method: 'PATCH',
+    url: '/api/v1/users/me',
+    headers: user.auth,
+    payload: { name: 'Grace', avatarUrl: 'https://img.example/a.png' },
+  });
   assert.equal(ok.statusCode, 200);
   assert.equal(ok.json().name, 'Grace');
   assert.equal(ok.json().avatarUrl, 'https://img.example/a.png');
-  for (const payload of [{ role: 'admin' }, { email: 'x@example.com' }, { id: user.id }, { name: 'ok', role: 'admin' }, { avatarUrl: 'javascript:alert(1)' }, { name: 7 }]) {
-    const res = await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: user.auth, payload });
+  for (const payload of [
+    { role: 'admin' },
+    { email: 'x@example.com' },
+    { id: user.id },
+    { name: 'ok', role: 'admin' },
+    { avatarUrl: 'javascript:alert(1)' },
+    { name: 7 },
+  ]) {
+    const res = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/me',
+      headers: user.auth,
+      payload,
+    });
     assert.equal(res.statusCode, 400, JSON.stringify(payload));
   }
-  const row = await app.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+  const row = await app.db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', user.id)
+    .executeTakeFirstOrThrow();
   assert.equal(row.role, 'user');
   assert.equal(row.email, user.email);
   assert.equal(row.name, 'Grace');
@@ -25,28 +46,73 @@ test('PATCH /users/me changes name and avatar; role, email, id are not writable 
 test('PUT /users/me/password: wrong current is 400; success ends other sessions, keeps this one', async () => {
   const user = await createUser(app);
   const other = await login(app, user);
-  const wrong = await app.inject({ method: 'PUT', url: '/api/v1/users/me/password', headers: user.auth, payload: { currentPassword: 'nope nope', newPassword: 'a new good passphrase' } });
+  const wrong = await app.inject({
+    method: 'PUT',
+    url: '/api/v1/users/me/password',
+    headers: user.auth,
+    payload: { currentPassword: 'nope nope', newPassword: 'a new good passphrase' },
+  });
   assert.equal(wrong.statusCode, 400);
-  const common = await app.inject({ method: 'PUT', url: '/api/v1/users/me/password', headers: user.auth, payload: { currentPassword: user.password, newPassword: 'password1' } });
+  const common = await app.inject({
+    method: 'PUT',
+    url: '/api/v1/users/me/password',
+    headers: user.auth,
+    payload: { currentPassword: user.password, newPassword: 'password1' },
+  });
   assert.equal(common.statusCode, 400);
-  const res = await app.inject({ method: 'PUT', url: '/api/v1/users/me/password', headers: user.auth, payload: { currentPassword: user.password, newPassword: 'a new good passphrase' } });
+  const res = await app.inject({
+    method: 'PUT',
+    url: '/api/v1/users/me/password',
+    headers: user.auth,
+    payload: { currentPassword: user.password, newPassword: 'a new good passphrase' },
+  });
   assert.equal(res.statusCode, 204);
-  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth })).statusCode, 200);
-  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: other.auth })).statusCode, 401);
-  const relogin = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: 'a new good passphrase' } });
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth })).statusCode,
+    200,
+  );
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: other.auth })).statusCode,
+    401,
+  );
+  const relogin = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: user.email, password: 'a new good passphrase' },
+  });
   assert.equal(relogin.statusCode, 200);
 });
 
 test('DELETE /users/me: needs the password; afterwards the account and its sessions are gone', async () => {
   const user = await createUser(app);
-  const wrong = await app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: user.auth, payload: { password: 'wrong password' } });
+  const wrong = await app.inject({
+    method: 'DELETE',
+    url: '/api/v1/users/me',
+    headers: user.auth,
+    payload: { password: 'wrong password' },
+  });
   assert.equal(wrong.statusCode, 401);
   assert.equal(wrong.json().code, 'invalid_credentials');
-  const res = await app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: user.auth, payload: { password: user.password } });
+  const res = await app.inject({
+    method: 'DELETE',
+    url: '/api/v1/users/me',
+    headers: user.auth,
+    payload: { password: user.password },
+  });
   assert.equal(res.statusCode, 204);
-  assert.equal(await app.db.selectFrom('users').select('id').where('id', '=', user.id).executeTakeFirst(), undefined);
-  assert.equal((await app.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute()).length, 0);
-  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth })).statusCode, 401);
+  assert.equal(
+    await app.db.selectFrom('users').select('id').where('id', '=', user.id).executeTakeFirst(),
+    undefined,
+  );
+  assert.equal(
+    (await app.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute())
+      .length,
+    0,
+  );
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth })).statusCode,
+    401,
+  );
 });
 
 test('admin endpoints: 401 anonymous, 403 for users', async () => {
@@ -55,9 +121,18 @@ test('admin endpoints: 401 anonymous, 403 for users', async () => {
   const res = await app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: user.auth });
   assert.equal(res.statusCode, 403);
   assert.equal(res.json().code, 'forbidden');
-  const patch = await app.inject({ method: 'PATCH', url: `/api/v1/admin/users/${user.id}`, headers: user.auth, payload: { role: 'admin' } });
+  const patch = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${user.id}`,
+    headers: user.auth,
+    payload: { role: 'admin' },
+  });
   assert.equal(patch.statusCode, 403);
-  const row = await app.db.selectFrom('users').select('role').where('id', '=', user.id).executeTakeFirstOrThrow();
+  const row = await app.db
+    .selectFrom('users')
+    .select('role')
+    .where('id', '=', user.id)
+    .executeTakeFirstOrThrow();
   assert.equal(row.role, 'user');
 });
 
@@ -76,28 +151,70 @@ test('admin: users are paged by cursor, every user exactly once, and filtered by
     seen.push(...page.data.map((u: { email: string }) => u.email));
     cursor = page.nextCursor;
   } while (cursor);
-  assert.deepEqual(seen.sort(), [0, 1, 2, 3, 4].map((i) => `${tag}-${i}@example.com`));
-  const bad = await app.inject({ method: 'GET', url: '/api/v1/admin/users?cursor=garbage', headers: admin.auth });
+  assert.deepEqual(
+    seen.sort(),
+    [0, 1, 2, 3, 4].map((i) => `${tag}-${i}@example.com`),
+  );
+  const bad = await app.inject({
+    method: 'GET',
+    url: '/api/v1/admin/users?cursor=garbage',
+    headers: admin.auth,
+  });
   assert.equal(bad.statusCode, 400);
-  const tooMany = await app.inject({ method: 'GET', url: '/api/v1/admin/users?limit=101', headers: admin.auth });
+  const tooMany = await app.inject({
+    method: 'GET',
+    url: '/api/v1/admin/users?limit=101',
+    headers: admin.auth,
+  });
   assert.equal(tooMany.statusCode, 400);
 });
 
 test('admin: promote takes effect at once; disabling ends the sessions; unknown id is 404', async () => {
   const admin = await createUser(app, { admin: true });
   const user = await createUser(app);
-  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: user.auth })).statusCode, 403);
-  const promote = await app.inject({ method: 'PATCH', url: `/api/v1/admin/users/${user.id}`, headers: admin.auth, payload: { role: 'admin' } });
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: user.auth }))
+      .statusCode,
+    403,
+  );
+  const promote = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${user.id}`,
+    headers: admin.auth,
+    payload: { role: 'admin' },
+  });
   assert.equal(promote.statusCode, 200);
   assert.equal(promote.json().role, 'admin');
-  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: user.auth })).statusCode, 200);
-  const disable = await app.inject({ method: 'PATCH', url: `/api/v1/admin/users/${user.id}`, headers: admin.auth, payload: { disabled: true } });
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: user.auth }))
+      .statusCode,
+    200,
+  );
+  const disable = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${user.id}`,
+    headers: admin.auth,
+    payload: { disabled: true },
+  });
   assert.equal(disable.statusCode, 200);
   assert.equal(disable.json().disabled, true);
-  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth })).statusCode, 401);
-  const missing = await app.inject({ method: 'PATCH', url: '/api/v1/admin/users/0190a000-0000-7000-8000-000000000000', headers: admin.auth, payload: { role: 'user' } });
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth })).statusCode,
+    401,
+  );
+  const missing = await app.inject({
+    method: 'PATCH',
+    url: '/api/v1/admin/users/0190a000-0000-7000-8000-000000000000',
+    headers: admin.auth,
+    payload: { role: 'user' },
+  });
   assert.equal(missing.statusCode, 404);
-  const empty = await app.inject({ method: 'PATCH', url: `/api/v1/admin/users/${user.id}`, headers: admin.auth, payload: {} });
+  const empty = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${user.id}`,
+    headers: admin.auth,
+    payload: {},
+  });
   assert.equal(empty.statusCode, 400);
 });
 
@@ -106,14 +223,28 @@ test('admin: the last admin cannot demote or disable themself (409)', async () =
   await app.db.updateTable('users').set({ role: 'user' }).where('role', '=', 'admin').execute();
   const admin = await createUser(app, { admin: true });
   for (const payload of [{ role: 'user' }, { disabled: true }]) {
-    const res = await app.inject({ method: 'PATCH', url: `/api/v1/admin/users/${admin.id}`, headers: admin.auth, payload });
+    const res = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/users/${admin.id}`,
+      headers: admin.auth,
+      payload,
+    });
     assert.equal(res.statusCode, 409, JSON.stringify(payload));
   }
-  const row = await app.db.selectFrom('users').selectAll().where('id', '=', admin.id).executeTakeFirstOrThrow();
+  const row = await app.db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', admin.id)
+    .executeTakeFirstOrThrow();
   assert.equal(row.role, 'admin');
   assert.equal(row.disabled_at, null);
   const second = await createUser(app, { admin: true });
-  const ok = await app.inject({ method: 'PATCH', url: `/api/v1/admin/users/${admin.id}`, headers: admin.auth, payload: { role: 'user' } });
+  const ok = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${admin.id}`,
+    headers: admin.auth,
+    payload: { role: 'user' },
+  });
   assert.equal(ok.statusCode, 200);
   assert.ok(second.id);
 });

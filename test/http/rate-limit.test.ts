@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setupTestEnv } from '../helpers/app.js';
+import { createUser, uniqueEmail } from '../helpers/factories.js';
+
+const env = await setupTestEnv();
+
+test('every API response carries RateLimit headers; over the hourly limit is 429 with Retry-After', async () => {
+  const app = await env.app({ RATE_LIMIT_PER_HOUR: '3' });
+  const first = await app.inject({ method: 'GET', url: '/api/v1/nope', remoteAddress: '10.1.1.1' });
+  assert.equal(first.headers['ratelimit-limit'], '3');
+  assert.equal(first.headers['ratelimit-remaining'], '2');
+  assert.ok(Number(first.headers['ratelimit-reset']) > 0);
+  await app.inject({ method: 'GET', url: '/api/v1/nope', remoteAddress: '10.1.1.1' });
+  await app.inject({ method: 'GET', url: '/api/v1/nope', remoteAddress: '10.1.1.1' });
+  const limited = await app.inject({
+    method: 'GET',
+    url: '/api/v1/nope',
+    remoteAddress: '10.1.1.1',
+  });
+  assert.equal(limited.statusCode, 429);
+  assert.equal(limited.json().code, 'rate_limited');
+  assert.match(String(limited.headers['content-type']), /problem\+json/);
+  assert.ok(Number(limited.headers['retry-after']) > 0);
+  // Another client is not affected.
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/api/v1/nope', remoteAddress: '10.1.1.2' }))
+      .statusCode,
+    404,
+  );
+  // Health probes are never limited.
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/health/live', remoteAddress: '10.1.1.1' }))
+      .statusCode,
+    200,
+  );
+});
+
+test('signed-in callers are counted per user, not per IP', async () => {
+  const app = await env.app({ RATE_LIMIT_PER_HOUR: '4' });
+  const a = await createUser(app);
+  const b = await createUser(app);
+  for (let i = 0; i < 4; i++) {
+    assert.equal(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/v1/users/me',
+          headers: a.auth,
+          remoteAddress: '10.2.2.2',
+        })
+      ).statusCode,
+      200,
+    );
+  }
+  assert.equal(
+    (
+      await app.inject({
+        method: 'GET',
+        url: '/api/v1/users/me',
+        headers: a.auth,
+        remoteAddress: '10.2.2.2',
+      })
+    ).statusCode,
+    429,
+  );
+  assert.equal(
+    (
+      await app.inject({
+        method: 'GET',
+        url: '/api/v1/users/me',
+        headers: b.auth,
+        remoteAddress: '10.2.2.2',
+      })
+    ).statusCode,
+    200,
+  );
+});
+
+test('login, registration and password reset have a stricter per-IP limit per minute', async () => {
+  const app = await env.app({ AUTH_RATE_LIMIT_PER_MINUTE: '2' });
+  const post = (url: string, payload: object) =>
+    app.inject({ method: 'POST', url, payload, remoteAddress: '10.3.3.3' });
+  assert.equal(
+    (await post('/api/v1/auth/login', { email: uniqueEmail(), password: 'whatever pw' }))
+      .statusCode,
+    401,
+  );
+  assert.equal(
+    (await post('/api/v1/auth/login', { email: uniqueEmail(), password: 'whatever pw' }))
+      .statusCode,
+    401,
+  );
+  const limited = await post('/api/v1/auth/login', {
+    email: uniqueEmail(),
+    password: 'whatever pw',
+  });
+  assert.equal(limited.statusCode, 429);
+  assert.ok(Number(limited.headers['retry-after']) <= 60);
+  assert.equal(
+    (await post('/api/v1/auth/password/forgot', { email: uniqueEmail() })).statusCode,
+    202,
+  );
+});
+
+test('X-Forwarded-For is ignored unless TRUST_PROXY is on', async () => {
+  const app = await env.app({ RATE_LIMIT_PER_HOUR: '1' });
+  await app.inject({
+    method: 'GET',
+    url: '/api/v1/nope',
+    remoteAddress: '10.4.4.4',
+    headers: { 'x-forwarded-for': '1.1.1.1' },
+  });
+  const spoofed = await app.inject({
+    method: 'GET',
+    url: '/api/v1/nope',
+    remoteAddress: '10.4.4.4',
+    headers: { 'x-forwarded-for': '2.2.2.2' },
+  });
+  assert.equal(spoofed.statusCode, 429);
+  const trusting = await env.app({ RATE_LIMIT_PER_HOUR: '1', TRUST_PROXY: 'true' });
+  await trusting.inject({
+    method: 'GET',
+    url: '/api/v1/nope',
+    remoteAddress: '10.5.5.5',
+    headers: { 'x-forwarded-for': '3.3.3.3' },
+  });
+  const other = await trusting.inject({
+    method: 'GET',
+    url: '/api/v1/nope',
+    remoteAddress: '10.5.5.5',
+    headers: { 'x-forwarded-for': '4.4.4.4' },
+  });
+  assert.equal(other.statusCode, 404);
+});
