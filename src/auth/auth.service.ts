@@ -148,7 +148,7 @@ export async function refresh(
     throw new InvalidTokenError('The refresh token was already used; the session has been ended');
   }
   deps.counters.refreshed();
-  const row = await findUserById(db, outcome.tokens.userId);
+  const row = outcome.user ?? (await findUserById(db, outcome.tokens.userId));
   if (!row) throw new InvalidTokenError();
   return respond(outcome.tokens, userRowToUser(row));
 }

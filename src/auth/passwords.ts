@@ -1,6 +1,7 @@
 import argon2 from 'argon2';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+
 import { ValidationError } from '../errors.js';
 
 /** OWASP's argon2id settings: 19 MiB, 2 iterations, 1 lane. */
@@ -58,8 +59,9 @@ export async function verifyPassword(
   password: string,
 ): Promise<{ ok: boolean; needsRehash: boolean }> {
   if (hash === null) {
-    dummyHash ??= argon2.hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS);
-    await argon2.verify(await dummyHash, password).catch(() => false);
+    dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+    const dummy = await dummyHash;
+    await argon2.verify(dummy, password).catch(() => false);
     return { ok: false, needsRehash: false };
   }
   const ok = await argon2.verify(hash, password).catch(() => false);

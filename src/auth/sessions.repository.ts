@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/schema.js';
-import type { UserRole } from '../users/users.table.js';
+import type { UserRole, UserRow } from '../users/users.table.js';
 import type { SessionRow } from './sessions.table.js';
 
 export async function insertSession(
@@ -65,30 +65,6 @@ export function lockRefreshToken(db: Kysely<Database>, tokenHash: string) {
     .executeTakeFirst();
 }
 
-export async function markRefreshTokenUsed(
-  db: Kysely<Database>,
-  tokenHash: string,
-  successorEnc: string,
-): Promise<void> {
-  await db
-    .updateTable('refresh_tokens')
-    .set({ used_at: sql`now()`, successor_enc: successorEnc })
-    .where('token_hash', '=', tokenHash)
-    .execute();
-}
-
-export async function touchSession(
-  db: Kysely<Database>,
-  sessionId: string,
-  seen: { ip: string | null; userAgent: string | null },
-): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ last_used_at: sql`now()`, ip: seen.ip, user_agent: seen.userAgent })
-    .where('id', '=', sessionId)
-    .execute();
-}
-
 /** Revokes sessions (and drops their refresh tokens); returns the ids revoked. */
 export async function revokeSessions(
   db: Kysely<Database>,
@@ -129,4 +105,37 @@ export function listLiveSessions(db: Kysely<Database>, userId: string): Promise<
     .orderBy('created_at', 'desc')
     .limit(100)
     .execute();
+}
+
+/**
+ * The common case of a refresh in one statement: uses the token if it is unused and its session
+ * live, stores its successor, touches the session, and returns the user. No row: not that case.
+ */
+export async function rotateUnusedRefreshToken(
+  db: Kysely<Database>,
+  input: {
+    tokenHash: string;
+    nextHash: string;
+    nextEnc: string;
+    ip: string | null;
+    userAgent: string | null;
+  },
+): Promise<(UserRow & { session_id: string }) | undefined> {
+  const result = await sql<UserRow & { session_id: string }>`
+    with used as (
+      update refresh_tokens set used_at = now(), successor_enc = ${input.nextEnc}
+      where token_hash = ${input.tokenHash} and used_at is null
+        and session_id in (
+          select s.id from sessions s join users u on u.id = s.user_id
+          where s.revoked_at is null and s.expires_at > now() and u.disabled_at is null)
+      returning session_id
+    ), fresh as (
+      insert into refresh_tokens (token_hash, session_id) select ${input.nextHash}, session_id from used
+    ), touched as (
+      update sessions set last_used_at = now(), ip = ${input.ip}, user_agent = ${input.userAgent}
+      where id in (select session_id from used)
+      returning id, user_id
+    )
+    select u.*, t.id as session_id from touched t join users u on u.id = t.user_id`.execute(db);
+  return result.rows[0];
 }

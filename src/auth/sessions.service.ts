@@ -11,10 +11,10 @@ import {
   insertSession,
   listLiveSessions,
   lockRefreshToken,
-  markRefreshTokenUsed,
   revokeSessions,
-  touchSession,
+  rotateUnusedRefreshToken,
 } from './sessions.repository.js';
+import type { UserRow } from '../users/users.table.js';
 
 /** Two tabs refreshing with the same token within this window both get the new pair. */
 export const REFRESH_RACE_GRACE_SECONDS = 10;
@@ -77,7 +77,7 @@ export async function startSession(
 }
 
 export type RefreshOutcome =
-  { kind: 'rotated' | 'raced'; tokens: IssuedTokens } | { kind: 'reused' };
+  { kind: 'rotated' | 'raced'; tokens: IssuedTokens; user: UserRow | null } | { kind: 'reused' };
 
 /**
  * Rotates a refresh token. A token already rotated within the grace window yields the pair the
@@ -90,45 +90,43 @@ export async function refreshSession(
   client: ClientInfo,
 ): Promise<RefreshOutcome> {
   const tokenHash = hashToken(refreshToken);
-  const outcome = await db
-    .transaction()
-    .execute(
-      async (
-        trx,
-      ): Promise<RefreshOutcome | { kind: 'revoke'; userId: string; sessionId: string }> => {
-        const row = await lockRefreshToken(trx, tokenHash);
-        if (
-          !row ||
-          row.revoked_at !== null ||
-          row.expires_at <= row.now ||
-          row.disabled_at !== null
-        ) {
-          throw new InvalidTokenError('The refresh token is not valid');
-        }
-        if (row.used_at === null) {
-          const next = randomToken();
-          await insertRefreshToken(trx, row.session_id, hashToken(next));
-          await markRefreshTokenUsed(trx, tokenHash, deps.encryptor.encrypt(next));
-          await touchSession(trx, row.session_id, client);
-          return { kind: 'rotated', tokens: await issue(deps, row.user_id, row.session_id, next) };
-        }
-        const sinceUse = (row.now.getTime() - row.used_at.getTime()) / 1000;
-        if (sinceUse <= REFRESH_RACE_GRACE_SECONDS && row.successor_enc !== null) {
-          const successor = deps.encryptor.decrypt(row.successor_enc);
-          return {
-            kind: 'raced',
-            tokens: await issue(deps, row.user_id, row.session_id, successor),
-          };
-        }
-        await revokeSessions(trx, { userId: row.user_id, sessionId: row.session_id });
-        return { kind: 'revoke', userId: row.user_id, sessionId: row.session_id };
-      },
-    );
+  const next = randomToken();
+  const rotated = await rotateUnusedRefreshToken(db, {
+    tokenHash,
+    nextHash: hashToken(next),
+    nextEnc: deps.encryptor.encrypt(next),
+    ip: client.ip,
+    userAgent: client.userAgent?.slice(0, 512) ?? null,
+  });
+  if (rotated) {
+    const { session_id: sessionId, ...user } = rotated;
+    return { kind: 'rotated', tokens: await issue(deps, user.id, sessionId, next), user };
+  }
+  // Not an unused token of a live session: a racing tab, a replay, or nothing valid at all.
+  const outcome = await db.transaction().execute(async (trx) => {
+    const row = await lockRefreshToken(trx, tokenHash);
+    if (
+      !row ||
+      row.used_at === null ||
+      row.revoked_at !== null ||
+      row.expires_at <= row.now ||
+      row.disabled_at !== null
+    ) {
+      throw new InvalidTokenError('The refresh token is not valid');
+    }
+    const sinceUse = (row.now.getTime() - row.used_at.getTime()) / 1000;
+    if (sinceUse <= REFRESH_RACE_GRACE_SECONDS && row.successor_enc !== null) {
+      return { kind: 'raced' as const, row, successor: deps.encryptor.decrypt(row.successor_enc) };
+    }
+    await revokeSessions(trx, { userId: row.user_id, sessionId: row.session_id });
+    return { kind: 'revoke' as const, row };
+  });
   if (outcome.kind === 'revoke') {
-    await markSessionsEnded(deps.cache, [outcome.sessionId]);
+    await markSessionsEnded(deps.cache, [outcome.row.session_id]);
     return { kind: 'reused' };
   }
-  return outcome;
+  const tokens = await issue(deps, outcome.row.user_id, outcome.row.session_id, outcome.successor);
+  return { kind: 'raced', tokens, user: null };
 }
 
 /** Ends sessions of a user (one, all, or all but one) in the database, then in the cache. */

@@ -1,0 +1,194 @@
+// `npm run bench`: starts Gilla and a bare node:http server doing the same essential work, drives
+// both with autocannon (no pipelining) and prints requests/s, p50/p99 latency and our/bare ratios.
+// BENCH_SECONDS (default 10) per scenario; BENCH_DATABASE_URL / BENCH_REDIS_URL to use real services.
+import argon2 from 'argon2';
+import autocannon from 'autocannon';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const secret = 'bench-jwt-secret-0123456789abcdefghijklmnop';
+const ours = 5601;
+const bare = 5602;
+const baseEnv = {
+  PATH: process.env.PATH,
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  JWT_SECRET_KEY: secret,
+  ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdefghijkl',
+  RATE_LIMIT_PER_HOUR: '100000000',
+  AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+  ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+  ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+};
+
+async function start(
+  script: string,
+  env: Record<string, string | undefined>,
+  port: number,
+): Promise<ChildProcess> {
+  const child = fork(script, [], {
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: 'inherit',
+  });
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      if (res.status < 500) return child;
+    } catch {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${script} did not start`);
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function drive(name: string, options: autocannon.Options): Promise<Row> {
+  const result = await autocannon({
+    connections: 20,
+    pipelining: 1,
+    duration: seconds,
+    ...options,
+  });
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+function table(rows: Row[], notes: string[]): void {
+  const pad = (s: string, n: number) => s.padEnd(n);
+  console.log(
+    `\n${pad('scenario', 44)}${pad('req/s', 10)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}non-2xx`,
+  );
+  for (const r of rows) {
+    console.log(
+      `${pad(r.name, 44)}${pad(r.rps.toFixed(0), 10)}${pad(String(r.p50), 8)}${pad(String(r.p99), 8)}${r.non2xx}`,
+    );
+  }
+  console.log('');
+  for (const note of notes) console.log(note);
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gilla-bench-'));
+  const service = await start('dist/src/server.js', { ...baseEnv, DATA_DIR: dataDir }, ours);
+  const base = `http://127.0.0.1:${ours}`;
+  const email = `bench-${Date.now()}@example.com`;
+  const password = 'bench passphrase that is long';
+  const registered = await post(`${base}/api/v1/auth/register`, { email, password });
+  const user = registered.user as { id: string };
+  const token = registered.accessToken as string;
+  const barer = await start(
+    'dist/bench/bare-server.js',
+    { ...baseEnv, BENCH_USER_ID: user.id },
+    bare,
+  );
+  const auth = { authorization: `Bearer ${token}` };
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  try {
+    const healthOurs = await drive('GET /health (gilla)', { url: `${base}/health` });
+    const healthBare = await drive('GET /health (bare node:http)', {
+      url: `http://127.0.0.1:${bare}/health`,
+    });
+    const meOurs = await drive('GET /users/me (gilla)', {
+      url: `${base}/api/v1/users/me`,
+      headers: auth,
+    });
+    const meBare = await drive('GET /users/me (bare: JWT verify + PK query)', {
+      url: `http://127.0.0.1:${bare}/api/v1/users/me`,
+      headers: auth,
+    });
+    rows.push(healthOurs, healthBare, meOurs, meBare);
+    notes.push(
+      `/health   gilla/bare = ${(healthOurs.rps / healthBare.rps).toFixed(2)}  (target >= 0.9)`,
+    );
+    notes.push(`/users/me gilla/bare = ${(meOurs.rps / meBare.rps).toFixed(2)}  (target >= 0.7)`);
+
+    // Login is argon2id-bound: compare with what the cores can hash.
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 10; i++) await argon2.hash(password, ARGON2_OPTIONS);
+    const hashMs = Number(process.hrtime.bigint() - t0) / 1e6 / 10;
+    const cores = availableParallelism();
+    const healthIdle = await drive('GET /health idle (1 conn)', {
+      url: `${base}/health`,
+      connections: 1,
+    });
+    const loginBody = JSON.stringify({ email, password });
+    const [login, healthBusy] = await Promise.all([
+      drive('POST /auth/login', {
+        url: `${base}/api/v1/auth/login`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: loginBody,
+        connections: 8,
+      }),
+      drive('GET /health during login load (1 conn)', { url: `${base}/health`, connections: 1 }),
+    ]);
+    rows.push(login, healthIdle, healthBusy);
+    const loginTarget = (0.8 * cores * 1000) / hashMs;
+    notes.push(
+      `login ${login.rps.toFixed(1)}/s vs target 0.8 x ${cores} cores / ${hashMs.toFixed(1)} ms per hash = ${loginTarget.toFixed(1)}/s`,
+    );
+    notes.push(
+      `/health p99 idle ${healthIdle.p99} ms, while login is saturated ${healthBusy.p99} ms (target within 2x)`,
+    );
+
+    // Refresh: a pool of rotating chains, one per connection (autocannon resets per-request context,
+    // so a token is taken from the pool for a request and its successor put back).
+    const pool: string[] = [];
+    for (let i = 0; i < 10; i++)
+      pool.push(
+        (await post(`${base}/api/v1/auth/login`, { email, password })).refreshToken as string,
+      );
+    const refresh = await drive('POST /auth/refresh (rotating)', {
+      url: `${base}/api/v1/auth/refresh`,
+      connections: 10,
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: pool.shift() }) }),
+          onResponse: (status, body) => {
+            if (status === 200)
+              pool.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
+          },
+        },
+      ],
+    });
+    rows.push(refresh);
+    notes.push(`refresh/login = ${(refresh.rps / login.rps).toFixed(1)}  (target >= 10)`);
+  } finally {
+    service.kill('SIGTERM');
+    barer.kill('SIGTERM');
+  }
+  table(rows, notes);
+}
+
+await main();
