@@ -26,7 +26,7 @@ async function openQuery(): Promise<Query> {
     process.env.BENCH_USER_ID,
     'bench@example.com',
   ]);
-  return async (text, params) => (await db.query(text, params)).rows as unknown[];
+  return async (text, params) => (await db.query(text, params)).rows;
 }
 
 const query = await openQuery();

@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Build stage: install everything, compile TypeScript, then keep production dependencies only.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json ./
+COPY src ./src
+COPY test ./test
+COPY bench ./bench
+COPY scripts ./scripts
+RUN npm run build && npm prune --omit=dev
+
+# Runtime stage: compiled code, production dependencies, a non-root user.
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production PORT=5000 HOST=0.0.0.0 DATA_DIR=/data
+WORKDIR /app
+RUN groupadd --system gilla && useradd --system --gid gilla --home /app gilla \
+  && mkdir -p /data && chown gilla:gilla /data
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY package.json ./
+COPY bin ./bin
+COPY assets ./assets
+RUN ln -s /app/bin/gilla.js /usr/local/bin/gilla
+USER gilla
+EXPOSE 5000
+VOLUME ["/data"]
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["gilla", "check-health"]
+CMD ["gilla", "serve"]
