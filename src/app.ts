@@ -18,6 +18,9 @@ import { encryptionPlugin } from './platform/crypto.js';
 import { mailPlugin } from './mail/mail.plugin.js';
 import { authPlugin } from './auth/auth.plugin.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { flagsPlugin } from './flags/flags.plugin.js';
+import { flagRoutes } from './flags/flags.routes.js';
+import { settingsRoutes } from './settings/settings.routes.js';
 import { adminUserRoutes, userRoutes } from './users/users.routes.js';
 
 export interface BuildOptions {
@@ -95,7 +98,11 @@ export async function buildApp(
   await app.register(encryptionPlugin, { config });
   await app.register(openapiPlugin, { config });
   await app.register(mailPlugin, { config });
-  await app.register(authPlugin, { config });
+  await app.register(flagsPlugin);
+  await app.register(authPlugin, {
+    config,
+    registrationOpen: async () => (await app.settings.get()).registrationOpen,
+  });
   registerNotFound(app);
 
   await app.register(healthRoutes, { version: config.app.version });
@@ -105,5 +112,7 @@ export async function buildApp(
   });
   await app.register(userRoutes, { prefix: '/api/v1/users' });
   await app.register(adminUserRoutes, { prefix: '/api/v1/admin' });
+  await app.register(flagRoutes, { prefix: '/api/v1/admin' });
+  await app.register(settingsRoutes, { prefix: '/api/v1', config });
   return app;
 }

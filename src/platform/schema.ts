@@ -1,4 +1,9 @@
 import type { OneTimeTokenTable, RefreshTokenTable, SessionTable } from '../auth/sessions.table.js';
+import type {
+  AppSettingTable,
+  FeatureFlagHistoryTable,
+  FeatureFlagTable,
+} from '../flags/flags.table.js';
 import type { MailOutboxTable } from '../mail/mail.table.js';
 import type { UserTable } from '../users/users.table.js';
 
@@ -9,4 +14,7 @@ export interface Database {
   refresh_tokens: RefreshTokenTable;
   one_time_tokens: OneTimeTokenTable;
   mail_outbox: MailOutboxTable;
+  feature_flags: FeatureFlagTable;
+  feature_flag_history: FeatureFlagHistoryTable;
+  app_settings: AppSettingTable;
 }

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { NotFoundError } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import type { Cache } from '../platform/cache.js';
+import type { Database } from '../platform/schema.js';
+import {
+  deleteFlagRow,
+  findFlagRow,
+  insertFlagHistory,
+  listFlagHistory,
+  listFlagRows,
+  upsertFlagRow,
+} from './flags.repository.js';
+import type { FeatureFlagRow } from './flags.table.js';
+
+/** A feature flag as the API shows it. */
+export interface Flag {
+  key: string;
+  enabled: boolean;
+  description: string | null;
+  rolloutPercent: number;
+  allowUsers: string[];
+  denyUsers: string[];
+  createdAt: Date;
+  updatedAt: Date;
+  updatedBy: string | null;
+  version: number;
+}
+
+export interface FlagInput {
+  enabled: boolean;
+  description?: string | undefined;
+  rolloutPercent?: number | undefined;
+  allowUsers?: string[] | undefined;
+  denyUsers?: string[] | undefined;
+}
+
+function rowToFlag(row: FeatureFlagRow): Flag {
+  return {
+    key: row.key,
+    enabled: row.enabled,
+    description: row.description,
+    rolloutPercent: row.rollout_percent,
+    allowUsers: row.allow_users,
+    denyUsers: row.deny_users,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+    version: row.version,
+  };
+}
+
+/** Where a user falls for a flag, in [0, 100): stable per (flag, user). */
+export function rolloutBucket(key: string, userId: string): number {
+  const digest = createHash('sha256').update(`${key}\0${userId}`).digest();
+  return (digest.readUInt32BE(0) % 10_000) / 100;
+}
+
+/**
+ * Disabled → false; denied → false; allowed → true; otherwise the user's stable bucket against the
+ * percentage (so a user keeps a "true" as the percentage grows). Anonymous: true only at 100 %.
+ */
+export function evaluateFlag(
+  flag: Pick<Flag, 'key' | 'enabled' | 'rolloutPercent' | 'allowUsers' | 'denyUsers'>,
+  userId: string | null,
+): boolean {
+  if (!flag.enabled) return false;
+  if (userId === null) return flag.rolloutPercent >= 100;
+  if (flag.denyUsers.includes(userId)) return false;
+  if (flag.allowUsers.includes(userId)) return true;
+  return rolloutBucket(flag.key, userId) < flag.rolloutPercent;
+}
+
+const CACHE_KEY = 'flags:all';
+const CACHE_TTL_SECONDS = 30;
+
+/** Every flag, through the cache (shared across instances with Redis), invalidated on change. */
+export class FlagStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly cache: Cache,
+  ) {}
+
+  async all(): Promise<Flag[]> {
+    const cached = await this.cache.get(CACHE_KEY);
+    if (cached !== null) {
+      return (JSON.parse(cached) as Flag[]).map((f) => ({
+        ...f,
+        createdAt: new Date(f.createdAt),
+        updatedAt: new Date(f.updatedAt),
+      }));
+    }
+    const flags = (await listFlagRows(this.db)).map(rowToFlag);
+    await this.cache.add(CACHE_KEY, JSON.stringify(flags), CACHE_TTL_SECONDS);
+    return flags;
+  }
+
+  /** Whether a flag is on for a user (null: anonymous); unknown flags are off. */
+  async isEnabled(key: string, userId: string | null): Promise<boolean> {
+    const flag = (await this.all()).find((f) => f.key === key);
+    return flag !== undefined && evaluateFlag(flag, userId);
+  }
+
+  /** Every flag evaluated for one caller. */
+  async evaluateAll(userId: string | null): Promise<Record<string, boolean>> {
+    return Object.fromEntries((await this.all()).map((f) => [f.key, evaluateFlag(f, userId)]));
+  }
+
+  async invalidate(): Promise<void> {
+    await this.cache.del(CACHE_KEY);
+  }
+}
+
+/** Creates or replaces a flag, recording who changed what, in one transaction. */
+export async function putFlag(
+  db: Kysely<Database>,
+  store: FlagStore,
+  actorId: string,
+  key: string,
+  input: FlagInput,
+): Promise<Flag> {
+  const flag = await db.transaction().execute(async (trx) => {
+    const before = await findFlagRow(trx, key);
+    const row = await upsertFlagRow(trx, {
+      key,
+      enabled: input.enabled,
+      description: input.description ?? null,
+      rollout_percent: input.rolloutPercent ?? (input.enabled ? 100 : 0),
+      allow_users: [...new Set(input.allowUsers ?? [])],
+      deny_users: [...new Set(input.denyUsers ?? [])],
+      updated_by: actorId,
+    });
+    const after = rowToFlag(row);
+    await insertFlagHistory(trx, {
+      flag_key: key,
+      action: before ? 'updated' : 'created',
+      changed_by: actorId,
+      before: before ? rowToFlag(before) : null,
+      after,
+    });
+    return after;
+  });
+  await store.invalidate();
+  return flag;
+}
+
+export async function removeFlag(
+  db: Kysely<Database>,
+  store: FlagStore,
+  actorId: string,
+  key: string,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const before = await findFlagRow(trx, key);
+    if (!before) throw new NotFoundError('Flag');
+    await deleteFlagRow(trx, key);
+    await insertFlagHistory(trx, {
+      flag_key: key,
+      action: 'deleted',
+      changed_by: actorId,
+      before: rowToFlag(before),
+      after: null,
+    });
+  });
+  await store.invalidate();
+}
+
+export async function flagHistoryPage(
+  db: Kysely<Database>,
+  key: string,
+  query: { limit: number; cursor?: string | undefined },
+) {
+  const before = (decodeCursor(query.cursor, ['string'])?.[0] as string | undefined) ?? null;
+  const rows = await listFlagHistory(db, key, { before, limit: query.limit + 1 });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    data: page.map((r) => ({
+      id: r.id,
+      action: r.action,
+      changedBy: r.changed_by,
+      changedAt: r.changed_at,
+      before: r.before,
+      after: r.after,
+    })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor([last.id]) : null,
+  };
+}

@@ -1,0 +1,58 @@
+import { sql, type Kysely } from 'kysely';
+import type { Cache } from '../platform/cache.js';
+import type { Database } from '../platform/schema.js';
+
+/** Settings that live in the database, changed by admins at run time. */
+export interface AppSettings {
+  registrationOpen: boolean;
+}
+
+const DEFAULTS: AppSettings = { registrationOpen: true };
+const CACHE_KEY = 'settings:all';
+const CACHE_TTL_SECONDS = 30;
+
+/** The settings, through the cache, invalidated on change (across instances with Redis). */
+export class SettingsStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly cache: Cache,
+  ) {}
+
+  async get(): Promise<AppSettings> {
+    const cached = await this.cache.get(CACHE_KEY);
+    if (cached !== null) return JSON.parse(cached) as AppSettings;
+    const rows = await this.db.selectFrom('app_settings').select(['key', 'value']).execute();
+    const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+    const settings: AppSettings = {
+      registrationOpen:
+        typeof stored.registrationOpen === 'boolean'
+          ? stored.registrationOpen
+          : DEFAULTS.registrationOpen,
+    };
+    await this.cache.add(CACHE_KEY, JSON.stringify(settings), CACHE_TTL_SECONDS);
+    return settings;
+  }
+
+  /** Applies the given settings in one transaction and returns the result. */
+  async update(actorId: string, changes: Partial<AppSettings>): Promise<AppSettings> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const [key, value] of Object.entries(changes)) {
+        await trx
+          .insertInto('app_settings')
+          .values({ key, value: JSON.stringify(value), updated_by: actorId })
+          .onConflict((oc) =>
+            oc
+              .column('key')
+              .doUpdateSet({
+                value: JSON.stringify(value),
+                updated_by: actorId,
+                updated_at: sql`now()`,
+              }),
+          )
+          .execute();
+      }
+    });
+    await this.cache.del(CACHE_KEY);
+    return this.get();
+  }
+}
