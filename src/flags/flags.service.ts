@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { NotFoundError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
-import type { Cache } from '../platform/cache.js';
+import { readThrough, type Cache } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
 import {
   deleteFlagRow,
@@ -82,18 +82,19 @@ export class FlagStore {
     private readonly cache: Cache,
   ) {}
 
-  async all(): Promise<Flag[]> {
-    const cached = await this.cache.get(CACHE_KEY);
-    if (cached !== null) {
-      return (JSON.parse(cached) as Flag[]).map((f) => ({
-        ...f,
-        createdAt: new Date(f.createdAt),
-        updatedAt: new Date(f.updatedAt),
-      }));
-    }
-    const flags = (await listFlagRows(this.db)).map(rowToFlag);
-    await this.cache.add(CACHE_KEY, JSON.stringify(flags), CACHE_TTL_SECONDS);
-    return flags;
+  all(): Promise<Flag[]> {
+    return readThrough(
+      this.cache,
+      CACHE_KEY,
+      CACHE_TTL_SECONDS,
+      async () => (await listFlagRows(this.db)).map(rowToFlag),
+      (flags) =>
+        flags.map((f) => ({
+          ...f,
+          createdAt: new Date(f.createdAt),
+          updatedAt: new Date(f.updatedAt),
+        })),
+    );
   }
 
   /** Whether a flag is on for a user (null: anonymous); unknown flags are off. */

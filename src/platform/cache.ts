@@ -239,3 +239,21 @@ export const cachePlugin = fp<{ config: Config; cache?: Cache }>(
   },
   { name: 'cache' },
 );
+
+/**
+ * Read-through caching of a JSON value: the cached one, or `load()` stored with NX so that an
+ * invalidation made meanwhile is not overwritten by this (older) read.
+ */
+export async function readThrough<T>(
+  cache: Cache,
+  key: string,
+  ttlSeconds: number,
+  load: () => Promise<T>,
+  revive: (value: T) => T = (value) => value,
+): Promise<T> {
+  const cached = await cache.get(key);
+  if (cached !== null) return revive(JSON.parse(cached) as T);
+  const value = await load();
+  await cache.add(key, JSON.stringify(value), ttlSeconds);
+  return value;
+}

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Cache } from '../platform/cache.js';
+import { readThrough, type Cache } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
 
 /** Settings that live in the database, changed by admins at run time. */
@@ -18,19 +18,17 @@ export class SettingsStore {
     private readonly cache: Cache,
   ) {}
 
-  async get(): Promise<AppSettings> {
-    const cached = await this.cache.get(CACHE_KEY);
-    if (cached !== null) return JSON.parse(cached) as AppSettings;
-    const rows = await this.db.selectFrom('app_settings').select(['key', 'value']).execute();
-    const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
-    const settings: AppSettings = {
-      registrationOpen:
-        typeof stored.registrationOpen === 'boolean'
-          ? stored.registrationOpen
-          : DEFAULTS.registrationOpen,
-    };
-    await this.cache.add(CACHE_KEY, JSON.stringify(settings), CACHE_TTL_SECONDS);
-    return settings;
+  get(): Promise<AppSettings> {
+    return readThrough(this.cache, CACHE_KEY, CACHE_TTL_SECONDS, async () => {
+      const rows = await this.db.selectFrom('app_settings').select(['key', 'value']).execute();
+      const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+      return {
+        registrationOpen:
+          typeof stored.registrationOpen === 'boolean'
+            ? stored.registrationOpen
+            : DEFAULTS.registrationOpen,
+      };
+    });
   }
 
   /** Applies the given settings in one transaction and returns the result. */
@@ -41,13 +39,11 @@ export class SettingsStore {
           .insertInto('app_settings')
           .values({ key, value: JSON.stringify(value), updated_by: actorId })
           .onConflict((oc) =>
-            oc
-              .column('key')
-              .doUpdateSet({
-                value: JSON.stringify(value),
-                updated_by: actorId,
-                updated_at: sql`now()`,
-              }),
+            oc.column('key').doUpdateSet({
+              value: JSON.stringify(value),
+              updated_by: actorId,
+              updated_at: sql`now()`,
+            }),
           )
           .execute();
       }
