@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { NotFoundError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
-import { readThrough, type Cache } from '../platform/cache.js';
+import { cachedValue, type Cache, type CachedValue } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
 import {
   deleteFlagRow,
@@ -77,17 +77,14 @@ const CACHE_TTL_SECONDS = 30;
 
 /** Every flag, through the cache (shared across instances with Redis), invalidated on change. */
 export class FlagStore {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly cache: Cache,
-  ) {}
+  private readonly cached: CachedValue<Flag[]>;
 
-  all(): Promise<Flag[]> {
-    return readThrough(
-      this.cache,
+  constructor(db: Kysely<Database>, cache: Cache) {
+    this.cached = cachedValue(
+      cache,
       CACHE_KEY,
       CACHE_TTL_SECONDS,
-      async () => (await listFlagRows(this.db)).map(rowToFlag),
+      async () => (await listFlagRows(db)).map(rowToFlag),
       (flags) =>
         flags.map((f) => ({
           ...f,
@@ -95,6 +92,10 @@ export class FlagStore {
           updatedAt: new Date(f.updatedAt),
         })),
     );
+  }
+
+  all(): Promise<Flag[]> {
+    return this.cached.read();
   }
 
   /** Whether a flag is on for a user (null: anonymous); unknown flags are off. */
@@ -108,8 +109,8 @@ export class FlagStore {
     return Object.fromEntries((await this.all()).map((f) => [f.key, evaluateFlag(f, userId)]));
   }
 
-  async invalidate(): Promise<void> {
-    await this.cache.del(CACHE_KEY);
+  invalidate(): Promise<void> {
+    return this.cached.invalidate();
   }
 }
 

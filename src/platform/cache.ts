@@ -95,17 +95,11 @@ class MemoryCache implements Cache {
 }
 
 /**
- * For several workers without Redis: nothing is cached, so no worker ever serves another's
- * stale answer (a revoked session, a changed role). Counters still count per worker.
+ * For several workers without Redis: cache fills (`add`) are dropped, so no worker serves another's
+ * stale answer (a live session that was revoked, a changed role or flag). Plain `set` and counters
+ * still work per worker: revocation markers and login lockouts.
  */
 class NoCache extends MemoryCache {
-  override readonly kind = 'memory' as const;
-  override get(): Promise<string | null> {
-    return Promise.resolve(null);
-  }
-  override set(): Promise<void> {
-    return Promise.resolve();
-  }
   override add(): Promise<void> {
     return Promise.resolve();
   }
@@ -240,20 +234,40 @@ export const cachePlugin = fp<{ config: Config; cache?: Cache }>(
   { name: 'cache' },
 );
 
+/** A JSON value cached read-through, invalidated across instances by a version counter. */
+export interface CachedValue<T> {
+  read(): Promise<T>;
+  /** After the change has committed: every later read loads afresh. */
+  invalidate(): Promise<void>;
+}
+
+const VERSION_TTL_SECONDS = 7 * 24 * 3600;
+
 /**
- * Read-through caching of a JSON value: the cached one, or `load()` stored with NX so that an
- * invalidation made meanwhile is not overwritten by this (older) read.
+ * Read-through caching of a JSON value under a versioned key. An invalidation bumps the version,
+ * so a read that loaded the old value before the change committed can only fill the old key,
+ * which nobody reads any more: a stale fill cannot outlive an invalidation.
  */
-export async function readThrough<T>(
+export function cachedValue<T>(
   cache: Cache,
   key: string,
   ttlSeconds: number,
   load: () => Promise<T>,
   revive: (value: T) => T = (value) => value,
-): Promise<T> {
-  const cached = await cache.get(key);
-  if (cached !== null) return revive(JSON.parse(cached) as T);
-  const value = await load();
-  await cache.add(key, JSON.stringify(value), ttlSeconds);
-  return value;
+): CachedValue<T> {
+  const versionKey = `${key}:v`;
+  return {
+    async read() {
+      const version = (await cache.get(versionKey)) ?? '0';
+      const valueKey = `${key}:${version}`;
+      const cached = await cache.get(valueKey);
+      if (cached !== null) return revive(JSON.parse(cached) as T);
+      const value = await load();
+      await cache.add(valueKey, JSON.stringify(value), ttlSeconds);
+      return value;
+    },
+    async invalidate() {
+      await cache.incr(versionKey, VERSION_TTL_SECONDS);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { readThrough, type Cache } from '../platform/cache.js';
+import { cachedValue, type Cache, type CachedValue } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
 
 /** Settings that live in the database, changed by admins at run time. */
@@ -13,14 +13,14 @@ const CACHE_TTL_SECONDS = 30;
 
 /** The settings, through the cache, invalidated on change (across instances with Redis). */
 export class SettingsStore {
+  private readonly cached: CachedValue<AppSettings>;
+
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly cache: Cache,
-  ) {}
-
-  get(): Promise<AppSettings> {
-    return readThrough(this.cache, CACHE_KEY, CACHE_TTL_SECONDS, async () => {
-      const rows = await this.db.selectFrom('app_settings').select(['key', 'value']).execute();
+    cache: Cache,
+  ) {
+    this.cached = cachedValue(cache, CACHE_KEY, CACHE_TTL_SECONDS, async () => {
+      const rows = await db.selectFrom('app_settings').select(['key', 'value']).execute();
       const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
       return {
         registrationOpen:
@@ -29,6 +29,10 @@ export class SettingsStore {
             : DEFAULTS.registrationOpen,
       };
     });
+  }
+
+  get(): Promise<AppSettings> {
+    return this.cached.read();
   }
 
   /** Applies the given settings in one transaction and returns the result. */
@@ -48,7 +52,7 @@ export class SettingsStore {
           .execute();
       }
     });
-    await this.cache.del(CACHE_KEY);
+    await this.cached.invalidate();
     return this.get();
   }
 }

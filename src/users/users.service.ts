@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { markSessionsEnded } from '../auth/session-cache.js';
 import { revokeSessions } from '../auth/sessions.repository.js';
-import { endSessions } from '../auth/sessions.service.js';
 import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Cache } from '../platform/cache.js';
@@ -115,8 +114,11 @@ export async function changePassword(
   }
   assertAcceptablePassword(input.newPassword, 'newPassword');
   const hash = await hashPassword(input.newPassword);
-  await updateUser(db, actor.userId, { password_hash: hash });
-  await endSessions(db, cache, { userId: actor.userId, exceptSessionId: actor.sessionId });
+  const ended = await db.transaction().execute(async (trx) => {
+    await updateUser(trx, actor.userId, { password_hash: hash });
+    return revokeSessions(trx, { userId: actor.userId, exceptSessionId: actor.sessionId });
+  });
+  await markSessionsEnded(cache, ended);
 }
 
 /** Deletes the caller's account (and, by cascade, everything it owns); the password is required when set. */

@@ -211,6 +211,24 @@ test('login: 10 failures lock the account with 429 and Retry-After, growing, bou
   assert.equal(fine.statusCode, 200);
 });
 
+test('login: the lockout also holds with several workers and no Redis', async () => {
+  const workers = await env.app({ WEB_CONCURRENCY: '2' });
+  const user = await createUser(workers);
+  for (let i = 0; i < 10; i++) {
+    await workers.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: user.email, password: `wrong-${i}-password` },
+    });
+  }
+  const locked = await workers.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: user.email, password: user.password },
+  });
+  assert.equal(locked.statusCode, 429);
+});
+
 test('login: a disabled account is 403 account_disabled after the right password', async () => {
   const user = await createUser(app);
   await app.db
