@@ -8,7 +8,6 @@ export const ERROR_STATUS = {
   account_disabled: 403,
   forbidden: 403,
   not_found: 404,
-  method_not_allowed: 405,
   conflict: 409,
   precondition_failed: 412,
   payload_too_large: 413,
@@ -90,17 +89,5 @@ export class RateLimitedError extends AppError {
     super('rate_limited', message, {
       headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
     });
-  }
-}
-
-export class PreconditionFailedError extends AppError {
-  constructor() {
-    super('precondition_failed', 'The resource has changed since the given If-Match version');
-  }
-}
-
-export class UnavailableError extends AppError {
-  constructor(message = 'The service is temporarily unavailable') {
-    super('unavailable', message, { headers: { 'retry-after': '5' } });
   }
 }

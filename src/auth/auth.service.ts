@@ -15,6 +15,7 @@ import {
   findUserByEmail,
   findUserById,
   insertUser,
+  markEmailVerified,
   updateUser,
 } from '../users/users.repository.js';
 import { userRowToUser, type User } from '../users/users.service.js';
@@ -218,7 +219,7 @@ export async function verifyEmail(db: Kysely<Database>, token: string): Promise<
         { path: 'token', message: 'is invalid, used or expired' },
       ]);
     }
-    await updateUser(trx, userId, { email_verified_at: new Date() });
+    await markEmailVerified(trx, userId);
   });
 }
 

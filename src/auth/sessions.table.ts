@@ -33,4 +33,3 @@ export interface OneTimeTokenTable {
 }
 
 export type SessionRow = Selectable<SessionTable>;
-export type RefreshTokenRow = Selectable<RefreshTokenTable>;

@@ -1,13 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  hkdfSync,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /** SHA-256 of a high-entropy token, base64url: how tokens are stored and looked up. */
 export function hashToken(token: string): string {
@@ -17,13 +10,6 @@ export function hashToken(token: string): string {
 /** A random opaque token of `bytes` bytes (default 32 = 256 bits), base64url. */
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
-}
-
-/** Constant-time comparison of two strings. */
-export function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 interface DataKey {
@@ -55,15 +41,6 @@ export class Encryptor {
       const old = deriveKey(previous);
       this.byId.set(old.id, old);
     }
-  }
-
-  get currentKeyId(): string {
-    return this.current.id;
-  }
-
-  /** The id of the key a stored value was written with. */
-  static keyIdOf(value: string): string | null {
-    return value.split('.')[1] ?? null;
   }
 
   encrypt(plaintext: string): string {

@@ -9,7 +9,6 @@ export interface Metrics {
   tokenRefreshes: Counter;
   refreshReuse: Counter;
   rateLimited: Counter<'bucket'>;
-  cacheErrors: Counter;
   mailSent: Counter<'result'>;
 }
 
@@ -51,11 +50,6 @@ function createMetrics(poolStats: () => { total: number; idle: number; waiting: 
       name: 'gilla_rate_limited_total',
       help: 'Requests refused by a rate limit',
       labelNames: ['bucket'],
-      registers,
-    }),
-    cacheErrors: new Counter({
-      name: 'gilla_cache_errors_total',
-      help: 'Cache operations that failed',
       registers,
     }),
     mailSent: new Counter({

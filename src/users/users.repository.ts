@@ -44,6 +44,19 @@ export function updateUser(
     .executeTakeFirst();
 }
 
+/** Marks the e-mail verified; a second verification keeps the first time. */
+export async function markEmailVerified(db: Kysely<Database>, id: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({
+      email_verified_at: sql`coalesce(email_verified_at, now())`,
+      updated_at: sql`now()`,
+      version: sql`version + 1`,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
 export async function deleteUser(db: Kysely<Database>, id: string): Promise<boolean> {
   const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;

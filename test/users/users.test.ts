@@ -246,5 +246,13 @@ test('admin: the last admin cannot demote or disable themself (409)', async () =
     payload: { role: 'user' },
   });
   assert.equal(ok.statusCode, 200);
-  assert.ok(second.id);
+  assert.equal(ok.json().role, 'user');
+  // The other admin is now the last one, and is held to the same rule.
+  const last = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${second.id}`,
+    headers: second.auth,
+    payload: { disabled: true },
+  });
+  assert.equal(last.statusCode, 409);
 });
