@@ -173,7 +173,7 @@ export async function flagHistoryPage(
   key: string,
   query: { limit: number; cursor?: string | undefined },
 ) {
-  const before = (decodeCursor(query.cursor, ['string'])?.[0] as string | undefined) ?? null;
+  const before = (decodeCursor(query.cursor, ['uuid'])?.[0] as string | undefined) ?? null;
   const rows = await listFlagHistory(db, key, { before, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);

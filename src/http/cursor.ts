@@ -1,5 +1,7 @@
 import { ValidationError } from '../errors.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Encodes a keyset position as an opaque cursor. */
 export function encodeCursor(position: unknown[]): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
@@ -8,7 +10,7 @@ export function encodeCursor(position: unknown[]): string {
 /** Decodes a cursor made by encodeCursor; a tampered one is a 400 naming `cursor`. */
 export function decodeCursor(
   cursor: string | undefined,
-  shape: ('string' | 'number')[],
+  shape: ('uuid' | 'string' | 'number')[],
 ): unknown[] | null {
   if (cursor === undefined || cursor === '') return null;
   try {
@@ -16,7 +18,9 @@ export function decodeCursor(
     if (
       Array.isArray(value) &&
       value.length === shape.length &&
-      value.every((v, i) => typeof v === shape[i])
+      value.every((v, i) =>
+        shape[i] === 'uuid' ? typeof v === 'string' && UUID.test(v) : typeof v === shape[i],
+      )
     ) {
       return value as unknown[];
     }

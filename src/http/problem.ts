@@ -72,6 +72,12 @@ const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
 const UNAVAILABLE =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|timeout exceeded when trying to connect|Connection terminated|connection timeout|terminating connection|Query read timeout|the database system is (starting up|shutting down)/i;
 
+/** PostgreSQL's class 22, "data exception": invalid text, out of range, bad characters. */
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
 function isUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
   if (!e) return false;
@@ -98,6 +104,14 @@ export function toProblem(error: unknown): { problem: Problem; headers: Record<s
   if (fe?.validation) return { problem: fromValidation(fe), headers: {} };
   const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
   if (known) return { problem: problem(known[0], known[1]), headers: {} };
+  if (isDataException(error)) {
+    // Backstop: input the schemas let through but PostgreSQL refuses (a NUL byte, a value out of
+    // range) is the client's error, not ours.
+    return {
+      problem: problem('validation_failed', 'A value in the request cannot be stored'),
+      headers: {},
+    };
+  }
   if (isUnavailable(error)) {
     return {
       problem: problem('unavailable', 'The database is unavailable; try again shortly'),

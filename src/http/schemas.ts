@@ -18,7 +18,11 @@ export function problems(...statuses: number[]): Record<number, TSchema> {
   return Object.fromEntries(statuses.map((s) => [s, ProblemSchema]));
 }
 
-export const Uuid = Type.String({ format: 'uuid' });
+// A plain UUID: ajv's "uuid" format also takes a `urn:uuid:` prefix, which PostgreSQL refuses.
+export const Uuid = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'UUID',
+});
 // Dates in, ISO 8601 strings out (fast-json-stringify formats them).
 export const Timestamp = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
 export const Email = Type.String({ format: 'email', maxLength: 254 });

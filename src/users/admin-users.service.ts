@@ -20,7 +20,7 @@ export async function listUsersPage(
   db: Kysely<Database>,
   query: { limit: number; cursor?: string | undefined; email?: string | undefined },
 ): Promise<{ data: AdminUser[]; nextCursor: string | null }> {
-  const after = decodeCursor(query.cursor, ['string'])?.[0] as string | undefined;
+  const after = decodeCursor(query.cursor, ['uuid'])?.[0] as string | undefined;
   const rows = await listUsers(db, {
     after: after ?? null,
     limit: query.limit + 1,
