@@ -132,7 +132,7 @@ export async function login(
   }
   if (needsRehash)
     await updateUser(db, row.id, { password_hash: await hashPassword(input.password) });
-  const tokens = await startSession(db, deps, row.id, client);
+  const tokens = await db.transaction().execute((trx) => startSession(trx, deps, row.id, client));
   return respond(tokens, userRowToUser(row));
 }
 

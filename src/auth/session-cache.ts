@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Cache } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
 import type { UserRole } from '../users/users.table.js';
-import { findLiveSession } from './sessions.repository.js';
+import { findLiveSession, liveSessionsOf } from './sessions.repository.js';
 
 const LIVE_TTL_SECONDS = 60;
 const REVOKED = 'x';
@@ -38,7 +38,20 @@ export async function markSessionsEnded(cache: Cache, sessionIds: string[]): Pro
   await Promise.all(sessionIds.map((id) => cache.set(key(id), REVOKED, LIVE_TTL_SECONDS * 2)));
 }
 
-/** Drops cached entries so the next request re-reads them (e.g. after a role change). */
-export async function forgetSessions(cache: Cache, sessionIds: string[]): Promise<void> {
-  await cache.del(...sessionIds.map(key));
+/**
+ * After a role change has committed: writes each live session's entry with the role now in the
+ * database (overwriting any older fill), then re-checks liveness so that a logout racing in wins.
+ */
+export async function recacheUserSessions(
+  db: Kysely<Database>,
+  cache: Cache,
+  userId: string,
+): Promise<void> {
+  const live = await liveSessionsOf(db, userId);
+  await Promise.all(live.map((s) => cache.set(key(s.id), `${userId} ${s.role}`, LIVE_TTL_SECONDS)));
+  const still = new Set((await liveSessionsOf(db, userId)).map((s) => s.id));
+  await markSessionsEnded(
+    cache,
+    live.filter((s) => !still.has(s.id)).map((s) => s.id),
+  );
 }

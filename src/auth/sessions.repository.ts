@@ -84,15 +84,20 @@ export async function revokeSessions(
   return ids;
 }
 
-/** Ids of a user's sessions that are not revoked (for cache invalidation). */
-export async function liveSessionIds(db: Kysely<Database>, userId: string): Promise<string[]> {
-  const rows = await db
+/** A user's live sessions with the user's current role (for refreshing cached entries). */
+export function liveSessionsOf(
+  db: Kysely<Database>,
+  userId: string,
+): Promise<{ id: string; role: UserRole }[]> {
+  return db
     .selectFrom('sessions')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.id', 'users.role'])
+    .where('sessions.user_id', '=', userId)
+    .where('sessions.revoked_at', 'is', null)
+    .where('sessions.expires_at', '>', sql<Date>`now()`)
+    .where('users.disabled_at', 'is', null)
     .execute();
-  return rows.map((r) => r.id);
 }
 
 export function listLiveSessions(db: Kysely<Database>, userId: string): Promise<SessionRow[]> {
@@ -116,6 +121,7 @@ export async function rotateUnusedRefreshToken(
   input: {
     tokenHash: string;
     nextHash: string;
+    graceSeconds: number;
     nextEnc: string;
     ip: string | null;
     userAgent: string | null;
@@ -131,6 +137,11 @@ export async function rotateUnusedRefreshToken(
       returning session_id
     ), fresh as (
       insert into refresh_tokens (token_hash, session_id) select ${input.nextHash}, session_id from used
+    ), settled as (
+      -- Successors are kept only for racing refreshes: clear them once their window has passed.
+      update refresh_tokens set successor_enc = null
+      where session_id in (select session_id from used) and successor_enc is not null
+        and used_at < now() - make_interval(secs => ${input.graceSeconds})
     ), touched as (
       update sessions set last_used_at = now(), ip = ${input.ip}, user_agent = ${input.userAgent}
       where id in (select session_id from used)

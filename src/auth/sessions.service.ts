@@ -56,7 +56,7 @@ async function issue(
   };
 }
 
-/** Starts a session for a user who just proved who they are. Runs inside the caller's transaction or not. */
+/** Starts a session for a user who just proved who they are; run it inside a transaction. */
 export async function startSession(
   db: Kysely<Database>,
   deps: SessionDeps,
@@ -94,6 +94,7 @@ export async function refreshSession(
   const rotated = await rotateUnusedRefreshToken(db, {
     tokenHash,
     nextHash: hashToken(next),
+    graceSeconds: REFRESH_RACE_GRACE_SECONDS,
     nextEnc: deps.encryptor.encrypt(next),
     ip: client.ip,
     userAgent: client.userAgent?.slice(0, 512) ?? null,
@@ -135,7 +136,7 @@ export async function endSessions(
   cache: Cache,
   where: { userId: string; sessionId?: string; exceptSessionId?: string },
 ): Promise<number> {
-  const ended = await revokeSessions(db, where);
+  const ended = await db.transaction().execute((trx) => revokeSessions(trx, where));
   await markSessionsEnded(cache, ended);
   return ended.length;
 }

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import { forgetSessions, markSessionsEnded } from '../auth/session-cache.js';
-import { liveSessionIds, revokeSessions } from '../auth/sessions.repository.js';
+import { markSessionsEnded, recacheUserSessions } from '../auth/session-cache.js';
+import { revokeSessions } from '../auth/sessions.repository.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import type { Cache } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
-import { countOtherActiveAdmins, findUserById, listUsers, updateUser } from './users.repository.js';
+import { findUserById, listUsers, lockActiveAdminIds, updateUser } from './users.repository.js';
 import type { UserRole, UserRow } from './users.table.js';
 import { userRowToUser, type User } from './users.service.js';
 
@@ -35,8 +35,8 @@ export async function listUsersPage(
 }
 
 /**
- * Changes a user's role or disables them. Disabling ends their sessions at once; an admin cannot
- * demote or disable themself when no other active admin would remain.
+ * Changes a user's role or disables them. Disabling ends their sessions at once; a role change
+ * reaches their live sessions at once. The last active admin cannot be demoted or disabled.
  */
 export async function adminUpdateUser(
   db: Kysely<Database>,
@@ -49,13 +49,17 @@ export async function adminUpdateUser(
     const current = await findUserById(trx, userId);
     if (!current) throw new NotFoundError('User');
     const losesAdmin =
-      current.role === 'admin' && (input.role === 'user' || input.disabled === true);
-    if (
-      userId === actor.userId &&
-      losesAdmin &&
-      (await countOtherActiveAdmins(trx, userId)) === 0
-    ) {
-      throw new ConflictError('The last administrator cannot demote or disable themself');
+      current.role === 'admin' &&
+      current.disabled_at === null &&
+      (input.role === 'user' || input.disabled === true);
+    // Locking every active admin serializes concurrent demotions: two admins demoting each other
+    // (or themselves) at once cannot leave none.
+    if (losesAdmin && (await lockActiveAdminIds(trx)).every((id) => id === userId)) {
+      throw new ConflictError(
+        userId === actor.userId
+          ? 'The last administrator cannot demote or disable themself'
+          : 'The last administrator cannot be demoted or disabled',
+      );
     }
     const disabledAt =
       input.disabled === undefined
@@ -69,10 +73,9 @@ export async function adminUpdateUser(
     });
     if (!row) throw new NotFoundError('User');
     const ended = input.disabled === true ? await revokeSessions(trx, { userId }) : [];
-    const live = input.role !== undefined ? await liveSessionIds(trx, userId) : [];
-    return { row, ended: { revoked: ended, roleChanged: live } };
+    return { row, ended };
   });
-  await markSessionsEnded(cache, ended.revoked);
-  await forgetSessions(cache, ended.roleChanged);
+  await markSessionsEnded(cache, ended);
+  if (input.role !== undefined) await recacheUserSessions(db, cache, userId);
   return toAdminUser(row);
 }

@@ -62,19 +62,16 @@ export async function deleteUser(db: Kysely<Database>, id: string): Promise<bool
   return result.numDeletedRows > 0n;
 }
 
-/** Admins who are not disabled, other than `exceptId`. */
-export async function countOtherActiveAdmins(
-  db: Kysely<Database>,
-  exceptId: string,
-): Promise<number> {
-  const row = await db
+/** Ids of the active (not disabled) admins, locked until the transaction ends. */
+export async function lockActiveAdminIds(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db
     .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .select('id')
     .where('role', '=', 'admin')
     .where('disabled_at', 'is', null)
-    .where('id', '!=', exceptId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .forUpdate()
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 /** A page of users ordered by id (UUIDv7: creation order), optionally filtered by e-mail. */

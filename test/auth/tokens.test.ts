@@ -178,6 +178,39 @@ test('two refreshes racing concurrently with one token both succeed with the sam
   assert.equal(a.json().refreshToken, b.json().refreshToken);
 });
 
+test('the encrypted successor of a rotated token is cleared once the race window has passed', async () => {
+  const user = await createUser(app);
+  const first = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/refresh',
+    payload: { refreshToken: user.refreshToken },
+  });
+  const firstHash = createHash('sha256').update(user.refreshToken).digest('base64url');
+  const kept = await app.db
+    .selectFrom('refresh_tokens')
+    .select('successor_enc')
+    .where('token_hash', '=', firstHash)
+    .executeTakeFirstOrThrow();
+  assert.notEqual(kept.successor_enc, null);
+  await app.db
+    .updateTable('refresh_tokens')
+    .set({ used_at: new Date(Date.now() - 60_000) })
+    .where('token_hash', '=', firstHash)
+    .execute();
+  const second = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/refresh',
+    payload: { refreshToken: first.json().refreshToken },
+  });
+  assert.equal(second.statusCode, 200);
+  const cleared = await app.db
+    .selectFrom('refresh_tokens')
+    .select('successor_enc')
+    .where('token_hash', '=', firstHash)
+    .executeTakeFirstOrThrow();
+  assert.equal(cleared.successor_enc, null);
+});
+
 test('refresh tokens are stored only as hashes', async () => {
   const user = await createUser(app);
   const rows = await app.db.selectFrom('refresh_tokens').selectAll().execute();

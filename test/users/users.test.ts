@@ -256,3 +256,60 @@ test('admin: the last admin cannot demote or disable themself (409)', async () =
   });
   assert.equal(last.statusCode, 409);
 });
+
+test('admin: a demotion wins over a stale cache fill that lands after it', async () => {
+  const admin = await createUser(app, { admin: true });
+  const target = await createUser(app, { admin: true });
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: target.auth }))
+      .statusCode,
+    200,
+  );
+  const demote = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${target.id}`,
+    headers: admin.auth,
+    payload: { role: 'user' },
+  });
+  assert.equal(demote.statusCode, 200);
+  // A request that read "admin" from the database just before the change fills the cache late.
+  const sid = JSON.parse(Buffer.from(target.accessToken.split('.')[1]!, 'base64url').toString())
+    .sid as string;
+  await app.cache.add(`sess:${sid}`, `${target.id} admin`, 60);
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: target.auth }))
+      .statusCode,
+    403,
+  );
+});
+
+test('admin: two admins demoting each other at once cannot leave none', async () => {
+  await app.db.updateTable('users').set({ role: 'user' }).where('role', '=', 'admin').execute();
+  const a = await createUser(app, { admin: true });
+  const b = await createUser(app, { admin: true });
+  const results = await Promise.all([
+    app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/users/${b.id}`,
+      headers: a.auth,
+      payload: { role: 'user' },
+    }),
+    app.inject({
+      method: 'PATCH',
+      url: `/api/v1/admin/users/${a.id}`,
+      headers: b.auth,
+      payload: { role: 'user' },
+    }),
+  ]);
+  // One wins; the other is refused: 409 (last admin) or 403 (already demoted by the winner).
+  const codes = results.map((r) => r.statusCode).sort();
+  assert.equal(codes[0], 200, codes.join(', '));
+  assert.ok(codes[1] === 403 || codes[1] === 409, codes.join(', '));
+  const admins = await app.db
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('disabled_at', 'is', null)
+    .execute();
+  assert.equal(admins.length, 1);
+});
