@@ -16,7 +16,9 @@ import { databasePlugin, type DatabaseHandle } from './platform/database.js';
 import { metricsPlugin } from './platform/metrics.js';
 import { encryptionPlugin } from './platform/crypto.js';
 import { mailPlugin } from './mail/mail.plugin.js';
+import { tokensPlugin } from './auth/access-tokens.js';
 import { authPlugin } from './auth/auth.plugin.js';
+import { rateLimitPlugin } from './http/rate-limit.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { flagsPlugin } from './flags/flags.plugin.js';
 import { flagRoutes } from './flags/flags.routes.js';
@@ -95,6 +97,9 @@ export async function buildApp(
   });
   await app.register(cachePlugin, { config, ...(options.cache ? { cache: options.cache } : {}) });
   await app.register(metricsPlugin);
+  await app.register(tokensPlugin, { config });
+  // Before any route, so that every response is counted and carries the RateLimit headers.
+  await app.register(rateLimitPlugin, { config });
   await app.register(encryptionPlugin, { config });
   await app.register(openapiPlugin, { config });
   await app.register(mailPlugin, { config });

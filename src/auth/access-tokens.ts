@@ -1,3 +1,5 @@
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import { v7 as uuidv7 } from 'uuid';
@@ -93,3 +95,27 @@ export class AccessTokens {
     }
   }
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tokens: AccessTokens;
+  }
+}
+
+/** Decorates `app.tokens`: our access-token signer and verifier. */
+export const tokensPlugin = fp<{ config: Config }>(
+  async (app, { config }) => {
+    app.decorate(
+      'tokens',
+      new AccessTokens(
+        config.secrets.jwt,
+        config.secrets.jwtPrevious,
+        config.http.publicUrl,
+        'gilla',
+        config.auth.accessTokenTtlSeconds,
+      ),
+    );
+    await Promise.resolve();
+  },
+  { name: 'tokens' },
+);

@@ -1,32 +1,20 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { registerAuthentication } from '../http/authenticate.js';
-import { registerRateLimit } from '../http/rate-limit.js';
-import { AccessTokens } from './access-tokens.js';
 import type { AuthDeps } from './auth.service.js';
 import { LoginThrottle } from './login-throttle.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    tokens: AccessTokens;
     authDeps: AuthDeps;
   }
 }
 
-/** Token signing, authentication decorators, rate limits and the account flows' dependencies. */
+/** Authentication decorators and the account flows' dependencies. */
 export const authPlugin = fp<{ config: Config; registrationOpen?: () => Promise<boolean> }>(
   async (app, { config, registrationOpen }) => {
-    const tokens = new AccessTokens(
-      config.secrets.jwt,
-      config.secrets.jwtPrevious,
-      config.http.publicUrl,
-      'gilla',
-      config.auth.accessTokenTtlSeconds,
-    );
+    const { tokens, metrics } = app;
     registerAuthentication(app, tokens);
-    await registerRateLimit(app, config, tokens);
-    const { metrics } = app;
-    app.decorate('tokens', tokens);
     app.decorate('authDeps', {
       tokens,
       cache: app.cache,
@@ -45,5 +33,5 @@ export const authPlugin = fp<{ config: Config; registrationOpen?: () => Promise<
       },
     });
   },
-  { name: 'auth', dependencies: ['database', 'cache', 'metrics', 'encryption', 'mail'] },
+  { name: 'auth', dependencies: ['database', 'cache', 'metrics', 'encryption', 'mail', 'tokens'] },
 );

@@ -1,19 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { OPS_RATE_LIMIT } from '../http/rate-limit.js';
 import { checkHealth } from './health.service.js';
 import { HealthSchema, ProbeSchema } from './health.schemas.js';
 
-/** `/health`, `/health/live`, `/health/ready`: not rate limited, for probes. */
+/** Operations: `/health`, `/health/live`, `/health/ready` and `/metrics`. */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (
   app,
   { version },
 ) => {
   const common = { tags: ['operations'] };
-  const noLimit = { rateLimit: false } as const;
 
   app.get(
     '/health',
     {
-      config: noLimit,
+      config: OPS_RATE_LIMIT,
       schema: {
         ...common,
         summary: 'Health of the service and its dependencies',
@@ -29,7 +29,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
   app.get(
     '/health/live',
     {
-      config: noLimit,
+      config: OPS_RATE_LIMIT,
       schema: { ...common, summary: 'Liveness: the process is up', response: { 200: ProbeSchema } },
     },
     () => ({ status: 'ok' as const }),
@@ -38,7 +38,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
   app.get(
     '/health/ready',
     {
-      config: noLimit,
+      config: OPS_RATE_LIMIT,
       schema: {
         ...common,
         summary: 'Readiness: the service can serve',
@@ -50,6 +50,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
       return reply
         .code(report.status === 'down' ? 503 : 200)
         .send({ status: report.status === 'down' ? 'down' : 'ok' });
+    },
+  );
+  app.get(
+    '/metrics',
+    { config: OPS_RATE_LIMIT, schema: { hide: true } },
+    async (_request, reply) => {
+      const body = await app.metrics.registry.metrics();
+      return reply.type(app.metrics.registry.contentType).send(body);
     },
   );
   await Promise.resolve();

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import { OPS_RATE_LIMIT } from './rate-limit.js';
 
 /** OpenAPI 3.1 from the route schemas at `/api/openapi.json`, interactive docs at `/api/docs`. */
 export const openapiPlugin = fp<{ config: Config }>(
@@ -26,7 +27,7 @@ export const openapiPlugin = fp<{ config: Config }>(
       staticCSP: true,
       uiConfig: { deepLinking: true, url: '/api/openapi.json' },
     });
-    app.get('/api/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, () =>
+    app.get('/api/openapi.json', { schema: { hide: true }, config: OPS_RATE_LIMIT }, () =>
       app.swagger(),
     );
   },

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AccessTokens } from '../auth/access-tokens.js';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type {} from '../auth/access-tokens.js';
 import type { Config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
 import { requestClaims } from './authenticate.js';
@@ -10,35 +11,41 @@ import { requestClaims } from './authenticate.js';
  * otherwise. Counts live in Redis when configured (shared by every instance); a failing Redis
  * fails open. Routes may set a stricter `config.rateLimit` (auth routes do).
  */
-export async function registerRateLimit(
-  app: FastifyInstance,
-  config: Config,
-  tokens: AccessTokens,
-): Promise<void> {
-  const redis = app.cache.redis;
-  await app.register(rateLimit, {
-    global: true,
-    max: config.rateLimit.perHour,
-    timeWindow: '1 hour',
-    enableDraftSpec: true,
-    nameSpace: 'rl:',
-    skipOnError: true,
-    ...(redis ? { redis } : {}),
-    keyGenerator: async (request: FastifyRequest) => {
-      try {
-        const claims = await requestClaims(request, tokens);
-        return `u:${claims.userId}`;
-      } catch {
-        return `ip:${request.ip}`;
-      }
-    },
-    onExceeded: (request: FastifyRequest) => {
-      app.metrics.rateLimited.inc({ bucket: request.routeOptions.url ?? 'unmatched' });
-    },
-    errorResponseBuilder: (_request, context) =>
-      new RateLimitedError(Math.ceil(context.ttl / 1000)),
-  });
-}
+export const rateLimitPlugin = fp<{ config: Config }>(
+  async (app, { config }) => {
+    const { tokens } = app;
+    const redis = app.cache.redis;
+    await app.register(rateLimit, {
+      global: true,
+      max: config.rateLimit.perHour,
+      timeWindow: '1 hour',
+      enableDraftSpec: true,
+      nameSpace: 'rl:',
+      skipOnError: true,
+      ...(redis ? { redis } : {}),
+      keyGenerator: async (request: FastifyRequest) => {
+        try {
+          const claims = await requestClaims(request, tokens);
+          return `u:${claims.userId}`;
+        } catch {
+          return `ip:${request.ip}`;
+        }
+      },
+      onExceeded: (request: FastifyRequest) => {
+        app.metrics.rateLimited.inc({ bucket: request.routeOptions.url ?? 'unmatched' });
+      },
+      errorResponseBuilder: (_request, context) =>
+        new RateLimitedError(Math.ceil(context.ttl / 1000)),
+    });
+  },
+  { name: 'rate-limit', dependencies: ['cache', 'metrics', 'tokens'] },
+);
+
+/**
+ * Operations endpoints (probes, metrics, the API document): counted per caller like any route,
+ * so they carry the RateLimit headers, but with room for frequent probes and scrapes.
+ */
+export const OPS_RATE_LIMIT = { rateLimit: { max: 60_000, timeWindow: '1 hour' } };
 
 /** A route's stricter limit: `perMinute` requests per client IP. */
 export function perIpPerMinute(perMinute: number) {

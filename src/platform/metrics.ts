@@ -74,7 +74,7 @@ function createMetrics(poolStats: () => { total: number; idle: number; waiting: 
   return metrics;
 }
 
-/** Registers the metrics, the request-duration hook and `GET /metrics`. */
+/** Registers the metrics and the request-duration hook (`GET /metrics` is an operations route). */
 export const metricsPlugin = fp(
   async (app) => {
     const metrics = createMetrics(() => app.database.poolStats());
@@ -90,14 +90,6 @@ export const metricsPlugin = fp(
       );
       done();
     });
-    app.get(
-      '/metrics',
-      { schema: { hide: true }, config: { rateLimit: false } },
-      async (_request, reply) => {
-        const body = await metrics.registry.metrics();
-        return reply.type(metrics.registry.contentType).send(body);
-      },
-    );
     await Promise.resolve();
   },
   { name: 'metrics', dependencies: ['database'] },

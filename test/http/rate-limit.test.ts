@@ -36,6 +36,24 @@ test('every API response carries RateLimit headers; over the hourly limit is 429
   );
 });
 
+test('operations endpoints and the docs carry RateLimit headers too, with room for probes', async () => {
+  const app = await env.app({ RATE_LIMIT_PER_HOUR: '3' });
+  for (const url of [
+    '/health',
+    '/health/live',
+    '/health/ready',
+    '/metrics',
+    '/api/openapi.json',
+    '/api/docs/',
+  ]) {
+    const res = await app.inject({ method: 'GET', url, remoteAddress: '10.6.6.6' });
+    assert.ok(res.statusCode < 400, `${url}: ${res.statusCode}`);
+    assert.ok(Number(res.headers['ratelimit-limit']) > 0, `${url} has no RateLimit-Limit`);
+    assert.ok(res.headers['ratelimit-remaining'] !== undefined, url);
+    assert.ok(res.headers['ratelimit-reset'] !== undefined, url);
+  }
+});
+
 test('signed-in callers are counted per user, not per IP', async () => {
   const app = await env.app({ RATE_LIMIT_PER_HOUR: '4' });
   const a = await createUser(app);
