@@ -32,6 +32,7 @@ export const authPlugin = fp<{ config: Config; registrationOpen?: () => Promise<
         reuseDetected: () => metrics.refreshReuse.inc(),
       },
     });
+    await Promise.resolve();
   },
   { name: 'auth', dependencies: ['database', 'cache', 'metrics', 'encryption', 'mail', 'tokens'] },
 );
