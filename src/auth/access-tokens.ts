@@ -9,7 +9,6 @@ import { InvalidTokenError, TokenExpiredError } from '../errors.js';
 export interface AccessClaims {
   userId: string;
   sessionId: string;
-  expiresAt: number;
 }
 
 interface SigningKey {
@@ -87,7 +86,7 @@ export class AccessTokens {
       if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string') {
         throw new InvalidTokenError();
       }
-      return { userId: payload.sub, sessionId: payload.sid, expiresAt: payload.exp ?? now };
+      return { userId: payload.sub, sessionId: payload.sid };
     } catch (err) {
       if (err instanceof InvalidTokenError) throw err;
       if (err instanceof errors.JWTExpired) throw new TokenExpiredError();

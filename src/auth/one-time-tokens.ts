@@ -3,7 +3,7 @@ import { hashToken, randomToken } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
 import type { TokenPurpose } from './sessions.table.js';
 
-export const TOKEN_TTL_SECONDS: Record<TokenPurpose, number> = {
+const TOKEN_TTL_SECONDS: Record<TokenPurpose, number> = {
   password_reset: 30 * 60,
   email_verification: 24 * 60 * 60,
 };

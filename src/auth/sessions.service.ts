@@ -17,7 +17,7 @@ import {
 import type { UserRow } from '../users/users.table.js';
 
 /** Two tabs refreshing with the same token within this window both get the new pair. */
-export const REFRESH_RACE_GRACE_SECONDS = 10;
+const REFRESH_RACE_GRACE_SECONDS = 10;
 
 export interface SessionDeps {
   tokens: AccessTokens;

@@ -6,7 +6,7 @@ const SECRET_PARAMS =
   /^(token|code|state|loginCode|access_token|refresh_token|id_token|password)$/i;
 
 /** The URL as logged: secret query values masked. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q === -1) return url;
   const params = new URLSearchParams(url.slice(q + 1));

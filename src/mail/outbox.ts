@@ -20,7 +20,7 @@ export async function enqueueMail(
 }
 
 /** Retry after 30 s, 1, 2, 4 … minutes, at most an hour apart: a mail is never dropped. */
-export function retryDelaySeconds(attempts: number): number {
+function retryDelaySeconds(attempts: number): number {
   return Math.min(30 * 2 ** Math.max(0, attempts - 1), 3600);
 }
 

@@ -12,7 +12,6 @@ interface Logger {
  * reads miss, writes are dropped with a warning, and callers fall back to the database.
  */
 export interface Cache {
-  readonly kind: 'redis' | 'memory' | 'none';
   /** The Redis client, for libraries that bring their own store (rate limits). */
   readonly redis: Redis | null;
   get(key: string): Promise<string | null>;
@@ -29,7 +28,6 @@ export interface Cache {
 }
 
 class MemoryCache implements Cache {
-  readonly kind = 'memory';
   readonly redis = null;
   private readonly entries = new Map<string, { value: string; expiresAt: number }>();
   private readonly sweeper = setInterval(() => this.sweep(), 60_000).unref();
@@ -106,7 +104,6 @@ class NoCache extends MemoryCache {
 }
 
 class RedisCache implements Cache {
-  readonly kind = 'redis';
   private warnedAt = 0;
 
   constructor(

@@ -11,7 +11,6 @@ import type { Database } from './schema.js';
 /** An open database, whichever engine is behind it. */
 export interface DatabaseHandle {
   db: Kysely<Database>;
-  kind: 'postgres' | 'pglite';
   /** Resolves when the database answers a trivial query within the timeout. */
   ping(): Promise<void>;
   /** Connections in use and total, for metrics. */
@@ -42,7 +41,6 @@ function openPostgres(url: string, options: Config['database'], log: Logger): Da
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
-    kind: 'postgres',
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -62,7 +60,6 @@ export function wrapPglite(client: PGlite, owned: boolean): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
   return {
     db,
-    kind: 'pglite',
     ping: async () => {
       await sql`select 1`.execute(db);
     },

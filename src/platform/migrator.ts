@@ -7,7 +7,7 @@ function migrator(db: Kysely<any>): Migrator {
 }
 
 /** Thrown when a migration step fails; names the migration. */
-export class MigrationError extends Error {}
+class MigrationError extends Error {}
 
 function check(results: MigrationResult[] | undefined, error: unknown): MigrationResult[] {
   if (error !== undefined) {
