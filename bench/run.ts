@@ -71,6 +71,35 @@ async function drive(name: string, options: autocannon.Options): Promise<Row> {
   };
 }
 
+/**
+ * Ours and the bare server in alternating rounds (ours, bare, ours, bare, …), so that drift in
+ * the machine's speed during the run falls on both alike; the rows add the rounds up.
+ */
+async function pair(
+  ours: [string, autocannon.Options],
+  bare: [string, autocannon.Options],
+  rounds = 3,
+): Promise<[Row, Row]> {
+  const runs: [Row[], Row[]] = [[], []];
+  const roundSeconds = Math.max(2, Math.round(seconds / rounds));
+  for (let i = 0; i < rounds; i++) {
+    runs[0].push(await drive(ours[0], { ...ours[1], duration: roundSeconds }));
+    runs[1].push(await drive(bare[0], { ...bare[1], duration: roundSeconds }));
+  }
+  const merge = (rows: Row[]): Row => {
+    const sorted = (pick: (r: Row) => number) => rows.map(pick).sort((a, b) => a - b);
+    const median = (pick: (r: Row) => number) => sorted(pick)[Math.floor(rows.length / 2)] ?? 0;
+    return {
+      name: rows[0]?.name ?? '',
+      rps: rows.reduce((sum, r) => sum + r.rps, 0) / rows.length,
+      p50: median((r) => r.p50),
+      p99: median((r) => r.p99),
+      non2xx: rows.reduce((sum, r) => sum + r.non2xx, 0),
+    };
+  };
+  return [merge(runs[0]), merge(runs[1])];
+}
+
 async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(url, {
     method: 'POST',
@@ -113,18 +142,17 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const notes: string[] = [];
   try {
-    const healthOurs = await drive('GET /health (gilla)', { url: `${base}/health` });
-    const healthBare = await drive('GET /health (bare node:http)', {
-      url: `http://127.0.0.1:${bare}/health`,
-    });
-    const meOurs = await drive('GET /users/me (gilla)', {
-      url: `${base}/api/v1/users/me`,
-      headers: auth,
-    });
-    const meBare = await drive('GET /users/me (bare: JWT verify + PK query)', {
-      url: `http://127.0.0.1:${bare}/api/v1/users/me`,
-      headers: auth,
-    });
+    const [healthOurs, healthBare] = await pair(
+      ['GET /health (gilla)', { url: `${base}/health` }],
+      ['GET /health (bare node:http)', { url: `http://127.0.0.1:${bare}/health` }],
+    );
+    const [meOurs, meBare] = await pair(
+      ['GET /users/me (gilla)', { url: `${base}/api/v1/users/me`, headers: auth }],
+      [
+        'GET /users/me (bare: JWT verify + PK query)',
+        { url: `http://127.0.0.1:${bare}/api/v1/users/me`, headers: auth },
+      ],
+    );
     rows.push(healthOurs, healthBare, meOurs, meBare);
     notes.push(
       `/health   gilla/bare = ${(healthOurs.rps / healthBare.rps).toFixed(2)}  (target >= 0.9)`,

@@ -27,6 +27,7 @@ import { revokeSessions } from './sessions.repository.js';
 import {
   endSessions,
   refreshSession,
+  issueTokens,
   startSession,
   type ClientInfo,
   type IssuedTokens,
@@ -87,7 +88,7 @@ export async function register(
   assertAcceptablePassword(input.password);
   const passwordHash = await hashPassword(input.password);
   try {
-    const { row, tokens } = await db.transaction().execute(async (trx) => {
+    const { row, session } = await db.transaction().execute(async (trx) => {
       const row = await insertUser(trx, {
         id: uuidv7(),
         email: input.email.trim(),
@@ -95,11 +96,11 @@ export async function register(
         password_hash: passwordHash,
       });
       await queueVerificationMail(trx, deps, row.id, row.email);
-      const tokens = await startSession(trx, deps, row.id, client);
-      return { row, tokens };
+      const session = await startSession(trx, deps, row.id, client);
+      return { row, session };
     });
     deps.mailQueued();
-    return respond(tokens, userRowToUser(row));
+    return respond(await issueTokens(deps, session), userRowToUser(row));
   } catch (err) {
     if (err instanceof EmailTakenError)
       throw new ConflictError('An account with this e-mail already exists');
@@ -132,8 +133,8 @@ export async function login(
   }
   if (needsRehash)
     await updateUser(db, row.id, { password_hash: await hashPassword(input.password) });
-  const tokens = await db.transaction().execute((trx) => startSession(trx, deps, row.id, client));
-  return respond(tokens, userRowToUser(row));
+  const session = await db.transaction().execute((trx) => startSession(trx, deps, row.id, client));
+  return respond(await issueTokens(deps, session), userRowToUser(row));
 }
 
 /** Rotates a refresh token; reuse of a rotated one revokes the session. */

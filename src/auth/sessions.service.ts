@@ -56,13 +56,22 @@ async function issue(
   };
 }
 
-/** Starts a session for a user who just proved who they are; run it inside a transaction. */
+export interface NewSession {
+  userId: string;
+  sessionId: string;
+  refreshToken: string;
+}
+
+/**
+ * Writes a new session and its first refresh token; run it inside a transaction, and sign the
+ * access token with `issueTokens` after the commit (never hold a connection while signing).
+ */
 export async function startSession(
   db: Kysely<Database>,
   deps: SessionDeps,
   userId: string,
   client: ClientInfo,
-): Promise<IssuedTokens> {
+): Promise<NewSession> {
   const sessionId = uuidv7();
   const refreshToken = randomToken();
   await insertSession(db, {
@@ -73,7 +82,12 @@ export async function startSession(
     expires_at: new Date(Date.now() + deps.refreshTtlSeconds * 1000),
   });
   await insertRefreshToken(db, sessionId, hashToken(refreshToken));
-  return issue(deps, userId, sessionId, refreshToken);
+  return { userId, sessionId, refreshToken };
+}
+
+/** Signs the access token of a started session. */
+export function issueTokens(deps: SessionDeps, session: NewSession): Promise<IssuedTokens> {
+  return issue(deps, session.userId, session.sessionId, session.refreshToken);
 }
 
 export type RefreshOutcome =

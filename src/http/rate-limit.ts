@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import type {} from '../auth/access-tokens.js';
 import type { Config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
-import { requestClaims } from './authenticate.js';
+import { bearerToken, requestClaims } from './authenticate.js';
 
 /**
  * Per-hour limit for every route: per signed-in user (by a verified token), per client IP
@@ -24,6 +24,8 @@ export const rateLimitPlugin = fp<{ config: Config }>(
       skipOnError: true,
       ...(redis ? { redis } : {}),
       keyGenerator: async (request: FastifyRequest) => {
+        // Anonymous calls (probes, most traffic) need no token work and no error object.
+        if (bearerToken(request) === null) return `ip:${request.ip}`;
         try {
           const claims = await requestClaims(request, tokens);
           return `u:${claims.userId}`;
