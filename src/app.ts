@@ -1,11 +1,11 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Writable } from 'node:stream';
 import type { Config } from './config.js';
 import { healthRoutes } from './health/health.routes.js';
 import { registerDrain } from './http/drain.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { openapiPlugin } from './http/openapi.js';
 import { registerNotFound, registerProblemHandlers } from './http/problem.js';
 import { genReqId, registerRequestId } from './http/request-id.js';
@@ -67,18 +67,7 @@ export async function buildApp(
   registerRequestLog(app);
   registerDrain(app);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", 'https:', "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-        // Only behind https: on plain http it would break the docs page's own assets.
-        upgradeInsecureRequests: config.http.publicUrl.startsWith('https:') ? [] : null,
-      },
-    },
-  });
+  registerSecurityHeaders(app, config);
   await app.register(cors, {
     origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
     credentials: false,
