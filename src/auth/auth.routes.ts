@@ -164,7 +164,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
       },
     },
     async (request, reply) => {
-      await forgotPassword(app.db, deps, request.body.email);
+      // Answer first, then look the account up: the response time tells nothing about whether
+      // the address has an account.
+      const { email } = request.body;
+      reply.raw.once('finish', () => {
+        forgotPassword(app.db, deps, email).catch((err: unknown) =>
+          request.log.error({ err }, 'password reset request failed'),
+        );
+      });
       return reply.code(202).send(null);
     },
   );
