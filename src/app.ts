@@ -20,6 +20,7 @@ import { tokensPlugin } from './auth/access-tokens.js';
 import { authPlugin } from './auth/auth.plugin.js';
 import { rateLimitPlugin } from './http/rate-limit.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { jwksRoutes } from './auth/jwks.routes.js';
 import { flagsPlugin } from './flags/flags.plugin.js';
 import { flagRoutes } from './flags/flags.routes.js';
 import { settingsRoutes } from './settings/settings.routes.js';
@@ -100,6 +101,7 @@ export async function buildApp(
   registerNotFound(app);
 
   await app.register(healthRoutes, { version: config.app.version });
+  await app.register(jwksRoutes);
   await app.register(authRoutes, {
     prefix: '/api/v1/auth',
     authPerMinute: config.auth.rateLimitPerMinute,

@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -39,6 +40,8 @@ export interface Config {
   secrets: {
     jwt: string;
     jwtPrevious: string | null;
+    /** Ed25519 private key: tokens are signed EdDSA and the public key published as a JWKS. */
+    jwtPrivateKey: KeyObject | null;
     encryption: string;
     encryptionPrevious: string | null;
   };
@@ -176,6 +179,19 @@ function readOAuth(r: Reader, env: NodeEnv): Config['oauth'] {
   };
 }
 
+function readEd25519Key(r: Reader, name: string): KeyObject | null {
+  const pem = r.str(name)?.replace(/\\n/g, '\n');
+  if (pem === undefined) return null;
+  try {
+    const key = createPrivateKey(pem);
+    if (key.asymmetricKeyType === 'ed25519') return key;
+  } catch {
+    // reported below
+  }
+  r.problems.push(`${name} must be an Ed25519 private key in PEM (PKCS#8)`);
+  return null;
+}
+
 function readSecrets(
   r: Reader,
   env: NodeEnv,
@@ -215,6 +231,7 @@ function readSecrets(
   return {
     jwt,
     jwtPrevious: r.str('JWT_SECRET_KEY_PREVIOUS'),
+    jwtPrivateKey: readEd25519Key(r, 'JWT_PRIVATE_KEY'),
     encryption,
     encryptionPrevious: r.str('ENCRYPTION_KEY_PREVIOUS'),
   };

@@ -1,7 +1,15 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
-import { errors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
+import { createHash, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import {
+  calculateJwkThumbprint,
+  errors,
+  exportJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  type JWTHeaderParameters,
+} from 'jose';
 import { v7 as uuidv7 } from 'uuid';
 import { InvalidTokenError, TokenExpiredError } from '../errors.js';
 
@@ -11,47 +19,86 @@ export interface AccessClaims {
   sessionId: string;
 }
 
+type Alg = 'HS256' | 'EdDSA';
+
 interface SigningKey {
+  alg: Alg;
   kid: string;
+  /** What signs (the secret, or the Ed25519 private key). */
   key: KeyObject;
+  /** What verifies (the secret, or the Ed25519 public key). */
+  verifyKey: KeyObject;
 }
 
-function signingKey(secret: string): SigningKey {
+function hmacKey(secret: string): SigningKey {
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
   return {
+    alg: 'HS256',
     kid: createHash('sha256').update(secret).digest('hex').slice(0, 16),
-    key: createSecretKey(Buffer.from(secret, 'utf8')),
+    key,
+    verifyKey: key,
+  };
+}
+
+async function ed25519Key(privateKey: KeyObject): Promise<SigningKey & { jwk: JWK }> {
+  const publicKey = createPublicKey(privateKey);
+  const jwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return {
+    alg: 'EdDSA',
+    kid,
+    key: privateKey,
+    verifyKey: publicKey,
+    jwk: { ...jwk, kid, alg: 'EdDSA', use: 'sig' },
   };
 }
 
 const CLOCK_TOLERANCE_SECONDS = 5;
 
 /**
- * Issues and verifies our access tokens: HS256 only, with `kid` naming one of our own keys
- * (current, or previous during a rotation). Any other algorithm, `none`, or an unknown `kid` fails.
+ * Issues and verifies our access tokens: HS256 with JWT_SECRET_KEY (JWT_SECRET_KEY_PREVIOUS still
+ * verifies), or EdDSA when an Ed25519 private key is configured (its public key published as a
+ * JWKS). A token verifies only with the key its (`alg`, `kid`) pair names: `none`, any other
+ * algorithm, an unknown `kid` or an HMAC signed with the public key all fail.
  */
 export class AccessTokens {
-  private readonly current: SigningKey;
-  private readonly keys = new Map<string, KeyObject>();
+  private readonly keys = new Map<string, SigningKey>();
 
-  constructor(
-    secret: string,
-    previous: string | null,
+  private constructor(
+    private readonly current: SigningKey,
+    others: SigningKey[],
     private readonly issuer: string,
     readonly audience: string,
     readonly ttlSeconds: number,
+    /** The public JSON Web Key Set (empty with HS256 only). */
+    readonly jwks: { keys: JWK[] },
   ) {
-    this.current = signingKey(secret);
-    this.keys.set(this.current.kid, this.current.key);
-    if (previous !== null) {
-      const old = signingKey(previous);
-      this.keys.set(old.kid, old.key);
+    for (const key of [current, ...others]) this.keys.set(`${key.alg} ${key.kid}`, key);
+  }
+
+  /** Builds the signer from the configured secrets. */
+  static async create(
+    secrets: { jwt: string; jwtPrevious: string | null; jwtPrivateKey: KeyObject | null },
+    issuer: string,
+    audience: string,
+    ttlSeconds: number,
+  ): Promise<AccessTokens> {
+    const hmac = [
+      hmacKey(secrets.jwt),
+      ...(secrets.jwtPrevious === null ? [] : [hmacKey(secrets.jwtPrevious)]),
+    ];
+    if (secrets.jwtPrivateKey === null) {
+      return new AccessTokens(hmac[0]!, hmac.slice(1), issuer, audience, ttlSeconds, { keys: [] });
     }
+    const ed = await ed25519Key(secrets.jwtPrivateKey);
+    // Tokens signed with the secrets before the switch to EdDSA still verify until they expire.
+    return new AccessTokens(ed, hmac, issuer, audience, ttlSeconds, { keys: [ed.jwk] });
   }
 
   /** Signs a token for a session. */
   sign(userId: string, sessionId: string): Promise<string> {
     return new SignJWT({ sid: sessionId })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: this.current.kid })
+      .setProtectedHeader({ alg: this.current.alg, typ: 'JWT', kid: this.current.kid })
       .setSubject(userId)
       .setIssuer(this.issuer)
       .setAudience(this.audience)
@@ -67,12 +114,13 @@ export class AccessTokens {
       const { payload } = await jwtVerify(
         token,
         (header: JWTHeaderParameters) => {
-          const key = header.kid === undefined ? undefined : this.keys.get(header.kid);
+          const key =
+            header.kid === undefined ? undefined : this.keys.get(`${header.alg} ${header.kid}`);
           if (!key) throw new InvalidTokenError('The token was not signed by this service');
-          return key;
+          return key.verifyKey;
         },
         {
-          algorithms: ['HS256'],
+          algorithms: ['HS256', 'EdDSA'],
           issuer: this.issuer,
           audience: this.audience,
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
@@ -106,15 +154,13 @@ export const tokensPlugin = fp<{ config: Config }>(
   async (app, { config }) => {
     app.decorate(
       'tokens',
-      new AccessTokens(
-        config.secrets.jwt,
-        config.secrets.jwtPrevious,
+      await AccessTokens.create(
+        config.secrets,
         config.http.publicUrl,
         'gilla',
         config.auth.accessTokenTtlSeconds,
       ),
     );
-    await Promise.resolve();
   },
   { name: 'tokens' },
 );
