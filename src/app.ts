@@ -23,6 +23,9 @@ import { authRoutes } from './auth/auth.routes.js';
 import { jwksRoutes } from './auth/jwks.routes.js';
 import { flagsPlugin } from './flags/flags.plugin.js';
 import { flagRoutes } from './flags/flags.routes.js';
+import { itemRoutes } from './items/items.routes.js';
+import { projectRoutes } from './projects/projects.routes.js';
+import { specificationRoutes } from './specifications/specifications.routes.js';
 import { settingsRoutes } from './settings/settings.routes.js';
 import { adminUserRoutes, userRoutes } from './users/users.routes.js';
 
@@ -110,5 +113,8 @@ export async function buildApp(
   await app.register(adminUserRoutes, { prefix: '/api/v1/admin' });
   await app.register(flagRoutes, { prefix: '/api/v1/admin' });
   await app.register(settingsRoutes, { prefix: '/api/v1', config });
+  await app.register(projectRoutes, { prefix: '/api/v1' });
+  await app.register(specificationRoutes, { prefix: '/api/v1' });
+  await app.register(itemRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -91,3 +91,9 @@ export class RateLimitedError extends AppError {
     });
   }
 }
+
+export class PreconditionFailedError extends AppError {
+  constructor() {
+    super('precondition_failed', 'If-Match does not match the current version');
+  }
+}

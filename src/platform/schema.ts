@@ -4,7 +4,10 @@ import type {
   FeatureFlagHistoryTable,
   FeatureFlagTable,
 } from '../flags/flags.table.js';
+import type { ItemRevisionTable, ItemTable } from '../items/items.table.js';
 import type { MailOutboxTable } from '../mail/mail.table.js';
+import type { ProjectMemberTable, ProjectTable } from '../projects/projects.table.js';
+import type { SpecificationTable } from '../specifications/specifications.table.js';
 import type { UserTable } from '../users/users.table.js';
 
 /** Every table the service reads or writes, for Kysely. */
@@ -17,4 +20,9 @@ export interface Database {
   feature_flags: FeatureFlagTable;
   feature_flag_history: FeatureFlagHistoryTable;
   app_settings: AppSettingTable;
+  projects: ProjectTable;
+  project_members: ProjectMemberTable;
+  specifications: SpecificationTable;
+  items: ItemTable;
+  item_revisions: ItemRevisionTable;
 }

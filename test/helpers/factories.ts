@@ -53,3 +53,83 @@ export async function login(app: FastifyInstance, user: { email: string; passwor
   const body = res.json<{ accessToken: string; refreshToken: string }>();
   return { ...body, auth: { authorization: `Bearer ${body.accessToken}` } };
 }
+
+interface Made {
+  id: string;
+  version: number;
+}
+
+async function made<T extends Made>(
+  res: { statusCode: number; body: string; json: <U>() => U },
+  what: string,
+): Promise<T> {
+  if (res.statusCode !== 201) throw new Error(`${what} failed: ${res.statusCode} ${res.body}`);
+  return Promise.resolve(res.json<T>());
+}
+
+/** Creates a project owned by `owner` (one line in a test). */
+export async function createProject(
+  app: FastifyInstance,
+  owner: TestUser,
+  body: { name?: string; key?: string; description?: string } = {},
+) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/projects',
+    headers: owner.auth,
+    payload: { name: body.name ?? 'Test project', ...body },
+  });
+  return made<Made & { key: string; name: string; role: string }>(res, 'create project');
+}
+
+/** Adds `member` to a project with a role. */
+export async function addMember(
+  app: FastifyInstance,
+  owner: TestUser,
+  projectId: string,
+  member: TestUser,
+  role: 'owner' | 'editor' | 'viewer',
+): Promise<void> {
+  const res = await app.inject({
+    method: 'POST',
+    url: `/api/v1/projects/${projectId}/members`,
+    headers: owner.auth,
+    payload: { email: member.email, role },
+  });
+  if (res.statusCode !== 201) throw new Error(`add member failed: ${res.statusCode} ${res.body}`);
+}
+
+/** Creates a specification in a project. */
+export async function createSpecification(
+  app: FastifyInstance,
+  user: TestUser,
+  projectId: string,
+  body: { title?: string; description?: string } = {},
+) {
+  const res = await app.inject({
+    method: 'POST',
+    url: `/api/v1/projects/${projectId}/specifications`,
+    headers: user.auth,
+    payload: { title: body.title ?? 'Requirements', ...body },
+  });
+  return made<Made & { projectId: string; description: string | null }>(res, 'create spec');
+}
+
+/** Creates an item in a specification (at the end, or after `after`). */
+export async function createItem(
+  app: FastifyInstance,
+  user: TestUser,
+  specificationId: string,
+  body: { title?: string; body?: string; status?: string; after?: string | null } = {},
+) {
+  const res = await app.inject({
+    method: 'POST',
+    url: `/api/v1/specifications/${specificationId}/items`,
+    headers: user.auth,
+    payload: { title: body.title ?? 'An item', ...body },
+  });
+  return made<Made & { key: string; title: string; body: string; status: string }>(
+    res,
+    'create item',
+  );
+}

@@ -3,6 +3,7 @@ import * as users from './2026-11-22T00-users.js';
 import * as sessionsAndMail from './2026-11-22T01-sessions-and-mail.js';
 import * as flagsAndSettings from './2026-11-22T02-flags-and-settings.js';
 import * as refreshSuccessorIndex from './2026-11-22T03-refresh-successor-index.js';
+import * as projects from './2026-11-22T04-projects-specifications-items.js';
 
 /** Every migration, by name; names sort in the order they run. Frozen once landed. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T01-sessions-and-mail': sessionsAndMail,
   '2026-11-22T02-flags-and-settings': flagsAndSettings,
   '2026-11-22T03-refresh-successor-index': refreshSuccessorIndex,
+  '2026-11-22T04-projects-specifications-items': projects,
 };

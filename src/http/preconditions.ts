@@ -1,0 +1,39 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PreconditionFailedError } from '../errors.js';
+
+/** What an `If-Match` header allows: any version (`*`), a set of versions, or (absent) anything. */
+export type IfMatch = { any: true } | { any: false; versions: ReadonlySet<number> } | null;
+
+/** The strong ETag of a resource at a version. */
+export function etagOf(version: number): string {
+  return `"${version}"`;
+}
+
+/** Sets the resource's ETag and returns it, for handlers: `return withEtag(reply, item)`. */
+export function withEtag<T extends { version: number }>(reply: FastifyReply, resource: T): T {
+  void reply.header('etag', etagOf(resource.version));
+  return resource;
+}
+
+/**
+ * Reads `If-Match` (RFC 9110 §13.1.1). It compares strongly, so a weak tag (`W/"3"`) or anything
+ * that is not one of our tags matches nothing and the change is refused with 412.
+ */
+export function ifMatchOf(request: FastifyRequest): IfMatch {
+  const header = request.headers['if-match'];
+  if (header === undefined) return null;
+  const value = header.trim();
+  if (value === '*') return { any: true };
+  const versions = new Set<number>();
+  for (const tag of value.split(',')) {
+    const match = /^"(\d{1,9})"$/.exec(tag.trim());
+    if (match?.[1] !== undefined) versions.add(Number(match[1]));
+  }
+  return { any: false, versions };
+}
+
+/** Throws 412 unless `ifMatch` allows the resource's current version. */
+export function assertIfMatch(ifMatch: IfMatch, currentVersion: number): void {
+  if (ifMatch === null || ifMatch.any) return;
+  if (!ifMatch.versions.has(currentVersion)) throw new PreconditionFailedError();
+}

@@ -1,0 +1,197 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../platform/schema.js';
+import type { ProjectRole } from '../projects/projects.table.js';
+import type { ItemRevisionRow, ItemRow, ItemStatus, RevisionAction } from './items.table.js';
+
+export type ItemWithRole = ItemRow & { role: ProjectRole };
+
+export function insertItemRow(
+  db: Kysely<Database>,
+  row: {
+    id: string;
+    specification_id: string;
+    project_id: string;
+    key: string;
+    order_key: string;
+    title: string;
+    body_enc: string;
+    status: ItemStatus;
+    created_by: string;
+    updated_by: string;
+  },
+): Promise<ItemRow> {
+  return db.insertInto('items').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The item with the caller's role in its project, when the caller is a member. */
+export function findItemOfUser(
+  db: Kysely<Database>,
+  itemId: string,
+  userId: string,
+  lock = false,
+): Promise<ItemWithRole | undefined> {
+  const query = db
+    .selectFrom('items as i')
+    .innerJoin('project_members as m', (j) =>
+      j.onRef('m.project_id', '=', 'i.project_id').on('m.user_id', '=', userId),
+    )
+    .selectAll('i')
+    .select('m.role')
+    .where('i.id', '=', itemId);
+  return (lock ? query.forUpdate('i') : query).executeTakeFirst();
+}
+
+/** An item by its key (`AUTH-12`) in a project the caller is a member of. */
+export function findItemByKeyOfUser(
+  db: Kysely<Database>,
+  projectId: string,
+  key: string,
+  userId: string,
+): Promise<ItemWithRole | undefined> {
+  return db
+    .selectFrom('items as i')
+    .innerJoin('project_members as m', (j) =>
+      j.onRef('m.project_id', '=', 'i.project_id').on('m.user_id', '=', userId),
+    )
+    .selectAll('i')
+    .select('m.role')
+    .where('i.project_id', '=', projectId)
+    .where('i.key', '=', key)
+    .executeTakeFirst();
+}
+
+/**
+ * A page of a specification's items in document order, only when the caller is a member of its
+ * project: one indexed query, with the access check folded in.
+ */
+export function listItemRowsOfUser(
+  db: Kysely<Database>,
+  specificationId: string,
+  userId: string,
+  options: { afterOrderKey: string | null; limit: number },
+): Promise<ItemRow[]> {
+  let query = db
+    .selectFrom('items as i')
+    .selectAll('i')
+    .where('i.specification_id', '=', specificationId)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('project_members as m')
+          .select(sql`1`.as('one'))
+          .whereRef('m.project_id', '=', 'i.project_id')
+          .where('m.user_id', '=', userId),
+      ),
+    )
+    .orderBy('i.order_key')
+    .limit(options.limit);
+  if (options.afterOrderKey !== null) {
+    query = query.where('i.order_key', '>', options.afterOrderKey);
+  }
+  return query.execute();
+}
+
+/** A batch of items in document order, for export (access is checked by the caller). */
+export function itemBatch(
+  db: Kysely<Database>,
+  specificationId: string,
+  afterOrderKey: string | null,
+  limit: number,
+): Promise<ItemRow[]> {
+  let query = db
+    .selectFrom('items')
+    .selectAll()
+    .where('specification_id', '=', specificationId)
+    .orderBy('order_key')
+    .limit(limit);
+  if (afterOrderKey !== null) query = query.where('order_key', '>', afterOrderKey);
+  return query.execute();
+}
+
+/** The neighbour of an order key in a specification: the next one after it, or the one before. */
+export async function neighbour(
+  db: Kysely<Database>,
+  specificationId: string,
+  orderKey: string | null,
+  direction: 'next' | 'previous',
+): Promise<{ id: string; order_key: string } | undefined> {
+  let query = db
+    .selectFrom('items')
+    .select(['id', 'order_key'])
+    .where('specification_id', '=', specificationId)
+    .orderBy('order_key', direction === 'next' ? 'asc' : 'desc')
+    .limit(1);
+  if (orderKey !== null) {
+    query = query.where('order_key', direction === 'next' ? '>' : '<', orderKey);
+  }
+  return query.executeTakeFirst();
+}
+
+export function updateItemRow(
+  db: Kysely<Database>,
+  itemId: string,
+  patch: {
+    title?: string;
+    body_enc?: string;
+    status?: ItemStatus;
+    order_key?: string;
+    updated_by: string;
+  },
+): Promise<ItemRow> {
+  return db
+    .updateTable('items')
+    .set({ ...patch, updated_at: sql`now()`, version: sql`version + 1` })
+    .where('id', '=', itemId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function deleteItemRow(db: Kysely<Database>, itemId: string): Promise<void> {
+  await db.deleteFrom('items').where('id', '=', itemId).execute();
+}
+
+export async function insertRevision(
+  db: Kysely<Database>,
+  row: {
+    id: string;
+    item_id: string;
+    specification_id: string;
+    project_id: string;
+    version: number;
+    action: RevisionAction;
+    changed_by: string;
+    changes_enc: string;
+  },
+): Promise<void> {
+  await db.insertInto('item_revisions').values(row).execute();
+}
+
+/** The project an item's history belongs to; it outlives the item itself. */
+export async function revisionProject(
+  db: Kysely<Database>,
+  itemId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('item_revisions')
+    .select('project_id')
+    .where('item_id', '=', itemId)
+    .limit(1)
+    .executeTakeFirst();
+  return row?.project_id;
+}
+
+/** An item's revisions, newest first, keyset by version. */
+export function listRevisionRows(
+  db: Kysely<Database>,
+  itemId: string,
+  options: { beforeVersion: number | null; limit: number },
+): Promise<ItemRevisionRow[]> {
+  let query = db
+    .selectFrom('item_revisions')
+    .selectAll()
+    .where('item_id', '=', itemId)
+    .orderBy('version', 'desc')
+    .limit(options.limit);
+  if (options.beforeVersion !== null) query = query.where('version', '<', options.beforeVersion);
+  return query.execute();
+}

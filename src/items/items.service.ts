@@ -1,0 +1,276 @@
+import type { Kysely } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { assertIfMatch, type IfMatch } from '../http/preconditions.js';
+import { cleanTitle, limitBytes } from '../http/text-fields.js';
+import type { Encryptor } from '../platform/crypto.js';
+import type { Database } from '../platform/schema.js';
+import { assertRole } from '../projects/project-access.js';
+import { allocateItemNumber, lockProjectOrder } from '../projects/projects.repository.js';
+import { specificationFor } from '../specifications/specifications.service.js';
+import { endOrderKey, orderKeyAfter } from './item-order.js';
+import { diff, recordRevision } from './item-revisions.js';
+import {
+  deleteItemRow,
+  findItemByKeyOfUser,
+  findItemOfUser,
+  insertItemRow,
+  listItemRowsOfUser,
+  neighbour,
+  updateItemRow,
+  type ItemWithRole,
+} from './items.repository.js';
+import type { ItemRow, ItemStatus } from './items.table.js';
+
+/** An item as the API shows it (body decrypted). */
+export interface Item {
+  id: string;
+  key: string;
+  specificationId: string;
+  title: string;
+  body: string;
+  status: ItemStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  createdBy: string | null;
+  updatedBy: string | null;
+  version: number;
+}
+
+export interface ItemInput {
+  title?: string | undefined;
+  body?: string | undefined;
+  status?: ItemStatus | undefined;
+}
+
+/** Maps a row to the API's item, decrypting its body. */
+export function toItem(row: ItemRow, enc: Encryptor): Item {
+  return {
+    id: row.id,
+    key: row.key,
+    specificationId: row.specification_id,
+    title: row.title,
+    body: enc.decrypt(row.body_enc),
+    status: row.status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    createdBy: row.created_by,
+    updatedBy: row.updated_by,
+    version: row.version,
+  };
+}
+
+/** The fields a revision records, in plaintext. */
+function tracked(item: { title: string; body: string; status: ItemStatus }) {
+  return { title: item.title, body: item.body, status: item.status };
+}
+
+async function itemFor(
+  db: Kysely<Database>,
+  actorId: string,
+  itemId: string,
+  needed: 'viewer' | 'editor',
+  lock = false,
+): Promise<ItemWithRole> {
+  const row = await findItemOfUser(db, itemId, actorId, lock);
+  assertRole(row?.role, needed, 'Item');
+  if (!row) throw new NotFoundError('Item');
+  return row;
+}
+
+/** The item `after` names, which must be in the same specification (else 400). */
+async function anchor(
+  db: Kysely<Database>,
+  actorId: string,
+  specificationId: string,
+  afterId: string,
+): Promise<ItemRow> {
+  const row = await findItemOfUser(db, afterId, actorId);
+  if (!row || row.specification_id !== specificationId) {
+    throw new ValidationError('after is not an item of this specification', [
+      { path: 'after', message: 'is not an item of this specification' },
+    ]);
+  }
+  return row;
+}
+
+/** Creates an item with the project's next key, at the end or right after `after`. */
+export async function createItem(
+  db: Kysely<Database>,
+  enc: Encryptor,
+  actorId: string,
+  specificationId: string,
+  input: ItemInput & { title: string; after?: string | null | undefined },
+): Promise<Item> {
+  const title = cleanTitle(input.title, 'title');
+  const body = limitBytes(input.body ?? '', 'body');
+  const status = input.status ?? 'draft';
+  return db.transaction().execute(async (trx) => {
+    const spec = await specificationFor(trx, actorId, specificationId, 'editor');
+    // Takes the project's order lock: keys and positions are handed out one writer at a time.
+    const { key, number } = await allocateItemNumber(trx, spec.project_id);
+    const after = input.after ? await anchor(trx, actorId, specificationId, input.after) : null;
+    const orderKey =
+      input.after === undefined
+        ? await endOrderKey(trx, specificationId)
+        : ((await orderKeyAfter(trx, specificationId, after, null)) as string);
+    const row = await insertItemRow(trx, {
+      id: uuidv7(),
+      specification_id: specificationId,
+      project_id: spec.project_id,
+      key: `${key}-${number}`,
+      order_key: orderKey,
+      title,
+      body_enc: enc.encrypt(body),
+      status,
+      created_by: actorId,
+      updated_by: actorId,
+    });
+    await recordRevision(trx, enc, row, {
+      version: row.version,
+      action: 'created',
+      changedBy: actorId,
+      changes: diff({}, { ...tracked({ title, body, status }), after: after?.id ?? null }),
+    });
+    return toItem(row, enc);
+  });
+}
+
+/** A page of a specification's items in document order. */
+export async function listItems(
+  db: Kysely<Database>,
+  enc: Encryptor,
+  actorId: string,
+  specificationId: string,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<{ data: Item[]; nextCursor: string | null }> {
+  const afterOrderKey = (decodeCursor(query.cursor, ['string'])?.[0] as string | undefined) ?? null;
+  const rows = await listItemRowsOfUser(db, specificationId, actorId, {
+    afterOrderKey,
+    limit: query.limit + 1,
+  });
+  // An empty page may be an empty specification or one the caller may not see.
+  if (rows.length === 0) await specificationFor(db, actorId, specificationId, 'viewer');
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    data: page.map((r) => toItem(r, enc)),
+    nextCursor: rows.length > query.limit && last ? encodeCursor([last.order_key]) : null,
+  };
+}
+
+export async function getItem(
+  db: Kysely<Database>,
+  enc: Encryptor,
+  actorId: string,
+  itemId: string,
+): Promise<Item> {
+  return toItem(await itemFor(db, actorId, itemId, 'viewer'), enc);
+}
+
+/** An item by its key, e.g. `AUTH-12` (case-insensitive). */
+export async function getItemByKey(
+  db: Kysely<Database>,
+  enc: Encryptor,
+  actorId: string,
+  projectId: string,
+  key: string,
+): Promise<Item> {
+  const row = await findItemByKeyOfUser(db, projectId, key.toUpperCase(), actorId);
+  if (!row) throw new NotFoundError('Item');
+  return toItem(row, enc);
+}
+
+/** Changes title, body or status, honouring If-Match; every change lands in the history. */
+export async function updateItem(
+  db: Kysely<Database>,
+  enc: Encryptor,
+  actorId: string,
+  itemId: string,
+  patch: ItemInput,
+  ifMatch: IfMatch,
+): Promise<Item> {
+  const title = patch.title === undefined ? undefined : cleanTitle(patch.title, 'title');
+  const body = patch.body === undefined ? undefined : limitBytes(patch.body, 'body');
+  return db.transaction().execute(async (trx) => {
+    const current = await itemFor(trx, actorId, itemId, 'editor', true);
+    assertIfMatch(ifMatch, current.version);
+    const before = tracked(toItem(current, enc));
+    const after = {
+      title: title ?? before.title,
+      body: body ?? before.body,
+      status: patch.status ?? before.status,
+    };
+    const changes = diff(before, after);
+    if (Object.keys(changes).length === 0) return toItem(current, enc);
+    const row = await updateItemRow(trx, itemId, {
+      ...(changes.title ? { title: after.title } : {}),
+      ...(changes.body ? { body_enc: enc.encrypt(after.body) } : {}),
+      ...(changes.status ? { status: after.status } : {}),
+      updated_by: actorId,
+    });
+    await recordRevision(trx, enc, row, {
+      version: row.version,
+      action: 'updated',
+      changedBy: actorId,
+      changes,
+    });
+    return toItem(row, enc);
+  });
+}
+
+/** Moves an item right after another of its specification (null: to the top); one row written. */
+export async function moveItem(
+  db: Kysely<Database>,
+  enc: Encryptor,
+  actorId: string,
+  itemId: string,
+  afterId: string | null,
+  ifMatch: IfMatch,
+): Promise<Item> {
+  if (afterId === itemId) {
+    throw new ValidationError('An item cannot be moved after itself', [
+      { path: 'after', message: 'is the item being moved' },
+    ]);
+  }
+  return db.transaction().execute(async (trx) => {
+    const current = await itemFor(trx, actorId, itemId, 'editor', true);
+    assertIfMatch(ifMatch, current.version);
+    await lockProjectOrder(trx, current.project_id);
+    const after =
+      afterId === null ? null : await anchor(trx, actorId, current.specification_id, afterId);
+    const orderKey = await orderKeyAfter(trx, current.specification_id, after, current.id);
+    if (orderKey === null) return toItem(current, enc);
+    const previous = await neighbour(trx, current.specification_id, current.order_key, 'previous');
+    const row = await updateItemRow(trx, itemId, { order_key: orderKey, updated_by: actorId });
+    await recordRevision(trx, enc, row, {
+      version: row.version,
+      action: 'moved',
+      changedBy: actorId,
+      changes: { after: { before: previous?.id ?? null, after: after?.id ?? null } },
+    });
+    return toItem(row, enc);
+  });
+}
+
+/** Deletes an item, honouring If-Match; its key is never handed out again. */
+export async function deleteItem(
+  db: Kysely<Database>,
+  enc: Encryptor,
+  actorId: string,
+  itemId: string,
+  ifMatch: IfMatch,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const current = await itemFor(trx, actorId, itemId, 'editor', true);
+    assertIfMatch(ifMatch, current.version);
+    await deleteItemRow(trx, itemId);
+    await recordRevision(trx, enc, current, {
+      version: current.version + 1,
+      action: 'deleted',
+      changedBy: actorId,
+      changes: diff(tracked(toItem(current, enc)), {}),
+    });
+  });
+}

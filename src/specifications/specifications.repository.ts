@@ -1,0 +1,81 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../platform/schema.js';
+import type { ProjectRole } from '../projects/projects.table.js';
+import type { SpecificationRow, SpecificationStatus } from './specifications.table.js';
+
+export type SpecificationWithRole = SpecificationRow & { role: ProjectRole };
+
+export function insertSpecification(
+  db: Kysely<Database>,
+  row: {
+    id: string;
+    project_id: string;
+    title: string;
+    description_enc: string | null;
+    status: SpecificationStatus;
+    created_by: string;
+    updated_by: string;
+  },
+): Promise<SpecificationRow> {
+  return db.insertInto('specifications').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** A project's specifications, oldest first, keyset by id (UUIDv7). */
+export function listSpecificationRows(
+  db: Kysely<Database>,
+  projectId: string,
+  options: { afterId: string | null; limit: number },
+): Promise<SpecificationRow[]> {
+  let query = db
+    .selectFrom('specifications')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('id')
+    .limit(options.limit);
+  if (options.afterId !== null) query = query.where('id', '>', options.afterId);
+  return query.execute();
+}
+
+/** The specification with the caller's role in its project, when the caller is a member. */
+export function findSpecificationOfUser(
+  db: Kysely<Database>,
+  specificationId: string,
+  userId: string,
+  lock = false,
+): Promise<SpecificationWithRole | undefined> {
+  const query = db
+    .selectFrom('specifications as s')
+    .innerJoin('project_members as m', (j) =>
+      j.onRef('m.project_id', '=', 's.project_id').on('m.user_id', '=', userId),
+    )
+    .selectAll('s')
+    .select('m.role')
+    .where('s.id', '=', specificationId);
+  return (lock ? query.forUpdate('s') : query).executeTakeFirst();
+}
+
+export function updateSpecificationRow(
+  db: Kysely<Database>,
+  specificationId: string,
+  patch: {
+    title?: string;
+    description_enc?: string | null;
+    status?: SpecificationStatus;
+    updated_by: string;
+  },
+): Promise<SpecificationRow> {
+  return db
+    .updateTable('specifications')
+    .set({ ...patch, updated_at: sql`now()`, version: sql`version + 1` })
+    .where('id', '=', specificationId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Deletes the specification; its items and their revisions go with it (cascade). */
+export async function deleteSpecificationRow(
+  db: Kysely<Database>,
+  specificationId: string,
+): Promise<void> {
+  await db.deleteFrom('specifications').where('id', '=', specificationId).execute();
+}
