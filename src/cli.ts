@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { AppError } from './errors.js';
+import { Encryptor } from './platform/crypto.js';
 import { openDatabase } from './platform/database.js';
+import { rotateKeys, type RotationProgress } from './platform/key-rotation.js';
 import { createUserWithPassword } from './users/users.service.js';
 import { migrateDown, migrateUp, migrationStatus } from './platform/migrator.js';
 import { configOrExit, serve } from './server.js';
@@ -14,6 +16,8 @@ Commands:
   check-health [--url URL]      exit 0 when the service answers healthy, 1 otherwise
   user create --email E [--name N] [--admin]
                                 create a user; the password is read from standard input
+  keys rotate [--batch-size N]  re-encrypt stored content under ENCRYPTION_KEY (resumable;
+                                set ENCRYPTION_KEY_PREVIOUS to the key being replaced)
 `;
 
 function fail(message: string, code = 2): never {
@@ -101,6 +105,44 @@ async function user(args: string[]): Promise<void> {
   }
 }
 
+function progressLine(progress: RotationProgress): string {
+  const width = 30;
+  const share = progress.total === 0 ? 1 : progress.done / progress.total;
+  const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '-');
+  const table = progress.table.padEnd(15);
+  return `${table} [${bar}] ${progress.done}/${progress.total} ${Math.floor(share * 100)}%`;
+}
+
+async function keys(args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  if (action !== 'rotate') fail(USAGE);
+  const { values } = parseArgs({
+    args: rest,
+    options: { 'batch-size': { type: 'string', default: '500' } },
+  });
+  const batchSize = Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+    fail('gilla keys rotate: --batch-size must be 1–10000');
+  }
+  const config = configOrExit();
+  const handle = await openDatabase(config.database, pino({ level: 'warn' }));
+  const enc = new Encryptor(config.secrets.encryption, config.secrets.encryptionPrevious);
+  const tty = process.stderr.isTTY;
+  try {
+    const { rotated } = await rotateKeys(handle.db, enc, {
+      batchSize,
+      onProgress: (p) => {
+        // On a terminal the bar redraws in place; in a log, one line per table and at the end.
+        if (tty) process.stderr.write(`\r${progressLine(p)}${p.done === p.total ? '\n' : ''}`);
+        else if (p.done === 0 || p.done === p.total) process.stderr.write(`${progressLine(p)}\n`);
+      },
+    });
+    process.stdout.write(`re-encrypted ${rotated} values under key ${enc.keyId}\n`);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Runs one `gilla` command. */
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -113,6 +155,8 @@ export async function main(argv: string[]): Promise<void> {
       return checkHealth(rest);
     case 'user':
       return user(rest);
+    case 'keys':
+      return keys(rest);
     case undefined:
     case 'help':
     case '--help':

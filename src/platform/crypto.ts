@@ -43,6 +43,16 @@ export class Encryptor {
     }
   }
 
+  /** The id of the key new values are written with; every value carries the id of its key. */
+  get keyId(): string {
+    return this.current.id;
+  }
+
+  /** Whether a stored value was written with the current key. */
+  isCurrent(value: string): boolean {
+    return value.startsWith(`v1.${this.current.id}.`);
+  }
+
   encrypt(plaintext: string): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);

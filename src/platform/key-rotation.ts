@@ -1,0 +1,77 @@
+import { sql, type Kysely } from 'kysely';
+import type { Encryptor } from './crypto.js';
+import type { Database } from './schema.js';
+
+/** Every encrypted column, with the table's primary key. */
+const ENCRYPTED_COLUMNS = [
+  { table: 'specifications', column: 'description_enc' },
+  { table: 'items', column: 'body_enc' },
+  { table: 'item_revisions', column: 'changes_enc' },
+] as const;
+
+export interface RotationProgress {
+  table: string;
+  done: number;
+  total: number;
+}
+
+function staleValues(enc: Encryptor, column: string) {
+  const prefix = `v1.${enc.keyId}.`;
+  return sql`${sql.ref(column)} is not null and left(${sql.ref(column)}, ${prefix.length}) <> ${prefix}`;
+}
+
+/** How many stored values are not yet under the current key, per table. */
+export async function countStale(
+  db: Kysely<Database>,
+  enc: Encryptor,
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const { table, column } of ENCRYPTED_COLUMNS) {
+    const { rows } = await sql<{ n: string }>`
+      select count(*) as n from ${sql.table(table)} where ${staleValues(enc, column)}`.execute(db);
+    counts[table] = Number(rows[0]?.n ?? 0);
+  }
+  return counts;
+}
+
+/**
+ * Re-encrypts every stored value under the current key, a batch per transaction. Only values
+ * under another key are picked, so an interrupted run resumes where it stopped; a value changed
+ * meanwhile is left to its writer (compare-and-set) and picked up by the next run.
+ */
+export async function rotateKeys(
+  db: Kysely<Database>,
+  enc: Encryptor,
+  options: { batchSize: number; onProgress?: (progress: RotationProgress) => void },
+): Promise<{ rotated: number }> {
+  const totals = await countStale(db, enc);
+  let rotated = 0;
+  for (const { table, column } of ENCRYPTED_COLUMNS) {
+    const total = totals[table] ?? 0;
+    let done = 0;
+    let afterId = '00000000-0000-0000-0000-000000000000';
+    options.onProgress?.({ table, done, total });
+    for (;;) {
+      const { rows } = await sql<{ id: string; value: string }>`
+        select id, ${sql.ref(column)} as value from ${sql.table(table)}
+        where id > ${afterId} and ${staleValues(enc, column)}
+        order by id limit ${options.batchSize}`.execute(db);
+      const last = rows.at(-1);
+      if (!last) break;
+      const values = rows.map(
+        (r) => sql`(${r.id}::uuid, ${r.value}, ${enc.encrypt(enc.decrypt(r.value))})`,
+      );
+      const result = await sql`
+        update ${sql.table(table)} as t set ${sql.ref(column)} = v.fresh
+        from (values ${sql.join(values)}) as v(id, stale, fresh)
+        where t.id = v.id and t.${sql.ref(column)} = v.stale`.execute(db);
+      rotated += Number(result.numAffectedRows ?? 0);
+      done += rows.length;
+      afterId = last.id;
+      options.onProgress?.({ table, done: Math.min(done, total), total });
+    }
+    // Values deleted while rotating were counted but never seen; the table is done all the same.
+    if (done < total) options.onProgress?.({ table, done: total, total });
+  }
+  return { rotated };
+}
