@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { sql } from 'kysely';
+import { buildApp } from '../../src/app.js';
+import { Encryptor } from '../../src/platform/crypto.js';
+import { countStale, rotateKeys } from '../../src/platform/key-rotation.js';
+import { setupTestEnv, TEST_SECRETS, testConfig } from '../helpers/app.js';
+import {
+  createItem,
+  createProject,
+  createSpecification,
+  createUser,
+} from '../helpers/factories.js';
+
+const env = await setupTestEnv();
+const app = await env.app();
+const user = await createUser(app);
+const OLD = TEST_SECRETS.ENCRYPTION_KEY;
+const NEW = 'rotated-encryption-key-0123456789abcdef-0123456789';
+
+test('bodies, descriptions and revisions hold no plaintext in the database', async () => {
+  const project = await createProject(app, user);
+  const spec = await createSpecification(app, user, project.id, {
+    description: 'PLAINTEXT-DESCRIPTION',
+  });
+  const item = await createItem(app, user, spec.id, { body: 'PLAINTEXT-BODY-ONE' });
+  await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/items/${item.id}`,
+    headers: user.auth,
+    payload: { body: 'PLAINTEXT-BODY-TWO' },
+  });
+  for (const table of ['items', 'specifications', 'item_revisions']) {
+    const { rows } = await sql<{
+      row: string;
+    }>`select t::text as row from ${sql.table(table)} t`.execute(app.db);
+    assert.ok(rows.length > 0, table);
+    for (const { row } of rows) assert.doesNotMatch(row, /PLAINTEXT/, table);
+  }
+  const raw = await app.db
+    .selectFrom('items')
+    .select('body_enc')
+    .where('id', '=', item.id)
+    .executeTakeFirstOrThrow();
+  assert.match(raw.body_enc, /^v1\.[0-9a-f]{8}\./);
+  // Two encryptions of one text differ (a fresh IV each time).
+  const enc = new Encryptor(OLD);
+  assert.notEqual(enc.encrypt('same'), enc.encrypt('same'));
+  assert.equal(enc.decrypt(raw.body_enc), 'PLAINTEXT-BODY-TWO');
+  const got = await app.inject({ url: `/api/v1/items/${item.id}`, headers: user.auth });
+  assert.equal(got.json<{ body: string }>().body, 'PLAINTEXT-BODY-TWO');
+});
+
+test('a value tampered with in the database is refused, not shown', () => {
+  const enc = new Encryptor(OLD);
+  const value = enc.encrypt('genuine');
+  const parts = value.split('.');
+  parts[4] = Buffer.from('forged!').toString('base64url');
+  assert.throws(() => enc.decrypt(parts.join('.')), /failed authentication/);
+  assert.throws(() => new Encryptor(NEW).decrypt(value), /not written with a configured key/);
+});
+
+test('key rotation re-encrypts in batches, resumes after an interruption, and the old key can go', async () => {
+  const project = await createProject(app, user);
+  const spec = await createSpecification(app, user, project.id, { description: 'described' });
+  const items = [];
+  for (let i = 0; i < 7; i++)
+    items.push(await createItem(app, user, spec.id, { body: `body ${i}` }));
+  const rotating = new Encryptor(NEW, OLD);
+  const before = await countStale(app.db, rotating);
+  assert.ok(before.items! >= 7 && before.item_revisions! >= 7 && before.specifications! >= 1);
+
+  // Interrupted after its first batch of items.
+  await assert.rejects(
+    rotateKeys(app.db, rotating, {
+      batchSize: 3,
+      onProgress: (p) => {
+        if (p.table === 'items' && p.done > 0) throw new Error('interrupted');
+      },
+    }),
+    /interrupted/,
+  );
+  const midway = await countStale(app.db, rotating);
+  assert.equal(midway.specifications, 0);
+  assert.equal(midway.items, before.items! - 3);
+
+  const progress: string[] = [];
+  const { rotated } = await rotateKeys(app.db, rotating, {
+    batchSize: 3,
+    onProgress: (p) => progress.push(`${p.table} ${p.done}/${p.total}`),
+  });
+  assert.equal(rotated, midway.items! + midway.item_revisions!);
+  assert.deepEqual(await countStale(app.db, rotating), {
+    specifications: 0,
+    items: 0,
+    item_revisions: 0,
+  });
+  assert.ok(progress.includes(`items ${midway.items}/${midway.items}`), progress.join(', '));
+
+  // An app with only the new key reads everything.
+  const rotated_app = await env.app({ ENCRYPTION_KEY: NEW });
+  const got = await rotated_app.inject({
+    url: `/api/v1/items/${items[6]!.id}`,
+    headers: user.auth,
+  });
+  assert.equal(got.json<{ body: string }>().body, 'body 6');
+  const revisions = await rotated_app.inject({
+    url: `/api/v1/items/${items[0]!.id}/revisions`,
+    headers: user.auth,
+  });
+  assert.equal(revisions.statusCode, 200);
+});
+
+test('gilla keys rotate: progress on stderr, a count on stdout, then only the new key is needed', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gilla-rotate-'));
+  const onDisk = { DATABASE_URL: undefined, DATA_DIR: dataDir, MIGRATE_ON_START: 'true' };
+  const first = await buildApp(testConfig(onDisk));
+  await first.ready();
+  const owner = await createUser(first);
+  const project = await createProject(first, owner);
+  const spec = await createSpecification(first, owner, project.id, { description: 'd' });
+  const item = await createItem(first, owner, spec.id, { body: 'kept across rotation' });
+  await first.close();
+
+  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (resolve) => {
+      const child = spawn(process.execPath, [path.resolve('bin/gilla.js'), 'keys', 'rotate'], {
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'warn',
+          DATA_DIR: dataDir,
+          JWT_SECRET_KEY: TEST_SECRETS.JWT_SECRET_KEY,
+          ENCRYPTION_KEY: NEW,
+          ENCRYPTION_KEY_PREVIOUS: OLD,
+        },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  // The description, the body and the body's first revision.
+  assert.match(result.stdout, /^re-encrypted 3 values under key [0-9a-f]{8}\n$/);
+  assert.match(result.stderr, /items +\[#{30}\] 1\/1 100%/);
+
+  const second = await buildApp(testConfig({ ...onDisk, ENCRYPTION_KEY: NEW }));
+  await second.ready();
+  try {
+    const got = await second.inject({ url: `/api/v1/items/${item.id}`, headers: owner.auth });
+    assert.equal(got.statusCode, 200, got.body);
+    assert.equal(got.json<{ body: string }>().body, 'kept across rotation');
+  } finally {
+    await second.close();
+  }
+});
