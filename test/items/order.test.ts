@@ -46,7 +46,7 @@ test('50 concurrent creates get 50 distinct keys, numbered 1–50, in two specif
   ]);
   const created = await Promise.all(
     Array.from({ length: 50 }, (_, i) =>
-      createItem(app, user, (i % 2 ? a : b)!.id, { title: `Item ${i}` }),
+      createItem(app, user, (i % 2 ? a : b).id, { title: `Item ${i}` }),
     ),
   );
   const keys = created.map((c) => c.key);

@@ -24,37 +24,37 @@ interface Revision {
 const history = async (itemId: string, query = '') => {
   const res = await app.inject({
     url: `/api/v1/items/${itemId}/revisions${query}`,
-    headers: owner!.auth,
+    headers: owner.auth,
   });
   assert.equal(res.statusCode, 200, res.body);
   return res.json<{ data: Revision[]; nextCursor: string | null }>();
 };
 
 test('create, change, move and delete each write a revision with who, when and before/after', async () => {
-  const project = await createProject(app, owner!);
-  await addMember(app, owner!, project.id, editor!, 'editor');
-  const spec = await createSpecification(app, owner!, project.id);
-  const first = await createItem(app, owner!, spec.id, { title: 'First' });
-  const item = await createItem(app, owner!, spec.id, { title: 'Login', body: 'v1' });
+  const project = await createProject(app, owner);
+  await addMember(app, owner, project.id, editor, 'editor');
+  const spec = await createSpecification(app, owner, project.id);
+  const first = await createItem(app, owner, spec.id, { title: 'First' });
+  const item = await createItem(app, owner, spec.id, { title: 'Login', body: 'v1' });
 
   const patch = await app.inject({
     method: 'PATCH',
     url: `/api/v1/items/${item.id}`,
-    headers: editor!.auth,
+    headers: editor.auth,
     payload: { body: 'v2', status: 'approved' },
   });
   assert.equal(patch.statusCode, 200);
   const moved = await app.inject({
     method: 'POST',
     url: `/api/v1/items/${item.id}/move`,
-    headers: editor!.auth,
+    headers: editor.auth,
     payload: { after: null },
   });
   assert.equal(moved.json<{ version: number }>().version, 3);
   const deleted = await app.inject({
     method: 'DELETE',
     url: `/api/v1/items/${item.id}`,
-    headers: owner!.auth,
+    headers: owner.auth,
   });
   assert.equal(deleted.statusCode, 204);
 
@@ -63,10 +63,10 @@ test('create, change, move and delete each write a revision with who, when and b
   assert.deepEqual(
     revisions.map((r) => [r.version, r.action, r.changedBy]),
     [
-      [4, 'deleted', owner!.id],
-      [3, 'moved', editor!.id],
-      [2, 'updated', editor!.id],
-      [1, 'created', owner!.id],
+      [4, 'deleted', owner.id],
+      [3, 'moved', editor.id],
+      [2, 'updated', editor.id],
+      [1, 'created', owner.id],
     ],
   );
   const [del, mov, upd, cre] = revisions;
@@ -87,19 +87,19 @@ test('create, change, move and delete each write a revision with who, when and b
   });
   assert.ok(revisions.every((r) => !Number.isNaN(Date.parse(r.changedAt))));
   assert.equal(
-    (await app.inject({ url: `/api/v1/items/${item.id}`, headers: owner!.auth })).statusCode,
+    (await app.inject({ url: `/api/v1/items/${item.id}`, headers: owner.auth })).statusCode,
     404,
   );
 });
 
 test('a PATCH that changes nothing writes no revision and keeps the version', async () => {
-  const project = await createProject(app, owner!);
-  const spec = await createSpecification(app, owner!, project.id);
-  const item = await createItem(app, owner!, spec.id, { title: 'Same' });
+  const project = await createProject(app, owner);
+  const spec = await createSpecification(app, owner, project.id);
+  const item = await createItem(app, owner, spec.id, { title: 'Same' });
   const res = await app.inject({
     method: 'PATCH',
     url: `/api/v1/items/${item.id}`,
-    headers: owner!.auth,
+    headers: owner.auth,
     payload: { title: '  Same  ' },
   });
   assert.equal(res.json<{ version: number }>().version, 1);
@@ -107,14 +107,14 @@ test('a PATCH that changes nothing writes no revision and keeps the version', as
 });
 
 test('revisions page newest first, every one exactly once', async () => {
-  const project = await createProject(app, owner!);
-  const spec = await createSpecification(app, owner!, project.id);
-  const item = await createItem(app, owner!, spec.id, { title: 't0' });
+  const project = await createProject(app, owner);
+  const spec = await createSpecification(app, owner, project.id);
+  const item = await createItem(app, owner, spec.id, { title: 't0' });
   for (let i = 1; i <= 24; i++) {
     await app.inject({
       method: 'PATCH',
       url: `/api/v1/items/${item.id}`,
-      headers: owner!.auth,
+      headers: owner.auth,
       payload: { title: `t${i}` },
     });
   }
@@ -134,10 +134,10 @@ test('revisions page newest first, every one exactly once', async () => {
 
 test('a stranger gets 404 for the history of an item, even a deleted one', async () => {
   const stranger = await createUser(app);
-  const project = await createProject(app, owner!);
-  const spec = await createSpecification(app, owner!, project.id);
-  const item = await createItem(app, owner!, spec.id);
-  await app.inject({ method: 'DELETE', url: `/api/v1/items/${item.id}`, headers: owner!.auth });
+  const project = await createProject(app, owner);
+  const spec = await createSpecification(app, owner, project.id);
+  const item = await createItem(app, owner, spec.id);
+  await app.inject({ method: 'DELETE', url: `/api/v1/items/${item.id}`, headers: owner.auth });
   const res = await app.inject({
     url: `/api/v1/items/${item.id}/revisions`,
     headers: stranger.auth,
