@@ -10,8 +10,18 @@ import { jwtVerify } from 'jose';
 import pg from 'pg';
 import { wrapPglite } from '../src/platform/database.js';
 import { migrateUp } from '../src/platform/migrator.js';
+import { seed, type SeedIds } from './seed.js';
 
 type Query = (text: string, params: unknown[]) => Promise<unknown[]>;
+
+const ids = JSON.parse(process.env.BENCH_SEED ?? '{}') as SeedIds;
+
+// The same statements Gilla runs for these pages: membership folded into one indexed query.
+const PROJECTS_PAGE = `select p.*, m.role from project_members m join projects p on p.id = m.project_id
+  where m.user_id = $1 order by m.project_id limit 21`;
+const ITEMS_PAGE = `select i.* from items i where i.specification_id = $1 and exists
+  (select 1 from project_members m where m.project_id = i.project_id and m.user_id = $2)
+  order by i.order_key limit 21`;
 
 async function openQuery(): Promise<Query> {
   const url = process.env.DATABASE_URL;
@@ -19,13 +29,11 @@ async function openQuery(): Promise<Query> {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     return async (text, params) => (await pool.query(text, params)).rows as unknown[];
   }
-  // Embedded: a PGlite of its own (one process per data folder) with the same schema and user.
+  // Embedded: a PGlite of its own (one process per data folder) with the same schema and rows.
   const db = await PGlite.create(mkdtempSync(path.join(tmpdir(), 'gilla-bare-')));
-  await migrateUp(wrapPglite(db, false).db);
-  await db.query('insert into users (id, email, password_hash) values ($1, $2, null)', [
-    process.env.BENCH_USER_ID,
-    'bench@example.com',
-  ]);
+  const kysely = wrapPglite(db, false).db;
+  await migrateUp(kysely);
+  await seed(kysely, process.env.ENCRYPTION_KEY ?? '', ids);
   return async (text, params) => (await db.query(text, params)).rows;
 }
 
@@ -47,12 +55,17 @@ const server = createServer((req, res) => {
         await query('select 1', []);
         return send(200, { status: 'ok', checks: { database: 'ok', cache: 'ok' } });
       }
+      const token = (req.headers.authorization ?? '').slice(7);
+      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
       if (req.url === '/api/v1/users/me') {
-        const token = (req.headers.authorization ?? '').slice(7);
-        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
         const rows = await query('select * from users where id = $1', [payload.sub]);
         return send(200, rows[0]);
       }
+      if (req.url === '/api/v1/projects') {
+        return send(200, { data: await query(PROJECTS_PAGE, [payload.sub]) });
+      }
+      const items = /^\/api\/v1\/specifications\/([0-9a-f-]{36})\/items$/.exec(req.url ?? '');
+      if (items) return send(200, { data: await query(ITEMS_PAGE, [items[1], payload.sub]) });
       send(404, {});
     } catch {
       send(401, {});

@@ -8,7 +8,15 @@ import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
 import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
+import { wrapPglite } from '../src/platform/database.js';
+import { migrateUp } from '../src/platform/migrator.js';
+import type { Database } from '../src/platform/schema.js';
+import { seed, seedIds, type SeedIds } from './seed.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const secret = 'bench-jwt-secret-0123456789abcdefghijklmnop';
@@ -124,18 +132,38 @@ function table(rows: Row[], notes: string[]): void {
   for (const note of notes) console.log(note);
 }
 
+/** Seeds the service's database: its data folder before it starts, or PostgreSQL after. */
+async function seedService(dataDir: string, ids: SeedIds, phase: 'before' | 'after') {
+  const url = process.env.BENCH_DATABASE_URL;
+  if (phase === 'before' && !url) {
+    const client = await PGlite.create(dataDir);
+    const handle = wrapPglite(client, true);
+    await migrateUp(handle.db);
+    await seed(handle.db, baseEnv.ENCRYPTION_KEY, ids);
+    await handle.close();
+  } else if (phase === 'after' && url) {
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
+    });
+    await seed(db, baseEnv.ENCRYPTION_KEY, ids);
+    await db.destroy();
+  }
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gilla-bench-'));
+  const ids = seedIds(uuidv7);
+  const { email, password } = ids;
+  console.log('seeding 30 projects and 101,000 items…');
+  await seedService(dataDir, ids, 'before');
   const service = await start('dist/src/server.js', { ...baseEnv, DATA_DIR: dataDir }, ours);
+  await seedService(dataDir, ids, 'after');
   const base = `http://127.0.0.1:${ours}`;
-  const email = `bench-${Date.now()}@example.com`;
-  const password = 'bench passphrase that is long';
-  const registered = await post(`${base}/api/v1/auth/register`, { email, password });
-  const user = registered.user as { id: string };
-  const token = registered.accessToken as string;
+  const token = (await post(`${base}/api/v1/auth/login`, { email, password }))
+    .accessToken as string;
   const barer = await start(
     'dist/bench/bare-server.js',
-    { ...baseEnv, BENCH_USER_ID: user.id },
+    { ...baseEnv, BENCH_SEED: JSON.stringify(ids) },
     bare,
   );
   const auth = { authorization: `Bearer ${token}` };
@@ -158,6 +186,45 @@ async function main(): Promise<void> {
       `/health   gilla/bare = ${(healthOurs.rps / healthBare.rps).toFixed(2)}  (target >= 0.9)`,
     );
     notes.push(`/users/me gilla/bare = ${(meOurs.rps / meBare.rps).toFixed(2)}  (target >= 0.7)`);
+
+    const [projectsOurs, projectsBare] = await pair(
+      ['GET /projects (gilla)', { url: `${base}/api/v1/projects`, headers: auth }],
+      [
+        'GET /projects (bare: JWT verify + join query)',
+        { url: `http://127.0.0.1:${bare}/api/v1/projects`, headers: auth },
+      ],
+    );
+    const itemsPath = (specId: string) => `/api/v1/specifications/${specId}/items`;
+    const [itemsOurs, itemsBare] = await pair(
+      [
+        'GET items page, 1k spec (gilla)',
+        { url: `${base}${itemsPath(ids.smallSpecId)}`, headers: auth },
+      ],
+      [
+        'GET items page, 1k spec (bare)',
+        { url: `http://127.0.0.1:${bare}${itemsPath(ids.smallSpecId)}`, headers: auth },
+      ],
+    );
+    const [itemsLarge, itemsSmall] = await pair(
+      [
+        'GET items page, 100k spec (gilla)',
+        { url: `${base}${itemsPath(ids.largeSpecId)}`, headers: auth },
+      ],
+      [
+        'GET items page, 1k spec (gilla, again)',
+        { url: `${base}${itemsPath(ids.smallSpecId)}`, headers: auth },
+      ],
+    );
+    rows.push(projectsOurs, projectsBare, itemsOurs, itemsBare, itemsLarge, itemsSmall);
+    notes.push(
+      `/projects gilla/bare = ${(projectsOurs.rps / projectsBare.rps).toFixed(2)}  (target >= 0.7)`,
+    );
+    notes.push(
+      `items page gilla/bare = ${(itemsOurs.rps / itemsBare.rps).toFixed(2)}  (target >= 0.7)`,
+    );
+    notes.push(
+      `items page p50 100k/1k = ${itemsLarge.p50} / ${itemsSmall.p50} ms = ${(itemsLarge.p50 / Math.max(itemsSmall.p50, 1)).toFixed(2)}  (target <= 1.5)`,
+    );
 
     // Login is argon2id-bound: compare with what the cores can hash.
     const t0 = process.hrtime.bigint();
