@@ -34,6 +34,10 @@ const baseEnv = {
   ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
 };
 
+const children: ChildProcess[] = [];
+// However the run ends, no server is left holding its port for the next run.
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
 async function start(
   script: string,
   env: Record<string, string | undefined>,
@@ -43,7 +47,10 @@ async function start(
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: 'inherit',
   });
+  children.push(child);
   for (let i = 0; i < 600; i++) {
+    // Exited (e.g. the port is taken): whatever answers there is not what we started.
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/health`);
       if (res.status < 500) return child;
@@ -121,11 +128,11 @@ async function post(url: string, body: unknown): Promise<Record<string, unknown>
 function table(rows: Row[], notes: string[]): void {
   const pad = (s: string, n: number) => s.padEnd(n);
   console.log(
-    `\n${pad('scenario', 44)}${pad('req/s', 10)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}non-2xx`,
+    `\n${pad('scenario', 48)}${pad('req/s', 10)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}non-2xx`,
   );
   for (const r of rows) {
     console.log(
-      `${pad(r.name, 44)}${pad(r.rps.toFixed(0), 10)}${pad(String(r.p50), 8)}${pad(String(r.p99), 8)}${r.non2xx}`,
+      `${pad(r.name, 48)}${pad(r.rps.toFixed(0), 10)}${pad(String(r.p50), 8)}${pad(String(r.p99), 8)}${r.non2xx}`,
     );
   }
   console.log('');
@@ -136,7 +143,7 @@ function table(rows: Row[], notes: string[]): void {
 async function seedService(dataDir: string, ids: SeedIds, phase: 'before' | 'after') {
   const url = process.env.BENCH_DATABASE_URL;
   if (phase === 'before' && !url) {
-    const client = await PGlite.create(dataDir);
+    const client = await PGlite.create(`${dataDir}/pgdata`); // where the service keeps it
     const handle = wrapPglite(client, true);
     await migrateUp(handle.db);
     await seed(handle.db, baseEnv.ENCRYPTION_KEY, ids);

@@ -103,7 +103,7 @@ export function seedIds(newId: () => string): SeedIds {
     userId: newId(),
     email: `bench-${Date.now()}@example.com`,
     password: 'bench passphrase that is long',
-    projectIds: Array.from({ length: 30 }, newId),
+    projectIds: Array.from({ length: 30 }, () => newId()),
     smallSpecId: newId(),
     largeSpecId: newId(),
   };
