@@ -103,3 +103,41 @@ export async function lockProjectOrder(db: Kysely<Database>, projectId: string):
     .forNoKeyUpdate()
     .execute();
 }
+
+/**
+ * Projects the user is the only owner of, locked, each with how many other members it has.
+ */
+export async function lockSoleOwnerships(
+  db: Kysely<Database>,
+  userId: string,
+): Promise<{ id: string; name: string; others: number }[]> {
+  const rows = await db
+    .selectFrom('project_members as m')
+    .innerJoin('projects as p', 'p.id', 'm.project_id')
+    .select(['p.id', 'p.name'])
+    .select((eb) =>
+      eb
+        .selectFrom('project_members as o')
+        .select(eb.fn.countAll<string>().as('n'))
+        .whereRef('o.project_id', '=', 'p.id')
+        .where('o.user_id', '<>', userId)
+        .as('others'),
+    )
+    .where('m.user_id', '=', userId)
+    .where('m.role', '=', 'owner')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('project_members as o')
+            .select(sql`1`.as('one'))
+            .whereRef('o.project_id', '=', 'm.project_id')
+            .where('o.role', '=', 'owner')
+            .where('o.user_id', '<>', userId),
+        ),
+      ),
+    )
+    .forUpdate('p')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, others: Number(r.others ?? 0) }));
+}

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { assertIfMatch, type IfMatch } from '../http/preconditions.js';
 import { cleanTitle, limitBytes } from '../http/text-fields.js';
@@ -13,6 +13,7 @@ import {
   findProjectOfUser,
   insertProject,
   listProjectsOfUser,
+  lockSoleOwnerships,
   updateProjectRow,
   type ProjectWithRole,
 } from './projects.repository.js';
@@ -141,4 +142,19 @@ export async function deleteProject(
     assertIfMatch(ifMatch, current?.version ?? 0);
     await deleteProjectRow(trx, projectId);
   });
+}
+
+/**
+ * Before an account is deleted: projects it alone is in go with it; a project it is the last
+ * owner of while others are members would be left ownerless, so that is refused (409).
+ */
+export async function releaseProjectsOf(db: Kysely<Database>, userId: string): Promise<void> {
+  const sole = await lockSoleOwnerships(db, userId);
+  const shared = sole.find((p) => p.others > 0);
+  if (shared) {
+    throw new ConflictError(
+      `You are the last owner of the project "${shared.name}"; make another member an owner first`,
+    );
+  }
+  for (const project of sole) await deleteProjectRow(db, project.id);
 }

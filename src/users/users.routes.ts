@@ -65,9 +65,10 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...common,
-        summary: 'Delete the account and everything it owns',
+        summary:
+          'Delete the account, with the projects only it is in (409 while it is the last owner of a shared one)',
         body: Type.Optional(DeleteAccountBody),
-        response: { 204: NoContent, ...problems(400, 401) },
+        response: { 204: NoContent, ...problems(400, 401, 409) },
       },
     },
     async (request, reply) => {

@@ -4,6 +4,7 @@ import { revokeSessions } from '../auth/sessions.repository.js';
 import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Cache } from '../platform/cache.js';
+import { releaseProjectsOf } from '../projects/projects.service.js';
 import type { Database } from '../platform/schema.js';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -135,6 +136,7 @@ export async function deleteAccount(
     if (!ok) throw new AppError('invalid_credentials', 'The password is wrong');
   }
   const ended = await db.transaction().execute(async (trx) => {
+    await releaseProjectsOf(trx, actor.userId);
     const ids = await revokeSessions(trx, { userId: actor.userId });
     await deleteUser(trx, actor.userId);
     return ids;

@@ -153,3 +153,44 @@ test('project keys: given, derived from the name, or refused when not 2–10 upp
     assert.equal(res.json<{ errors: { path: string }[] }>().errors[0]?.path, 'key');
   }
 });
+
+test('deleting an account: its own projects go with it; last owner of a shared one is 409', async () => {
+  const leaver = await createUser(app);
+  const solo = await createProject(app, leaver);
+  const shared = await createProject(app, leaver, { name: 'Shared' });
+  await addMember(app, leaver, shared.id, alice, 'editor');
+  const remove = () =>
+    app.inject({
+      method: 'DELETE',
+      url: '/api/v1/users/me',
+      headers: leaver.auth,
+      payload: { password: leaver.password },
+    });
+  const refused = await remove();
+  assert.equal(refused.statusCode, 409);
+  assert.match(refused.json<{ detail: string }>().detail, /last owner of the project "Shared"/);
+  assert.equal(
+    (await app.inject({ url: `/api/v1/projects/${solo.id}`, headers: leaver.auth })).statusCode,
+    200,
+    'nothing was deleted',
+  );
+
+  const promote = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/projects/${shared.id}/members/${alice.id}`,
+    headers: leaver.auth,
+    payload: { role: 'owner' },
+  });
+  assert.equal(promote.statusCode, 200);
+  assert.equal((await remove()).statusCode, 204);
+  const gone = await app.db.selectFrom('projects').select('id').where('id', '=', solo.id).execute();
+  assert.equal(gone.length, 0);
+  const kept = await app.inject({
+    url: `/api/v1/projects/${shared.id}/members`,
+    headers: alice.auth,
+  });
+  assert.deepEqual(
+    kept.json<{ data: { userId: string; role: string }[] }>().data.map((m) => [m.userId, m.role]),
+    [[alice.id, 'owner']],
+  );
+});
