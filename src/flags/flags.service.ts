@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { NotFoundError } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
 import { cachedValue, type Cache, type CachedValue } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
 import {
@@ -175,17 +175,17 @@ export async function flagHistoryPage(
 ) {
   const before = (decodeCursor(query.cursor, ['uuid'])?.[0] as string | undefined) ?? null;
   const rows = await listFlagHistory(db, key, { before, limit: query.limit + 1 });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map((r) => ({
+  return pageOf(
+    rows,
+    query.limit,
+    (r) => ({
       id: r.id,
       action: r.action,
       changedBy: r.changed_by,
       changedAt: r.changed_at,
       before: r.before,
       after: r.after,
-    })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor([last.id]) : null,
-  };
+    }),
+    (r) => [r.id],
+  );
 }

@@ -29,3 +29,21 @@ export function decodeCursor(
   }
   throw new ValidationError('cursor is invalid', [{ path: 'query.cursor', message: 'is invalid' }]);
 }
+
+/**
+ * Turns a fetch of `limit + 1` rows into a page: the first `limit` rows mapped, and a cursor at
+ * the last of them when the extra row shows there is more.
+ */
+export function pageOf<R, T>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+  position: (row: R) => unknown[],
+): { data: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    data: page.map(map),
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(position(last)) : null,
+  };
+}

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { NotFoundError } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
 import { requireRole } from '../projects/project-access.js';
@@ -67,16 +67,16 @@ export async function revisionPage(
   await requireRole(db, projectId, actorId, 'viewer', 'Item');
   const beforeVersion = (decodeCursor(query.cursor, ['number'])?.[0] as number | undefined) ?? null;
   const rows = await listRevisionRows(db, itemId, { beforeVersion, limit: query.limit + 1 });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map((r) => ({
+  return pageOf(
+    rows,
+    query.limit,
+    (r) => ({
       version: r.version,
       action: r.action,
       changedAt: r.changed_at,
       changedBy: r.changed_by,
       changes: JSON.parse(enc.decrypt(r.changes_enc)) as Changes,
-    })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor([last.version]) : null,
-  };
+    }),
+    (r) => [r.version],
+  );
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
 import { assertIfMatch, type IfMatch } from '../http/preconditions.js';
 import { cleanTitle, limitBytes } from '../http/text-fields.js';
 import type { Encryptor } from '../platform/crypto.js';
@@ -152,12 +152,12 @@ export async function listItems(
   });
   // An empty page may be an empty specification or one the caller may not see.
   if (rows.length === 0) await specificationFor(db, actorId, specificationId, 'viewer');
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map((r) => toItem(r, enc)),
-    nextCursor: rows.length > query.limit && last ? encodeCursor([last.order_key]) : null,
-  };
+  return pageOf(
+    rows,
+    query.limit,
+    (r) => toItem(r, enc),
+    (r) => [r.order_key],
+  );
 }
 
 export async function getItem(

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
 import type { Database } from '../platform/schema.js';
 import { findUserByEmail } from '../users/users.repository.js';
 import {
@@ -59,12 +59,7 @@ export async function listMembers(
   await requireRole(db, projectId, actorId, 'viewer');
   const afterUserId = (decodeCursor(query.cursor, ['uuid'])?.[0] as string | undefined) ?? null;
   const rows = await listMemberRows(db, projectId, { afterUserId, limit: query.limit + 1 });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map(toMember),
-    nextCursor: rows.length > query.limit && last ? encodeCursor([last.user_id]) : null,
-  };
+  return pageOf(rows, query.limit, toMember, (r) => [r.user_id]);
 }
 
 /** Adds an existing user by e-mail (owners only); 409 when already a member. */

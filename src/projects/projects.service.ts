@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
 import { assertIfMatch, type IfMatch } from '../http/preconditions.js';
 import { cleanTitle, limitBytes } from '../http/text-fields.js';
 import type { Database } from '../platform/schema.js';
@@ -89,12 +89,7 @@ export async function listProjects(
 ): Promise<{ data: Project[]; nextCursor: string | null }> {
   const afterId = (decodeCursor(query.cursor, ['uuid'])?.[0] as string | undefined) ?? null;
   const rows = await listProjectsOfUser(db, actorId, { afterId, limit: query.limit + 1 });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map(toProject),
-    nextCursor: rows.length > query.limit && last ? encodeCursor([last.id]) : null,
-  };
+  return pageOf(rows, query.limit, toProject, (r) => [r.id]);
 }
 
 export async function getProject(

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { NotFoundError } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
 import { assertIfMatch, type IfMatch } from '../http/preconditions.js';
 import { cleanTitle, limitBytes } from '../http/text-fields.js';
 import type { Encryptor } from '../platform/crypto.js';
@@ -107,12 +107,12 @@ export async function listSpecifications(
   await requireRole(db, projectId, actorId, 'viewer');
   const afterId = (decodeCursor(query.cursor, ['uuid'])?.[0] as string | undefined) ?? null;
   const rows = await listSpecificationRows(db, projectId, { afterId, limit: query.limit + 1 });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map((r) => toSpecification(r, enc)),
-    nextCursor: rows.length > query.limit && last ? encodeCursor([last.id]) : null,
-  };
+  return pageOf(
+    rows,
+    query.limit,
+    (r) => toSpecification(r, enc),
+    (r) => [r.id],
+  );
 }
 
 export async function getSpecification(

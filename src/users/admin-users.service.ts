@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { markSessionsEnded, recacheUserSessions } from '../auth/session-cache.js';
 import { revokeSessions } from '../auth/sessions.repository.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
 import type { Cache } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
 import { findUserById, listUsers, lockActiveAdminIds, updateUser } from './users.repository.js';
@@ -26,12 +26,7 @@ export async function listUsersPage(
     limit: query.limit + 1,
     email: query.email ?? null,
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map(toAdminUser),
-    nextCursor: rows.length > query.limit && last ? encodeCursor([last.id]) : null,
-  };
+  return pageOf(rows, query.limit, toAdminUser, (r) => [r.id]);
 }
 
 /**
