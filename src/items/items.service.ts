@@ -107,9 +107,12 @@ export async function createItem(
   const body = limitBytes(input.body ?? '', 'body');
   const status = input.status ?? 'draft';
   return db.transaction().execute(async (trx) => {
-    const spec = await specificationFor(trx, actorId, specificationId, 'editor');
-    // Takes the project's order lock: keys and positions are handed out one writer at a time.
-    const { key, number } = await allocateItemNumber(trx, spec.project_id);
+    const found = await specificationFor(trx, actorId, specificationId, 'editor');
+    // The project's order lock first (as a project delete takes it), then the specification,
+    // read again: it may have been deleted while this waited.
+    const allocated = await allocateItemNumber(trx, found.project_id);
+    if (!allocated) throw new NotFoundError('Specification');
+    const spec = await specificationFor(trx, actorId, specificationId, 'editor', true);
     const after = input.after ? await anchor(trx, actorId, specificationId, input.after) : null;
     const orderKey =
       input.after === undefined
@@ -119,7 +122,7 @@ export async function createItem(
       id: uuidv7(),
       specification_id: specificationId,
       project_id: spec.project_id,
-      key: `${key}-${number}`,
+      key: `${allocated.key}-${allocated.number}`,
       order_key: orderKey,
       title,
       body_enc: enc.encrypt(body),
@@ -235,9 +238,11 @@ export async function moveItem(
     ]);
   }
   return db.transaction().execute(async (trx) => {
+    const found = await itemFor(trx, actorId, itemId, 'editor');
+    // The project's order lock before the item's (as a project delete takes them).
+    await lockProjectOrder(trx, found.project_id);
     const current = await itemFor(trx, actorId, itemId, 'editor', true);
     assertIfMatch(ifMatch, current.version);
-    await lockProjectOrder(trx, current.project_id);
     const after =
       afterId === null ? null : await anchor(trx, actorId, current.specification_id, afterId);
     const orderKey = await orderKeyAfter(trx, current.specification_id, after, current.id);

@@ -80,18 +80,22 @@ export async function deleteProjectRow(db: Kysely<Database>, projectId: string):
   await db.deleteFrom('projects').where('id', '=', projectId).execute();
 }
 
-/** Hands out the project's next item number; the row lock it takes orders concurrent creates. */
+/**
+ * Hands out the project's next item number, or undefined when the project is gone. The row lock
+ * it takes orders every change of order in the project: take it before any item or
+ * specification lock, as deleting a project does.
+ */
 export async function allocateItemNumber(
   db: Kysely<Database>,
   projectId: string,
-): Promise<{ key: string; number: number }> {
+): Promise<{ key: string; number: number } | undefined> {
   const row = await db
     .updateTable('projects')
     .set({ item_counter: sql`item_counter + 1` })
     .where('id', '=', projectId)
     .returning(['key', 'item_counter'])
-    .executeTakeFirstOrThrow();
-  return { key: row.key, number: row.item_counter };
+    .executeTakeFirst();
+  return row && { key: row.key, number: row.item_counter };
 }
 
 /** Takes the lock that allocateItemNumber takes, for changes of order that allocate nothing. */

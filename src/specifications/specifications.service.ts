@@ -7,6 +7,7 @@ import { cleanTitle, limitBytes } from '../http/text-fields.js';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
 import { assertRole, requireRole } from '../projects/project-access.js';
+import { findProjectOfUser } from '../projects/projects.repository.js';
 import {
   deleteSpecificationRow,
   findSpecificationOfUser,
@@ -83,17 +84,21 @@ export async function createSpecification(
 ): Promise<Specification> {
   const title = cleanTitle(input.title, 'title');
   const descriptionEnc = encryptDescription(enc, input.description) ?? null;
-  await requireRole(db, projectId, actorId, 'editor');
-  const row = await insertSpecification(db, {
-    id: uuidv7(),
-    project_id: projectId,
-    title,
-    description_enc: descriptionEnc,
-    status: input.status ?? 'draft',
-    created_by: actorId,
-    updated_by: actorId,
+  return db.transaction().execute(async (trx) => {
+    // The lock makes a concurrent delete of the project wait, or show here as 404.
+    const project = await findProjectOfUser(trx, projectId, actorId, true);
+    assertRole(project?.role, 'editor');
+    const row = await insertSpecification(trx, {
+      id: uuidv7(),
+      project_id: projectId,
+      title,
+      description_enc: descriptionEnc,
+      status: input.status ?? 'draft',
+      created_by: actorId,
+      updated_by: actorId,
+    });
+    return toSpecification(row, enc);
   });
-  return toSpecification(row, enc);
 }
 
 /** A page of a project's specifications, oldest first. */

@@ -181,3 +181,52 @@ test('deleting a project removes members, specifications, items and history in o
   const list = await app.inject({ url: '/api/v1/projects?limit=100', headers: editor.auth });
   assert.ok(!list.json<{ data: { id: string }[] }>().data.some((p) => p.id === project.id));
 });
+
+test('creates and moves racing a delete of their specification or project: 2xx or 404, never a 5xx', async () => {
+  for (const target of ['specification', 'project'] as const) {
+    const project = await createProject(app, owner);
+    const spec = await createSpecification(app, owner, project.id);
+    const [first, second] = [
+      await createItem(app, owner, spec.id),
+      await createItem(app, owner, spec.id),
+    ];
+    const moves = Array.from({ length: 4 }, (_, i) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/items/${(i % 2 ? first : second).id}/move`,
+        headers: owner.auth,
+        payload: { after: i % 2 ? second.id : null },
+      }),
+    );
+    const creates = Array.from({ length: 12 }, (_, i) =>
+      i % 2
+        ? app.inject({
+            method: 'POST',
+            url: `/api/v1/specifications/${spec.id}/items`,
+            headers: owner.auth,
+            payload: { title: `racing ${i}` },
+          })
+        : app.inject({
+            method: 'POST',
+            url: `/api/v1/projects/${project.id}/specifications`,
+            headers: owner.auth,
+            payload: { title: `racing ${i}` },
+          }),
+    );
+    const deletion = app.inject({
+      method: 'DELETE',
+      url:
+        target === 'project'
+          ? `/api/v1/projects/${project.id}`
+          : `/api/v1/specifications/${spec.id}`,
+      headers: owner.auth,
+    });
+    const [deleted, ...results] = await Promise.all([deletion, ...creates, ...moves]);
+    assert.equal(deleted.statusCode, 204);
+    for (const res of results) {
+      const { statusCode, body } = res;
+      assert.ok([200, 201, 404].includes(statusCode), `${target}: ${statusCode} ${body}`);
+    }
+    assert.equal(await count('items', 'specification_id', spec.id), 0, 'nothing half-written');
+  }
+});
