@@ -173,7 +173,7 @@ export async function flagHistoryPage(
   key: string,
   query: { limit: number; cursor?: string | undefined },
 ) {
-  const before = (decodeCursor(query.cursor, ['uuid'])?.[0] as string | undefined) ?? null;
+  const before = decodeCursor(query.cursor, 'uuid');
   const rows = await listFlagHistory(db, key, { before, limit: query.limit + 1 });
   return pageOf(
     rows,
@@ -186,6 +186,6 @@ export async function flagHistoryPage(
       before: r.before,
       after: r.after,
     }),
-    (r) => [r.id],
+    (r) => r.id,
   );
 }

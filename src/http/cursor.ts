@@ -2,27 +2,33 @@ import { ValidationError } from '../errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Encodes a keyset position as an opaque cursor. */
-export function encodeCursor(position: unknown[]): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
+type Position = string | number;
+
+/** Encodes a keyset position (the sort key of the last row shown) as an opaque cursor. */
+function encodeCursor(position: Position): string {
+  return Buffer.from(JSON.stringify([position])).toString('base64url');
 }
 
-/** Decodes a cursor made by encodeCursor; a tampered one is a 400 naming `cursor`. */
+/**
+ * The keyset position in a cursor made by encodeCursor, or null for the first page; a tampered
+ * cursor is a 400 naming `query.cursor`.
+ */
+export function decodeCursor(cursor: string | undefined, kind: 'uuid' | 'string'): string | null;
+export function decodeCursor(cursor: string | undefined, kind: 'number'): number | null;
 export function decodeCursor(
   cursor: string | undefined,
-  shape: ('uuid' | 'string' | 'number')[],
-): unknown[] | null {
+  kind: 'uuid' | 'string' | 'number',
+): Position | null {
   if (cursor === undefined || cursor === '') return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const position: unknown = Array.isArray(value) && value.length === 1 ? value[0] : undefined;
     if (
-      Array.isArray(value) &&
-      value.length === shape.length &&
-      value.every((v, i) =>
-        shape[i] === 'uuid' ? typeof v === 'string' && UUID.test(v) : typeof v === shape[i],
-      )
+      kind === 'uuid'
+        ? typeof position === 'string' && UUID.test(position)
+        : typeof position === kind
     ) {
-      return value as unknown[];
+      return position as Position;
     }
   } catch {
     // fall through
@@ -38,7 +44,7 @@ export function pageOf<R, T>(
   rows: R[],
   limit: number,
   map: (row: R) => T,
-  position: (row: R) => unknown[],
+  position: (row: R) => Position,
 ): { data: T[]; nextCursor: string | null } {
   const page = rows.slice(0, limit);
   const last = page.at(-1);

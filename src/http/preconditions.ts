@@ -4,14 +4,9 @@ import { PreconditionFailedError } from '../errors.js';
 /** What an `If-Match` header allows: any version (`*`), a set of versions, or (absent) anything. */
 export type IfMatch = { any: true } | { any: false; versions: ReadonlySet<number> } | null;
 
-/** The strong ETag of a resource at a version. */
-export function etagOf(version: number): string {
-  return `"${version}"`;
-}
-
-/** Sets the resource's ETag and returns it, for handlers: `return withEtag(reply, item)`. */
+/** Sets the resource's strong ETag (its version) and returns it: `return withEtag(reply, item)`. */
 export function withEtag<T extends { version: number }>(reply: FastifyReply, resource: T): T {
-  void reply.header('etag', etagOf(resource.version));
+  void reply.header('etag', `"${resource.version}"`);
   return resource;
 }
 

@@ -65,7 +65,7 @@ export async function revisionPage(
   const projectId = await revisionProject(db, itemId);
   if (projectId === undefined) throw new NotFoundError('Item');
   await requireRole(db, projectId, actorId, 'viewer', 'Item');
-  const beforeVersion = (decodeCursor(query.cursor, ['number'])?.[0] as number | undefined) ?? null;
+  const beforeVersion = decodeCursor(query.cursor, 'number');
   const rows = await listRevisionRows(db, itemId, { beforeVersion, limit: query.limit + 1 });
   return pageOf(
     rows,
@@ -77,6 +77,6 @@ export async function revisionPage(
       changedBy: r.changed_by,
       changes: JSON.parse(enc.decrypt(r.changes_enc)) as Changes,
     }),
-    (r) => [r.version],
+    (r) => r.version,
   );
 }

@@ -91,23 +91,6 @@ export function listItemRowsOfUser(
   return query.execute();
 }
 
-/** A batch of items in document order, for export (access is checked by the caller). */
-export function itemBatch(
-  db: Kysely<Database>,
-  specificationId: string,
-  afterOrderKey: string | null,
-  limit: number,
-): Promise<ItemRow[]> {
-  let query = db
-    .selectFrom('items')
-    .selectAll()
-    .where('specification_id', '=', specificationId)
-    .orderBy('order_key')
-    .limit(limit);
-  if (afterOrderKey !== null) query = query.where('order_key', '>', afterOrderKey);
-  return query.execute();
-}
-
 /** The neighbour of an order key in a specification: the next one after it, or the one before. */
 export async function neighbour(
   db: Kysely<Database>,

@@ -148,7 +148,7 @@ export async function listItems(
   specificationId: string,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ data: Item[]; nextCursor: string | null }> {
-  const afterOrderKey = (decodeCursor(query.cursor, ['string'])?.[0] as string | undefined) ?? null;
+  const afterOrderKey = decodeCursor(query.cursor, 'string');
   const rows = await listItemRowsOfUser(db, specificationId, actorId, {
     afterOrderKey,
     limit: query.limit + 1,
@@ -159,7 +159,7 @@ export async function listItems(
     rows,
     query.limit,
     (r) => toItem(r, enc),
-    (r) => [r.order_key],
+    (r) => r.order_key,
   );
 }
 

@@ -48,9 +48,9 @@ export class Encryptor {
     return this.current.id;
   }
 
-  /** Whether a stored value was written with the current key. */
-  isCurrent(value: string): boolean {
-    return value.startsWith(`v1.${this.current.id}.`);
+  /** How every value written with the current key begins. */
+  get currentPrefix(): string {
+    return `v1.${this.current.id}.`;
   }
 
   encrypt(plaintext: string): string {

@@ -16,7 +16,7 @@ export interface RotationProgress {
 }
 
 function staleValues(enc: Encryptor, column: string) {
-  const prefix = `v1.${enc.keyId}.`;
+  const prefix = enc.currentPrefix;
   return sql`${sql.ref(column)} is not null and left(${sql.ref(column)}, ${prefix.length}) <> ${prefix}`;
 }
 

@@ -57,9 +57,9 @@ export async function listMembers(
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ data: Member[]; nextCursor: string | null }> {
   await requireRole(db, projectId, actorId, 'viewer');
-  const afterUserId = (decodeCursor(query.cursor, ['uuid'])?.[0] as string | undefined) ?? null;
+  const afterUserId = decodeCursor(query.cursor, 'uuid');
   const rows = await listMemberRows(db, projectId, { afterUserId, limit: query.limit + 1 });
-  return pageOf(rows, query.limit, toMember, (r) => [r.user_id]);
+  return pageOf(rows, query.limit, toMember, (r) => r.user_id);
 }
 
 /** Adds an existing user by e-mail (owners only); 409 when already a member. */

@@ -87,9 +87,9 @@ export async function listProjects(
   actorId: string,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ data: Project[]; nextCursor: string | null }> {
-  const afterId = (decodeCursor(query.cursor, ['uuid'])?.[0] as string | undefined) ?? null;
+  const afterId = decodeCursor(query.cursor, 'uuid');
   const rows = await listProjectsOfUser(db, actorId, { afterId, limit: query.limit + 1 });
-  return pageOf(rows, query.limit, toProject, (r) => [r.id]);
+  return pageOf(rows, query.limit, toProject, (r) => r.id);
 }
 
 export async function getProject(

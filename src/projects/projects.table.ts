@@ -22,4 +22,3 @@ export interface ProjectMemberTable {
 }
 
 export type ProjectRow = Selectable<ProjectTable>;
-export type ProjectMemberRow = Selectable<ProjectMemberTable>;

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { Readable } from 'node:stream';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
-import { itemBatch } from '../items/items.repository.js';
+import { listItemRowsOfUser } from '../items/items.repository.js';
 import { toItem, type Item } from '../items/items.service.js';
 import { specificationFor, toSpecification, type Specification } from './specifications.service.js';
 
@@ -19,19 +19,26 @@ const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
 
 const EXTENSIONS: Record<ExportFormat, string> = { markdown: 'md', json: 'json', csv: 'csv' };
 
-/** Every item in document order, a batch at a time, so memory stays flat however long it is. */
+/**
+ * Every item in document order, a batch at a time, so memory stays flat however long it is. Each
+ * batch is the API's own page query, so a caller removed from the project mid-export gets no more.
+ */
 async function* itemsInOrder(
   db: Kysely<Database>,
   enc: Encryptor,
+  actorId: string,
   specificationId: string,
 ): AsyncGenerator<Item> {
-  let after: string | null = null;
+  let afterOrderKey: string | null = null;
   for (;;) {
-    const rows = await itemBatch(db, specificationId, after, BATCH);
+    const rows = await listItemRowsOfUser(db, specificationId, actorId, {
+      afterOrderKey,
+      limit: BATCH,
+    });
     for (const row of rows) yield toItem(row, enc);
     const last = rows.at(-1);
     if (rows.length < BATCH || !last) return;
-    after = last.order_key;
+    afterOrderKey = last.order_key;
   }
 }
 
@@ -89,7 +96,7 @@ export async function exportSpecification(
   format: ExportFormat,
 ): Promise<{ stream: Readable; contentType: string; filename: string }> {
   const spec = toSpecification(await specificationFor(db, actorId, specificationId, 'viewer'), enc);
-  const items = itemsInOrder(db, enc, specificationId);
+  const items = itemsInOrder(db, enc, actorId, specificationId);
   const chunks =
     format === 'markdown'
       ? markdown(spec, items)

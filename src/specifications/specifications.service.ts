@@ -110,13 +110,13 @@ export async function listSpecifications(
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ data: Specification[]; nextCursor: string | null }> {
   await requireRole(db, projectId, actorId, 'viewer');
-  const afterId = (decodeCursor(query.cursor, ['uuid'])?.[0] as string | undefined) ?? null;
+  const afterId = decodeCursor(query.cursor, 'uuid');
   const rows = await listSpecificationRows(db, projectId, { afterId, limit: query.limit + 1 });
   return pageOf(
     rows,
     query.limit,
     (r) => toSpecification(r, enc),
-    (r) => [r.id],
+    (r) => r.id,
   );
 }
 

@@ -20,13 +20,13 @@ export async function listUsersPage(
   db: Kysely<Database>,
   query: { limit: number; cursor?: string | undefined; email?: string | undefined },
 ): Promise<{ data: AdminUser[]; nextCursor: string | null }> {
-  const after = decodeCursor(query.cursor, ['uuid'])?.[0] as string | undefined;
+  const after = decodeCursor(query.cursor, 'uuid');
   const rows = await listUsers(db, {
-    after: after ?? null,
+    after,
     limit: query.limit + 1,
     email: query.email ?? null,
   });
-  return pageOf(rows, query.limit, toAdminUser, (r) => [r.id]);
+  return pageOf(rows, query.limit, toAdminUser, (r) => r.id);
 }
 
 /**
