@@ -22,6 +22,8 @@ import { rateLimitPlugin } from './http/rate-limit.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { jwksRoutes } from './auth/jwks.routes.js';
 import { flagsPlugin } from './flags/flags.plugin.js';
+import { oauthPlugin } from './oauth/oauth.plugin.js';
+import { oauthRoutes } from './oauth/oauth.routes.js';
 import { flagRoutes } from './flags/flags.routes.js';
 import { itemRoutes } from './items/items.routes.js';
 import { projectRoutes } from './projects/projects.routes.js';
@@ -101,11 +103,16 @@ export async function buildApp(
     config,
     registrationOpen: async () => (await app.settings.get()).registrationOpen,
   });
+  await app.register(oauthPlugin, { config });
   registerNotFound(app);
 
   await app.register(healthRoutes, { version: config.app.version });
   await app.register(jwksRoutes);
   await app.register(authRoutes, {
+    prefix: '/api/v1/auth',
+    authPerMinute: config.auth.rateLimitPerMinute,
+  });
+  await app.register(oauthRoutes, {
     prefix: '/api/v1/auth',
     authPerMinute: config.auth.rateLimitPerMinute,
   });

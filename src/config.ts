@@ -54,9 +54,12 @@ export interface Config {
   rateLimit: { perHour: number };
   mail: { smtpUrl: string | null; from: string; outboxDir: string | null; pollIntervalMs: number };
   oauth: {
-    google: OAuthClientConfig | null;
-    github: OAuthClientConfig | null;
-    oidc: (OAuthClientConfig & { issuer: string }) | null;
+    /** Google, found by discovery at `issuer` (GOOGLE_ISSUER, for tests and Google-compatible issuers). */
+    google: (OAuthClientConfig & { issuer: string }) | null;
+    /** GitHub or GitHub Enterprise Server: its web address and its REST API. */
+    github: (OAuthClientConfig & { webUrl: string; apiUrl: string }) | null;
+    /** The generic issuer; `name` (OIDC_NAME) is what sign-in buttons show. */
+    oidc: (OAuthClientConfig & { issuer: string; name: string }) | null;
     redirectAllowlist: string[];
   };
   log: { level: string };
@@ -148,19 +151,31 @@ function readOAuth(r: Reader, env: NodeEnv): Config['oauth'] {
       ? null
       : { clientIds: [...new Set(ids)], clientSecret: r.str(secretVar) };
   };
-  let oidc: Config['oauth']['oidc'] = null;
-  const issuer = r.url('OIDC_ISSUER', ['https:', 'http:']);
-  const oidcClient = client('OIDC_CLIENT_IDS', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET');
-  if (issuer !== null) {
-    const parsed = new URL(issuer);
+  // Provider URLs must be https; plain http only for a loopback address outside production.
+  const providerUrl = (name: string, fallback: string): string => {
+    const raw = r.url(name, ['https:', 'http:']) ?? fallback;
+    const parsed = new URL(raw);
     if (parsed.protocol === 'http:' && (env === 'production' || !isLoopbackHost(parsed.hostname))) {
-      r.problems.push(
-        'OIDC_ISSUER must be https (http only for a loopback issuer outside production)',
-      );
-    } else if (oidcClient === null) {
-      r.problems.push('OIDC_CLIENT_ID is required when OIDC_ISSUER is set');
-    } else {
-      oidc = { ...oidcClient, issuer };
+      r.problems.push(`${name} must be https (http only for a loopback issuer outside production)`);
+    }
+    return raw;
+  };
+  const issuer = r.str('OIDC_ISSUER') === null ? null : providerUrl('OIDC_ISSUER', 'https://x');
+  const oidcClient = client('OIDC_CLIENT_IDS', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET');
+  if (issuer !== null && oidcClient === null) {
+    r.problems.push('OIDC_CLIENT_ID is required when OIDC_ISSUER is set');
+  }
+  const google = client('GOOGLE_CLIENT_IDS', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET');
+  const googleIssuer = providerUrl('GOOGLE_ISSUER', 'https://accounts.google.com');
+  const github = client('GITHUB_CLIENT_IDS', 'GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET');
+  const githubUrl = providerUrl('GITHUB_URL', 'https://github.com').replace(/\/+$/, '');
+  const githubApiUrl = providerUrl('GITHUB_API_URL', 'https://api.github.com').replace(/\/+$/, '');
+  for (const [name, value] of [
+    ['GOOGLE_CLIENT_SECRET', google],
+    ['GITHUB_CLIENT_SECRET', github],
+  ] as const) {
+    if (value !== null && value.clientSecret === null) {
+      r.problems.push(`${name} is required when its client id is set`);
     }
   }
   const redirectAllowlist = r.list('OAUTH_REDIRECT_ALLOWLIST');
@@ -172,9 +187,12 @@ function readOAuth(r: Reader, env: NodeEnv): Config['oauth'] {
     }
   }
   return {
-    google: client('GOOGLE_CLIENT_IDS', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'),
-    github: client('GITHUB_CLIENT_IDS', 'GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET'),
-    oidc,
+    google: google && { ...google, issuer: googleIssuer },
+    github: github && { ...github, webUrl: githubUrl, apiUrl: githubApiUrl },
+    oidc:
+      issuer !== null && oidcClient !== null
+        ? { ...oidcClient, issuer, name: r.str('OIDC_NAME') ?? 'OpenID Connect' }
+        : null,
     redirectAllowlist,
   };
 }

@@ -2,7 +2,12 @@ import { Type } from '@sinclair/typebox';
 import { Email, Timestamp, Uuid } from '../http/schemas.js';
 import { UserSchema } from '../users/users.schemas.js';
 
-const OpaqueToken = Type.String({ minLength: 16, maxLength: 256, pattern: '^[A-Za-z0-9_-]+$' });
+/** A random token we issued (base64url). */
+export const OpaqueToken = Type.String({
+  minLength: 16,
+  maxLength: 256,
+  pattern: '^[A-Za-z0-9_-]+$',
+});
 
 export const RegisterBody = Type.Object(
   {

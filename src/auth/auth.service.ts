@@ -56,7 +56,8 @@ export interface TokenResponse {
   user: User;
 }
 
-function respond(tokens: IssuedTokens, user: User): TokenResponse {
+/** The token response for a freshly issued pair. */
+export function respond(tokens: IssuedTokens, user: User): TokenResponse {
   return {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
@@ -66,7 +67,8 @@ function respond(tokens: IssuedTokens, user: User): TokenResponse {
   };
 }
 
-async function queueVerificationMail(
+/** Queues the mail with a link that confirms the address (single use, 24 hours). */
+export async function queueVerificationMail(
   db: Kysely<Database>,
   deps: AuthDeps,
   userId: string,

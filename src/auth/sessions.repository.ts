@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/schema.js';
-import type { UserRole, UserRow } from '../users/users.table.js';
+import type { UserRecord, UserRole } from '../users/users.table.js';
 import type { SessionRow } from './sessions.table.js';
 
 export async function insertSession(
@@ -126,8 +126,8 @@ export async function rotateUnusedRefreshToken(
     ip: string | null;
     userAgent: string | null;
   },
-): Promise<(UserRow & { session_id: string }) | undefined> {
-  const result = await sql<UserRow & { session_id: string }>`
+): Promise<(UserRecord & { session_id: string }) | undefined> {
+  const result = await sql<UserRecord & { session_id: string }>`
     with used as (
       update refresh_tokens set used_at = now(), successor_enc = ${input.nextEnc}
       where token_hash = ${input.tokenHash} and used_at is null
@@ -147,6 +147,9 @@ export async function rotateUnusedRefreshToken(
       where id in (select session_id from used)
       returning id, user_id
     )
-    select u.*, t.id as session_id from touched t join users u on u.id = t.user_id`.execute(db);
+    select u.*, t.id as session_id,
+      array(select i.provider from user_identities i where i.user_id = u.id order by i.provider)
+        as identity_providers
+    from touched t join users u on u.id = t.user_id`.execute(db);
   return result.rows[0];
 }

@@ -6,6 +6,11 @@ import type {
 } from '../flags/flags.table.js';
 import type { ItemRevisionTable, ItemTable } from '../items/items.table.js';
 import type { MailOutboxTable } from '../mail/mail.table.js';
+import type {
+  OAuthLoginCodeTable,
+  OAuthStateTable,
+  UserIdentityTable,
+} from '../oauth/oauth.table.js';
 import type { ProjectMemberTable, ProjectTable } from '../projects/projects.table.js';
 import type { SpecificationTable } from '../specifications/specifications.table.js';
 import type { UserTable } from '../users/users.table.js';
@@ -25,4 +30,7 @@ export interface Database {
   specifications: SpecificationTable;
   items: ItemTable;
   item_revisions: ItemRevisionTable;
+  user_identities: UserIdentityTable;
+  oauth_states: OAuthStateTable;
+  oauth_login_codes: OAuthLoginCodeTable;
 }

@@ -20,21 +20,16 @@ const ConfigSchema = Type.Object({
   flags: Type.Record(Type.String(), Type.Boolean()),
 });
 
-function enabledProviders(config: Config) {
-  const { google, github, oidc } = config.oauth;
-  return [
-    ...(google ? [{ id: 'google', name: 'Google', type: 'oidc' }] : []),
-    ...(github ? [{ id: 'github', name: 'GitHub', type: 'oauth2' }] : []),
-    ...(oidc ? [{ id: 'oidc', name: 'OpenID Connect', type: 'oidc' }] : []),
-  ];
-}
-
 /** `GET /config` for anyone; `GET/PATCH /admin/settings` for administrators. */
 export const settingsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
   app,
   { config },
 ) => {
-  const providers = enabledProviders(config);
+  const providers = [...app.oauth.providers.values()].map(({ id, name, type }) => ({
+    id,
+    name,
+    type,
+  }));
 
   app.get(
     '/config',

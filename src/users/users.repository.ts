@@ -1,6 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/schema.js';
-import type { NewUserRow, UserRow, UserRowUpdate } from './users.table.js';
+import type { NewUserRow, UserRecord, UserRowUpdate } from './users.table.js';
+
+/** The providers linked to the user, sorted; every query that returns a user selects it. */
+const identityProviders = sql<
+  string[]
+>`array(select i.provider from user_identities i where i.user_id = users.id order by i.provider)`.as(
+  'identity_providers',
+);
 
 /** Thrown by the repository when an e-mail is already taken. */
 export class EmailTakenError extends Error {}
@@ -9,23 +16,37 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === '23505';
 }
 
-export async function insertUser(db: Kysely<Database>, row: NewUserRow): Promise<UserRow> {
+export async function insertUser(db: Kysely<Database>, row: NewUserRow): Promise<UserRecord> {
   try {
-    return await db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow();
+    return await db
+      .insertInto('users')
+      .values(row)
+      .returningAll()
+      .returning(identityProviders)
+      .executeTakeFirstOrThrow();
   } catch (err) {
     if (isUniqueViolation(err)) throw new EmailTakenError(row.email);
     throw err;
   }
 }
 
-export function findUserById(db: Kysely<Database>, id: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-export function findUserByEmail(db: Kysely<Database>, email: string): Promise<UserRow | undefined> {
+export function findUserById(db: Kysely<Database>, id: string): Promise<UserRecord | undefined> {
   return db
     .selectFrom('users')
     .selectAll()
+    .select(identityProviders)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export function findUserByEmail(
+  db: Kysely<Database>,
+  email: string,
+): Promise<UserRecord | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .select(identityProviders)
     .where(sql<string>`lower(email)`, '=', email.toLowerCase())
     .executeTakeFirst();
 }
@@ -35,12 +56,13 @@ export function updateUser(
   db: Kysely<Database>,
   id: string,
   changes: UserRowUpdate,
-): Promise<UserRow | undefined> {
+): Promise<UserRecord | undefined> {
   return db
     .updateTable('users')
     .set({ ...changes, updated_at: sql`now()`, version: sql`version + 1` })
     .where('id', '=', id)
     .returningAll()
+    .returning(identityProviders)
     .executeTakeFirst();
 }
 
@@ -78,8 +100,13 @@ export async function lockActiveAdminIds(db: Kysely<Database>): Promise<string[]
 export function listUsers(
   db: Kysely<Database>,
   options: { after: string | null; limit: number; email: string | null },
-): Promise<UserRow[]> {
-  let query = db.selectFrom('users').selectAll().orderBy('id').limit(options.limit);
+): Promise<UserRecord[]> {
+  let query = db
+    .selectFrom('users')
+    .selectAll()
+    .select(identityProviders)
+    .orderBy('id')
+    .limit(options.limit);
   if (options.after !== null) query = query.where('id', '>', options.after);
   if (options.email !== null) {
     const pattern = `%${options.email.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -12,6 +12,7 @@ import {
   UpdateProfileBody,
   UserSchema,
 } from './users.schemas.js';
+import { unlinkProvider } from '../oauth/identities.service.js';
 import { changePassword, deleteAccount, getUser, updateProfile } from './users.service.js';
 
 /** `/api/v1/users/me`: the caller's own account. */
@@ -73,6 +74,25 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await deleteAccount(app.db, app.cache, actorOf(request), request.body?.password);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/me/providers/:provider',
+    {
+      schema: {
+        ...common,
+        summary: 'Unlink a sign-in provider (never the last way to sign in: 409)',
+        params: Type.Object(
+          { provider: Type.String({ maxLength: 32 }) },
+          { additionalProperties: false },
+        ),
+        response: { 204: NoContent, ...problems(401, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await unlinkProvider(app.db, actorOf(request).userId, request.params.provider);
       return reply.code(204).send(null);
     },
   );

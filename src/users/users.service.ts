@@ -14,7 +14,7 @@ import {
   insertUser,
   updateUser,
 } from './users.repository.js';
-import type { UserRole, UserRow } from './users.table.js';
+import type { UserRecord, UserRole } from './users.table.js';
 
 /** A user as the API shows it. */
 export interface User {
@@ -30,7 +30,7 @@ export interface User {
 }
 
 /** Maps a row to the API's user. */
-export function userRowToUser(row: UserRow): User {
+export function userRowToUser(row: UserRecord): User {
   return {
     id: row.id,
     email: row.email,
@@ -38,7 +38,7 @@ export function userRowToUser(row: UserRow): User {
     name: row.name,
     avatarUrl: row.avatar_url,
     role: row.role,
-    providers: row.password_hash !== null ? ['password'] : [],
+    providers: [...(row.password_hash !== null ? ['password'] : []), ...row.identity_providers],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

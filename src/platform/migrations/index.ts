@@ -4,6 +4,7 @@ import * as sessionsAndMail from './2026-11-22T01-sessions-and-mail.js';
 import * as flagsAndSettings from './2026-11-22T02-flags-and-settings.js';
 import * as refreshSuccessorIndex from './2026-11-22T03-refresh-successor-index.js';
 import * as projects from './2026-11-22T04-projects-specifications-items.js';
+import * as oauthIdentities from './2026-11-22T05-oauth-identities.js';
 
 /** Every migration, by name; names sort in the order they run. Frozen once landed. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T02-flags-and-settings': flagsAndSettings,
   '2026-11-22T03-refresh-successor-index': refreshSuccessorIndex,
   '2026-11-22T04-projects-specifications-items': projects,
+  '2026-11-22T05-oauth-identities': oauthIdentities,
 };

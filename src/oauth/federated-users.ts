@@ -1,0 +1,121 @@
+import type { Kysely } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import { queueVerificationMail, type AuthDeps } from '../auth/auth.service.js';
+import { AppError, ConflictError, ValidationError } from '../errors.js';
+import type { Database } from '../platform/schema.js';
+import {
+  EmailTakenError,
+  findUserByEmail,
+  findUserById,
+  insertUser,
+} from '../users/users.repository.js';
+import type { UserRecord } from '../users/users.table.js';
+import { findIdentity, insertIdentity, providersOf, touchIdentity } from './oauth.repository.js';
+import type { FederatedProfile } from './provider.js';
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === '23505';
+}
+
+/** Two first sign-ins of one person at once both try to create it; the loser tries again. */
+async function once<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!isUniqueViolation(err) && !(err instanceof EmailTakenError)) throw err;
+    return run();
+  }
+}
+
+/** Whether this user may get tokens now (checked after the transaction, so a new user stays). */
+export function assertMaySignIn(deps: AuthDeps, user: UserRecord): void {
+  if (user.disabled_at !== null) throw new AppError('account_disabled', 'This account is disabled');
+  if (deps.requireEmailVerification && user.email_verified_at === null) {
+    throw new AppError('email_not_verified', 'Confirm your e-mail address first');
+  }
+}
+
+/**
+ * The user a federated sign-in is for. Known (provider, subject): its user. Otherwise an account
+ * with the same e-mail is linked only when both the provider and we have verified that address;
+ * with no such account a new one is made (when registration is open).
+ */
+export async function signInFederated(
+  db: Kysely<Database>,
+  deps: AuthDeps,
+  profile: FederatedProfile,
+): Promise<UserRecord> {
+  // Read before the transaction: on embedded PostgreSQL it holds the only connection.
+  const registrationOpen = await deps.registrationOpen();
+  const { user, mailQueued } = await once(() =>
+    db.transaction().execute((trx) => resolveUser(trx, deps, profile, registrationOpen)),
+  );
+  if (mailQueued) deps.mailQueued();
+  assertMaySignIn(deps, user);
+  return user;
+}
+
+async function resolveUser(
+  trx: Kysely<Database>,
+  deps: AuthDeps,
+  profile: FederatedProfile,
+  registrationOpen: boolean,
+): Promise<{ user: UserRecord; mailQueued: boolean }> {
+  const identity = await findIdentity(trx, profile.provider, profile.subject);
+  if (identity) {
+    await touchIdentity(trx, identity.id, {
+      email: profile.email,
+      email_verified: profile.emailVerified,
+    });
+    const user = await findUserById(trx, identity.user_id);
+    if (!user) throw new AppError('invalid_credentials', 'The account no longer exists');
+    return { user, mailQueued: false };
+  }
+  if (profile.email === null) {
+    throw new ValidationError(`${profile.provider} did not share an e-mail address`, [
+      { path: 'email', message: 'the provider shared none' },
+    ]);
+  }
+  const existing = await findUserByEmail(trx, profile.email);
+  if (existing) {
+    if (!profile.emailVerified || existing.email_verified_at === null) {
+      throw new ConflictError(
+        'An account with this e-mail already exists; sign in to it and link the provider there',
+      );
+    }
+    if ((await providersOf(trx, existing.id)).includes(profile.provider)) {
+      throw new ConflictError(`This account is already linked to another ${profile.provider} user`);
+    }
+    await addIdentity(trx, existing.id, profile);
+    const user = await findUserById(trx, existing.id);
+    return { user: user ?? existing, mailQueued: false };
+  }
+  if (!registrationOpen) throw new AppError('forbidden', 'Registration is closed');
+  const created = await insertUser(trx, {
+    id: uuidv7(),
+    email: profile.email,
+    name: profile.name?.slice(0, 200) ?? null,
+    avatar_url: profile.avatarUrl?.slice(0, 2048) ?? null,
+    password_hash: null,
+    email_verified_at: profile.emailVerified ? new Date() : null,
+  });
+  await addIdentity(trx, created.id, profile);
+  if (!profile.emailVerified) await queueVerificationMail(trx, deps, created.id, created.email);
+  const user = await findUserById(trx, created.id);
+  return { user: user ?? created, mailQueued: !profile.emailVerified };
+}
+
+async function addIdentity(
+  trx: Kysely<Database>,
+  userId: string,
+  profile: FederatedProfile,
+): Promise<void> {
+  await insertIdentity(trx, {
+    id: uuidv7(),
+    user_id: userId,
+    provider: profile.provider,
+    subject: profile.subject,
+    email: profile.email,
+    email_verified: profile.emailVerified,
+  });
+}

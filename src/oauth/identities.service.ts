@@ -1,0 +1,33 @@
+import { type Kysely } from 'kysely';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { Database } from '../platform/schema.js';
+import { deleteIdentity, providersOf } from './oauth.repository.js';
+import type { ProviderId } from './oauth.table.js';
+
+/**
+ * Unlinks a provider from the caller, unless it is the last way to sign in (no password and no
+ * other provider). The user row is locked, so two unlinks at once cannot remove both ways.
+ */
+export async function unlinkProvider(
+  db: Kysely<Database>,
+  userId: string,
+  provider: string,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const user = await trx
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', userId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!user) throw new NotFoundError('User');
+    const linked = await providersOf(trx, userId);
+    if (!linked.includes(provider as ProviderId)) throw new NotFoundError('Linked provider');
+    if (user.password_hash === null && linked.length === 1) {
+      throw new ConflictError(
+        'This is the last way to sign in; set a password or link another provider first',
+      );
+    }
+    await deleteIdentity(trx, userId, provider as ProviderId);
+  });
+}

@@ -1,0 +1,25 @@
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import type { OAuthDeps } from './oauth.service.js';
+import { configuredProviders } from './providers.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    oauth: OAuthDeps;
+  }
+}
+
+/** The enabled sign-in providers and what the OAuth flows need. */
+export const oauthPlugin = fp<{ config: Config }>(
+  async (app, { config }) => {
+    app.decorate('oauth', {
+      auth: app.authDeps,
+      providers: configuredProviders(config),
+      publicUrl: config.http.publicUrl,
+      redirectAllowlist: config.oauth.redirectAllowlist,
+      log: app.log,
+    });
+    await Promise.resolve();
+  },
+  { name: 'oauth', dependencies: ['auth'] },
+);

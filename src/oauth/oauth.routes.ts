@@ -1,0 +1,152 @@
+import cookie from '@fastify/cookie';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { TokenResponseSchema } from '../auth/auth.schemas.js';
+import { perIpPerMinute } from '../http/rate-limit.js';
+import { problems } from '../http/schemas.js';
+import { randomToken } from '../platform/crypto.js';
+import {
+  CallbackQuery,
+  ExchangeBody,
+  IdTokenBody,
+  ProviderParams,
+  ProvidersResponse,
+  Redirect,
+  StartQuery,
+} from './oauth.schemas.js';
+import {
+  exchangeLoginCode,
+  finishSignIn,
+  signInWithIdToken,
+  startSignIn,
+  STATE_TTL_SECONDS,
+} from './oauth.service.js';
+
+/** The cookie that ties a sign-in to the browser that started it (against login CSRF). */
+const BROWSER_COOKIE = 'gilla_oauth';
+const COOKIE_PATH = '/api/v1/auth/oauth';
+
+function client(request: FastifyRequest) {
+  const agent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent : null };
+}
+
+/** `/api/v1/auth`: the enabled providers, browser sign-in, login-code exchange, ID-token sign-in. */
+export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = async (
+  app,
+  { authPerMinute },
+) => {
+  await app.register(cookie);
+  const tags = ['oauth'];
+  const strict = perIpPerMinute(authPerMinute);
+  const deps = app.oauth;
+  const secure = deps.publicUrl.startsWith('https:');
+  const providers = [...deps.providers.values()].map(({ id, name, type }) => ({ id, name, type }));
+
+  app.get(
+    '/providers',
+    {
+      schema: {
+        tags,
+        summary: 'The enabled sign-in providers',
+        response: { 200: ProvidersResponse },
+      },
+    },
+    () => ({ data: providers }),
+  );
+
+  app.get(
+    '/oauth/:provider/start',
+    {
+      schema: {
+        tags,
+        summary: 'Send the browser to the provider (state, nonce and PKCE S256, kept 10 minutes)',
+        params: ProviderParams,
+        querystring: StartQuery,
+        response: { 302: Redirect, ...problems(400, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const browser = request.cookies[BROWSER_COOKIE] ?? randomToken();
+      const location = await startSignIn(app.db, deps, {
+        provider: request.params.provider,
+        redirectTo: request.query.redirectTo,
+        browser,
+      });
+      return reply
+        .setCookie(BROWSER_COOKIE, browser, {
+          path: COOKIE_PATH,
+          httpOnly: true,
+          sameSite: 'lax',
+          secure,
+          maxAge: STATE_TTL_SECONDS,
+        })
+        .header('cache-control', 'no-store')
+        .redirect(location, 302);
+    },
+  );
+
+  app.get(
+    '/oauth/:provider/callback',
+    {
+      schema: {
+        tags,
+        summary: 'Where the provider sends the browser back; redirects to redirectTo',
+        description:
+          'Redirects to `redirectTo` with a one-time `loginCode` (60 s), or with `error` ' +
+          '(`access_denied`, `invalid_state`, `invalid_id_token`, `account_exists`, ' +
+          '`account_disabled`, `email_not_verified`, `email_required`, `registration_closed`, ' +
+          '`provider_error`, `temporarily_unavailable`, `server_error`).',
+        params: ProviderParams,
+        querystring: CallbackQuery,
+        response: { 302: Redirect, ...problems(400, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const location = await finishSignIn(app.db, deps, {
+        provider: request.params.provider,
+        callbackUrl: new URL(request.url, deps.publicUrl),
+        browser: request.cookies[BROWSER_COOKIE],
+      });
+      return reply.header('cache-control', 'no-store').redirect(location, 302);
+    },
+  );
+
+  app.post(
+    '/oauth/exchange',
+    {
+      config: strict,
+      schema: {
+        tags,
+        summary: 'Turn a login code into a token response (once, within 60 seconds)',
+        body: ExchangeBody,
+        response: { 200: TokenResponseSchema, ...problems(400, 401, 403, 413, 415, 429) },
+      },
+    },
+    async (request) => exchangeLoginCode(app.db, deps, request.body.loginCode, client(request)),
+  );
+
+  app.post(
+    '/oauth/:provider/token',
+    {
+      config: strict,
+      schema: {
+        tags,
+        summary: "Sign in with a provider's ID token the client already holds",
+        params: ProviderParams,
+        body: IdTokenBody,
+        response: {
+          200: TokenResponseSchema,
+          ...problems(400, 401, 403, 404, 409, 413, 415, 429, 503),
+        },
+      },
+    },
+    async (request) =>
+      signInWithIdToken(
+        app.db,
+        deps,
+        { provider: request.params.provider, ...request.body },
+        client(request),
+      ),
+  );
+};

@@ -1,0 +1,43 @@
+import type { Generated, Selectable } from 'kysely';
+
+/** The sign-in providers Gilla knows; `oidc` is the generic OpenID Connect issuer. */
+export type ProviderId = 'google' | 'github' | 'oidc';
+
+/** A user's account at a provider: (provider, subject) identifies it, never the e-mail. */
+export interface UserIdentityTable {
+  id: string;
+  user_id: string;
+  provider: ProviderId;
+  subject: string;
+  email: string | null;
+  email_verified: boolean;
+  created_at: Generated<Date>;
+  last_sign_in_at: Generated<Date>;
+}
+
+/** A browser sign-in under way: one row per `start`, used up by its `callback`. */
+export interface OAuthStateTable {
+  /** SHA-256 of the `state` sent to the provider. */
+  state_hash: string;
+  provider: ProviderId;
+  /** SHA-256 of the cookie that ties the flow to the browser that started it. */
+  browser_hash: string;
+  nonce: string;
+  code_verifier_enc: string;
+  redirect_to: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+}
+
+/** The one-time code a finished browser sign-in hands to the app (60 seconds, single use). */
+export interface OAuthLoginCodeTable {
+  code_hash: string;
+  user_id: string;
+  provider: ProviderId;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export type UserIdentityRow = Selectable<UserIdentityTable>;
+export type OAuthStateRow = Selectable<OAuthStateTable>;
