@@ -29,7 +29,6 @@ export class TestBrowser {
     init: { method?: string; form?: Record<string, string> } = {},
   ): Promise<Visit> {
     const method = init.method ?? 'GET';
-    if (process.env.DEBUG_BROWSER) console.error(method, url);
     const cookie = await this.jar.getCookieString(url);
     const body = init.form ? new URLSearchParams(init.form).toString() : undefined;
     const headers: Record<string, string> = {

@@ -80,7 +80,10 @@ export async function startIdentityProvider(options: {
       return { accountId: id, claims: () => ({ sub: id, ...account }) };
     },
   });
-  handler = provider.callback();
+  const callback = provider.callback();
+  handler = (req, res) => {
+    void callback(req, res);
+  };
 
   return {
     issuer,
