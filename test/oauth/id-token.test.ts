@@ -200,3 +200,28 @@ test('bad bodies are 400, never 5xx', async () => {
   const big = await signIn({ idToken: 'a'.repeat(20_000) });
   assert.equal(big.statusCode, 400);
 });
+
+test('two first sign-ins of one person at once make one user', async () => {
+  const token = await google.mintIdToken(claims());
+  const results = await Promise.all([signIn({ idToken: token }), signIn({ idToken: token })]);
+  for (const res of results) assert.equal(res.statusCode, 200, res.body);
+  const ids = results.map((res) => res.json<{ user: { id: string } }>().user.id);
+  assert.equal(ids[0], ids[1]);
+});
+
+test('a login code of the wrong shape is 400; an unknown one 401', async () => {
+  for (const loginCode of ['', 'short', 'has spaces in it but is long', 42]) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/oauth/exchange',
+      payload: { loginCode },
+    });
+    assert.equal(res.statusCode, 400, String(loginCode));
+  }
+  const unknown = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/oauth/exchange',
+    payload: { loginCode: 'A'.repeat(43) },
+  });
+  assert.equal(unknown.statusCode, 401);
+});
