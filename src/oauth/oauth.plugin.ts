@@ -18,8 +18,9 @@ export const oauthPlugin = fp<{ config: Config }>(
       publicUrl: config.http.publicUrl,
       redirectAllowlist: config.oauth.redirectAllowlist,
       log: app.log,
+      counted: (provider, outcome) => app.metrics.oauthSignIns.inc({ provider, outcome }),
     });
     await Promise.resolve();
   },
-  { name: 'oauth', dependencies: ['auth'] },
+  { name: 'oauth', dependencies: ['auth', 'metrics'] },
 );

@@ -26,6 +26,8 @@ export interface OAuthDeps {
   publicUrl: string;
   redirectAllowlist: string[];
   log: { warn(obj: object, msg: string): void };
+  /** Counts a finished sign-in: `success` or the error it ended with. */
+  counted(provider: ProviderId, outcome: string): void;
 }
 
 /** The enabled provider by id; a disabled or unknown one is "not found". */
@@ -122,10 +124,12 @@ export async function finishSignIn(
         { path: 'state', message: 'is unknown, used or expired' },
       ]);
     }
+    deps.counted(provider.id, 'invalid_state');
     return withParams(fallback, { error: 'invalid_state' });
   }
   const sameBrowser = input.browser !== undefined && hashToken(input.browser) === row.browser_hash;
   if (row.expired || !sameBrowser) {
+    deps.counted(provider.id, 'invalid_state');
     return withParams(row.redirect_to, { error: 'invalid_state' });
   }
   try {
@@ -143,9 +147,11 @@ export async function finishSignIn(
       provider: provider.id,
       expires_at: new Date(Date.now() + LOGIN_CODE_TTL_SECONDS * 1000),
     });
+    deps.counted(provider.id, 'success');
     return withParams(row.redirect_to, { loginCode });
   } catch (err) {
     const { error, description } = redirectErrorOf(err);
+    deps.counted(provider.id, error);
     deps.log.warn({ err, provider: provider.id, error }, 'oauth sign-in failed');
     return withParams(row.redirect_to, { error, error_description: description });
   }
@@ -193,7 +199,14 @@ export async function signInWithIdToken(
       `${provider.name} issues no ID tokens; use the browser sign-in`,
     );
   }
-  const profile = await provider.verifyIdToken(input.idToken, input.nonce);
-  const user = await signInFederated(db, deps.auth, profile);
-  return sessionFor(db, deps, user, clientInfo);
+  try {
+    const profile = await provider.verifyIdToken(input.idToken, input.nonce);
+    const user = await signInFederated(db, deps.auth, profile);
+    const response = await sessionFor(db, deps, user, clientInfo);
+    deps.counted(provider.id, 'success');
+    return response;
+  } catch (err) {
+    deps.counted(provider.id, redirectErrorOf(err).error);
+    throw err;
+  }
 }

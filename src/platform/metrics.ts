@@ -10,6 +10,7 @@ export interface Metrics {
   refreshReuse: Counter;
   rateLimited: Counter<'bucket'>;
   mailSent: Counter<'result'>;
+  oauthSignIns: Counter<'provider' | 'outcome'>;
 }
 
 declare module 'fastify' {
@@ -56,6 +57,12 @@ function createMetrics(poolStats: () => { total: number; idle: number; waiting: 
       name: 'gilla_mail_deliveries_total',
       help: 'Mail delivery attempts by result',
       labelNames: ['result'],
+      registers,
+    }),
+    oauthSignIns: new Counter({
+      name: 'gilla_oauth_sign_ins_total',
+      help: 'Sign-ins through a provider (browser flow and ID token), by outcome',
+      labelNames: ['provider', 'outcome'],
       registers,
     }),
   };

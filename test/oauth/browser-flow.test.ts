@@ -386,3 +386,15 @@ test('unknown or unconfigured providers are 404', async () => {
   });
   assert.equal(token.statusCode, 404);
 });
+
+test('sign-ins are counted by provider and outcome in /metrics', async () => {
+  const metrics = await app.inject({ url: '/metrics' });
+  assert.match(
+    metrics.body,
+    /gilla_oauth_sign_ins_total\{provider="oidc",outcome="success"\} [1-9]/,
+  );
+  assert.match(
+    metrics.body,
+    /gilla_oauth_sign_ins_total\{provider="oidc",outcome="invalid_state"\} [1-9]/,
+  );
+});
