@@ -103,3 +103,32 @@ test('OIDC_ISSUER must be https, except a loopback issuer outside production', (
     /OIDC_ISSUER must be https/,
   );
 });
+
+test('provider settings: secrets required, provider URLs https except loopback', () => {
+  const problems = problemsOf({
+    ...secrets,
+    GOOGLE_CLIENT_ID: 'g',
+    GITHUB_CLIENT_ID: 'h',
+    GITHUB_URL: 'http://github.example.com',
+    GOOGLE_ISSUER: 'http://accounts.example.com',
+  }).join('\n');
+  assert.match(problems, /GOOGLE_CLIENT_SECRET is required/);
+  assert.match(problems, /GITHUB_CLIENT_SECRET is required/);
+  assert.match(problems, /GITHUB_URL must be https/);
+  assert.match(problems, /GOOGLE_ISSUER must be https/);
+  const config = loadConfig({
+    ...secrets,
+    GOOGLE_CLIENT_IDS: 'web, android',
+    GOOGLE_CLIENT_SECRET: 's',
+    GITHUB_CLIENT_ID: 'h',
+    GITHUB_CLIENT_SECRET: 's',
+    GITHUB_URL: 'https://github.example.com/',
+  });
+  assert.deepEqual(config.oauth.google, {
+    clientIds: ['web', 'android'],
+    clientSecret: 's',
+    issuer: 'https://accounts.google.com',
+  });
+  assert.equal(config.oauth.github?.webUrl, 'https://github.example.com');
+  assert.equal(config.oauth.github?.apiUrl, 'https://api.github.com');
+});
