@@ -15,7 +15,9 @@ RUN npm run build && npm prune --omit=dev
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production PORT=5000 HOST=0.0.0.0 DATA_DIR=/data
 WORKDIR /app
-RUN groupadd --system gilla && useradd --system --gid gilla --home /app gilla \
+# A fixed numeric user, so Kubernetes can check runAsNonRoot (deploy/kubernetes uses 10001).
+RUN groupadd --system --gid 10001 gilla \
+  && useradd --system --uid 10001 --gid gilla --home /app gilla \
   && mkdir -p /data && chown gilla:gilla /data
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
@@ -23,7 +25,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY assets ./assets
 RUN ln -s /app/bin/gilla.js /usr/local/bin/gilla
-USER gilla
+USER 10001:10001
 EXPOSE 5000
 VOLUME ["/data"]
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["gilla", "check-health"]
