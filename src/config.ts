@@ -180,10 +180,17 @@ function readOAuth(r: Reader, env: NodeEnv): Config['oauth'] {
   }
   const redirectAllowlist = r.list('OAUTH_REDIRECT_ALLOWLIST');
   for (const entry of redirectAllowlist) {
-    try {
-      new URL(entry);
-    } catch {
-      r.problems.push(`OAUTH_REDIRECT_ALLOWLIST entry "${entry}" is not an absolute URL`);
+    // App deep links (com.example.app:/callback) are fine; script and data URLs never are.
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(entry)?.[1]?.toLowerCase();
+    if (
+      !URL.canParse(entry) ||
+      scheme === 'javascript' ||
+      scheme === 'data' ||
+      scheme === 'vbscript'
+    ) {
+      r.problems.push(
+        `OAUTH_REDIRECT_ALLOWLIST entry "${entry}" is not an absolute http(s) or app URL`,
+      );
     }
   }
   return {

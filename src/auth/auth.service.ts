@@ -8,6 +8,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { enqueueMail } from '../mail/outbox.js';
+import { dropUnprovenIdentities } from '../oauth/oauth.repository.js';
 import { passwordResetMail, verificationMail } from '../mail/templates.js';
 import type { Database } from '../platform/schema.js';
 import {
@@ -208,6 +209,9 @@ export async function resetPassword(
       password_hash: passwordHash,
       email_verified_at: row?.email_verified_at ?? new Date(),
     });
+    // Whoever holds the mailbox takes the account back: a provider identity that never proved
+    // this address (someone signing up with another's e-mail) loses its way in.
+    await dropUnprovenIdentities(trx, userId);
     return revokeSessions(trx, { userId });
   });
   await markSessionsEnded(deps.cache, ended);

@@ -17,13 +17,22 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === '23505';
 }
 
+function isRace(err: unknown): boolean {
+  return isUniqueViolation(err) || err instanceof EmailTakenError;
+}
+
 /** Two first sign-ins of one person at once both try to create it; the loser tries again. */
 async function once<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (!isUniqueViolation(err) && !(err instanceof EmailTakenError)) throw err;
-    return run();
+    if (!isRace(err)) throw err;
+  }
+  try {
+    return await run();
+  } catch (err) {
+    if (isRace(err)) throw new ConflictError('Another sign-in changed this account; try again');
+    throw err;
   }
 }
 
@@ -61,7 +70,7 @@ async function resolveUser(
   profile: FederatedProfile,
   registrationOpen: boolean,
 ): Promise<{ user: UserRecord; mailQueued: boolean }> {
-  const identity = await findIdentity(trx, profile.provider, profile.subject);
+  const identity = await findIdentity(trx, profile);
   if (identity) {
     await touchIdentity(trx, identity.id, {
       email: profile.email,
@@ -114,6 +123,7 @@ async function addIdentity(
     id: uuidv7(),
     user_id: userId,
     provider: profile.provider,
+    issuer: profile.issuer,
     subject: profile.subject,
     email: profile.email,
     email_verified: profile.emailVerified,

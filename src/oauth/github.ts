@@ -77,6 +77,7 @@ export class GitHubProvider implements OAuthProvider {
     const chosen = verified.find((e) => e.primary) ?? verified[0] ?? emails.find((e) => e.primary);
     return {
       provider: 'github',
+      issuer: this.settings.webUrl,
       subject: String(user.id),
       email: text(chosen?.email),
       emailVerified: chosen?.verified === true,

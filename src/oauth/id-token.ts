@@ -52,6 +52,10 @@ function reasonOf(err: unknown): IdTokenError | AppError {
   if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) {
     return new AppError('unavailable', "The provider's signing keys could not be fetched");
   }
+  if (err instanceof joseErrors.JOSEError && err.code === 'ERR_JOSE_GENERIC') {
+    // jose's plain error here is the key set's HTTP answer (not 200, not JSON): an outage.
+    return new AppError('unavailable', "The provider's signing keys could not be fetched");
+  }
   if (err instanceof joseErrors.JOSEError) return new IdTokenError('it is malformed');
   if (err instanceof TypeError) {
     // fetch() of the key set failed: the provider is unreachable, not the token bad.
@@ -86,8 +90,12 @@ export class IdTokenVerifier {
     expect: { audience: string[]; nonce?: string | undefined },
   ): Promise<JWTPayload & { sub: string }> {
     let payload: JWTPayload;
+    let typ: string | undefined;
     try {
-      ({ payload } = await jwtVerify(idToken, this.keys, {
+      ({
+        payload,
+        protectedHeader: { typ },
+      } = await jwtVerify(idToken, this.keys, {
         issuer: this.issuers,
         audience: expect.audience,
         algorithms: this.algorithms,
@@ -96,6 +104,13 @@ export class IdTokenVerifier {
       }));
     } catch (err) {
       throw reasonOf(err);
+    }
+    // Another kind of JWT from the same keys (an access token, a logout token) is not an ID token.
+    if (typ !== undefined && typ.toLowerCase() !== 'jwt') {
+      throw new IdTokenError(`its type "${typ}" is not an ID token`);
+    }
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
+      throw new IdTokenError('the "sub" claim is not a string of 1 to 255 characters');
     }
     const nonce = typeof payload.nonce === 'string' ? payload.nonce : undefined;
     if (expect.nonce !== undefined && nonce !== expect.nonce) {

@@ -6,13 +6,14 @@ import type { ProviderId } from './oauth.table.js';
 
 /**
  * Unlinks a provider from the caller, unless it is the last way to sign in (no password and no
- * other provider). The user row is locked, so two unlinks at once cannot remove both ways.
+ * other provider that is still enabled). The user row is locked, so two unlinks at once cannot
+ * remove both ways.
  */
 export async function unlinkProvider(
   db: Kysely<Database>,
-  userId: string,
-  provider: string,
+  input: { userId: string; provider: string; enabled: ProviderId[] },
 ): Promise<void> {
+  const { userId, provider } = input;
   await db.transaction().execute(async (trx) => {
     const user = await trx
       .selectFrom('users')
@@ -23,7 +24,8 @@ export async function unlinkProvider(
     if (!user) throw new NotFoundError('User');
     const linked = await providersOf(trx, userId);
     if (!linked.includes(provider as ProviderId)) throw new NotFoundError('Linked provider');
-    if (user.password_hash === null && linked.length === 1) {
+    const others = linked.filter((p) => p !== provider && input.enabled.includes(p));
+    if (user.password_hash === null && others.length === 0) {
       throw new ConflictError(
         'This is the last way to sign in; set a password or link another provider first',
       );

@@ -5,14 +5,14 @@ import type { Insertable } from 'kysely';
 
 export function findIdentity(
   db: Kysely<Database>,
-  provider: ProviderId,
-  subject: string,
+  key: { provider: ProviderId; issuer: string; subject: string },
 ): Promise<UserIdentityRow | undefined> {
   return db
     .selectFrom('user_identities')
     .selectAll()
-    .where('provider', '=', provider)
-    .where('subject', '=', subject)
+    .where('provider', '=', key.provider)
+    .where('issuer', '=', key.issuer)
+    .where('subject', '=', key.subject)
     .executeTakeFirst();
 }
 
@@ -33,6 +33,7 @@ export async function insertIdentity(
     id: string;
     user_id: string;
     provider: ProviderId;
+    issuer: string;
     subject: string;
     email: string | null;
     email_verified: boolean;
@@ -51,6 +52,31 @@ export async function touchIdentity(
     .updateTable('user_identities')
     .set({ ...email, last_sign_in_at: sql`now()` })
     .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * After a password reset through the mailbox, identities that did not vouch for this very address
+ * go: whoever signed up with someone else's e-mail loses the way in.
+ */
+export async function dropUnprovenIdentities(db: Kysely<Database>, userId: string): Promise<void> {
+  await db
+    .deleteFrom('user_identities')
+    .where('user_id', '=', userId)
+    .where((eb) =>
+      eb.or([
+        eb('email_verified', '=', false),
+        eb('email', 'is', null),
+        eb(
+          sql<string>`lower(email)`,
+          '<>',
+          eb
+            .selectFrom('users')
+            .select(sql<string>`lower(email)`.as('e'))
+            .where('id', '=', userId),
+        ),
+      ]),
+    )
     .execute();
 }
 
@@ -94,7 +120,13 @@ export function takeState(
 
 export async function insertLoginCode(
   db: Kysely<Database>,
-  row: { code_hash: string; user_id: string; provider: ProviderId; expires_at: Date },
+  row: {
+    code_hash: string;
+    user_id: string;
+    provider: ProviderId;
+    app_challenge: string | null;
+    expires_at: Date;
+  },
 ): Promise<void> {
   await db
     .deleteFrom('oauth_login_codes')
@@ -103,18 +135,17 @@ export async function insertLoginCode(
   await db.insertInto('oauth_login_codes').values(row).execute();
 }
 
-/** Uses a login code up, atomically; its user, or undefined when unknown, used or expired. */
-export async function consumeLoginCode(
+/** Uses a login code up, atomically; its user and app challenge, or undefined when unknown, used or expired. */
+export function consumeLoginCode(
   db: Kysely<Database>,
   codeHash: string,
-): Promise<string | undefined> {
-  const row = await db
+): Promise<{ user_id: string; app_challenge: string | null } | undefined> {
+  return db
     .updateTable('oauth_login_codes')
     .set({ used_at: sql`now()` })
     .where('code_hash', '=', codeHash)
     .where('used_at', 'is', null)
     .where('expires_at', '>', sql<Date>`now()`)
-    .returning('user_id')
+    .returning(['user_id', 'app_challenge'])
     .executeTakeFirst();
-  return row?.user_id;
 }

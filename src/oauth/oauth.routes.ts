@@ -1,4 +1,4 @@
-import cookie from '@fastify/cookie';
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { TokenResponseSchema } from '../auth/auth.schemas.js';
@@ -22,9 +22,27 @@ import {
   STATE_TTL_SECONDS,
 } from './oauth.service.js';
 
-/** The cookie that ties a sign-in to the browser that started it (against login CSRF). */
-const BROWSER_COOKIE = 'gilla_oauth';
-const COOKIE_PATH = '/api/v1/auth/oauth';
+/** A browser cookie we set: 32 random bytes, base64url. Anything else is not ours. */
+const BROWSER_VALUE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The cookie that ties a sign-in to the browser that started it (against login CSRF). Behind
+ * https it is a `__Host-` cookie, which a sibling subdomain cannot plant.
+ */
+function browserCookie(publicUrl: string) {
+  const url = new URL(publicUrl);
+  const secure = url.protocol === 'https:';
+  return {
+    name: secure ? '__Host-gilla_oauth' : 'gilla_oauth',
+    options: {
+      path: secure ? '/' : `${url.pathname.replace(/\/+$/, '')}/api/v1/auth/oauth`,
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      secure,
+      maxAge: STATE_TTL_SECONDS,
+    },
+  };
+}
 
 function client(request: FastifyRequest) {
   const agent = request.headers['user-agent'];
@@ -36,11 +54,11 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
   app,
   { authPerMinute },
 ) => {
-  await app.register(cookie);
+  await app.register(fastifyCookie);
   const tags = ['oauth'];
   const strict = perIpPerMinute(authPerMinute);
   const deps = app.oauth;
-  const secure = deps.publicUrl.startsWith('https:');
+  const cookie = browserCookie(deps.publicUrl);
   const providers = [...deps.providers.values()].map(({ id, name, type }) => ({ id, name, type }));
 
   app.get(
@@ -67,20 +85,16 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
       },
     },
     async (request, reply) => {
-      const browser = request.cookies[BROWSER_COOKIE] ?? randomToken();
+      const held = request.cookies[cookie.name];
+      const browser = held !== undefined && BROWSER_VALUE.test(held) ? held : randomToken();
       const location = await startSignIn(app.db, deps, {
         provider: request.params.provider,
         redirectTo: request.query.redirectTo,
+        appChallenge: request.query.codeChallenge,
         browser,
       });
       return reply
-        .setCookie(BROWSER_COOKIE, browser, {
-          path: COOKIE_PATH,
-          httpOnly: true,
-          sameSite: 'lax',
-          secure,
-          maxAge: STATE_TTL_SECONDS,
-        })
+        .setCookie(cookie.name, browser, cookie.options)
         .header('cache-control', 'no-store')
         .redirect(location, 302);
     },
@@ -106,7 +120,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
       const location = await finishSignIn(app.db, deps, {
         provider: request.params.provider,
         callbackUrl: new URL(request.url, deps.publicUrl),
-        browser: request.cookies[BROWSER_COOKIE],
+        browser: request.cookies[cookie.name],
       });
       return reply.header('cache-control', 'no-store').redirect(location, 302);
     },
@@ -123,7 +137,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
         response: { 200: TokenResponseSchema, ...problems(400, 401, 403, 413, 415, 429) },
       },
     },
-    async (request) => exchangeLoginCode(app.db, deps, request.body.loginCode, client(request)),
+    async (request) => exchangeLoginCode(app.db, deps, request.body, client(request)),
   );
 
   app.post(

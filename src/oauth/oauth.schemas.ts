@@ -22,6 +22,13 @@ export const StartQuery = Type.Object(
         description: 'Where to send the browser afterwards; must be on OAUTH_REDIRECT_ALLOWLIST',
       }),
     ),
+    codeChallenge: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_-]{43}$',
+        description:
+          "The app's own PKCE challenge, BASE64URL(SHA-256(verifier)); the login code is then only redeemed with `codeVerifier`",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -39,7 +46,15 @@ export const CallbackQuery = Type.Object(
 export const Redirect = Type.Null({ description: 'Redirect (see Location)' });
 
 export const ExchangeBody = Type.Object(
-  { loginCode: OpaqueToken },
+  {
+    loginCode: OpaqueToken,
+    codeVerifier: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9._~-]{43,128}$',
+        description: 'The PKCE verifier, required when `start` had a codeChallenge',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
 import { respond, type AuthDeps, type TokenResponse } from '../auth/auth.service.js';
 import { issueTokens, startSession, type ClientInfo } from '../auth/sessions.service.js';
@@ -72,7 +73,13 @@ function withParams(base: string, params: Record<string, string>): string {
 export async function startSignIn(
   db: Kysely<Database>,
   deps: OAuthDeps,
-  input: { provider: string; redirectTo: string | undefined; browser: string },
+  input: {
+    provider: string;
+    redirectTo: string | undefined;
+    browser: string;
+    /** The app's PKCE challenge (S256) for the login code, when it sent one. */
+    appChallenge: string | undefined;
+  },
 ): Promise<string> {
   const provider = providerOf(deps, input.provider);
   const redirectTo = allowedRedirect(deps, input.redirectTo);
@@ -99,6 +106,7 @@ export async function startSignIn(
     nonce: checks.nonce,
     code_verifier_enc: deps.auth.encryptor.encrypt(checks.codeVerifier),
     redirect_to: redirectTo,
+    app_challenge: input.appChallenge ?? null,
     expires_at: new Date(Date.now() + STATE_TTL_SECONDS * 1000),
   });
   return authorizationUrl.toString();
@@ -145,6 +153,7 @@ export async function finishSignIn(
       code_hash: hashToken(loginCode),
       user_id: user.id,
       provider: provider.id,
+      app_challenge: row.app_challenge,
       expires_at: new Date(Date.now() + LOGIN_CODE_TTL_SECONDS * 1000),
     });
     deps.counted(provider.id, 'success');
@@ -170,15 +179,30 @@ async function sessionFor(
   return respond(await issueTokens(deps.auth, session), userRowToUser(user));
 }
 
-/** Turns a login code (once, within 60 seconds) into our token response. */
+/** Whether the verifier answers the app's S256 challenge (none asked: nothing to answer). */
+async function answersChallenge(challenge: string | null, verifier: string | undefined) {
+  if (challenge === null) return true;
+  if (verifier === undefined) return false;
+  const expected = Buffer.from(challenge);
+  const actual = Buffer.from(await client.calculatePKCECodeChallenge(verifier));
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/**
+ * Turns a login code (once, within 60 seconds) into our token response. When the app sent a
+ * PKCE challenge at `start`, only its verifier redeems the code, so a code slipped to another
+ * browser (login CSRF) is worthless there. A wrong verifier uses the code up.
+ */
 export async function exchangeLoginCode(
   db: Kysely<Database>,
   deps: OAuthDeps,
-  loginCode: string,
+  input: { loginCode: string; codeVerifier?: string | undefined },
   clientInfo: ClientInfo,
 ): Promise<TokenResponse> {
-  const userId = await consumeLoginCode(db, hashToken(loginCode));
-  const user = userId === undefined ? undefined : await findUserById(db, userId);
+  const code = await consumeLoginCode(db, hashToken(input.loginCode));
+  const valid =
+    code !== undefined && (await answersChallenge(code.app_challenge, input.codeVerifier));
+  const user = valid ? await findUserById(db, code.user_id) : undefined;
   if (!user) throw new InvalidTokenError('The login code is invalid, used or expired');
   // The account may have been disabled since the callback.
   assertMaySignIn(deps.auth, user);

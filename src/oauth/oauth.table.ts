@@ -8,6 +8,8 @@ export interface UserIdentityTable {
   id: string;
   user_id: string;
   provider: ProviderId;
+  /** The issuer that vouches for `subject` (changing OIDC_ISSUER must not reuse old subjects). */
+  issuer: string;
   subject: string;
   email: string | null;
   email_verified: boolean;
@@ -25,6 +27,8 @@ export interface OAuthStateTable {
   nonce: string;
   code_verifier_enc: string;
   redirect_to: string;
+  /** The app's own PKCE challenge (S256), which the login code's exchange must answer. */
+  app_challenge: string | null;
   created_at: Generated<Date>;
   expires_at: Date;
 }
@@ -34,6 +38,7 @@ export interface OAuthLoginCodeTable {
   code_hash: string;
   user_id: string;
   provider: ProviderId;
+  app_challenge: string | null;
   created_at: Generated<Date>;
   expires_at: Date;
   used_at: Date | null;

@@ -32,6 +32,16 @@ interface Discovered {
 
 const DISCOVERY_TIMEOUT_SECONDS = 10;
 
+/**
+ * Google's `email_verified` is authoritative only for Gmail addresses and for Workspace accounts
+ * whose `hd` is the address's domain (Google's guidance): other addresses may have changed hands.
+ */
+function googleVouches(email: string | null, claims: JWTPayload): boolean {
+  const domain = email?.split('@').pop()?.toLowerCase();
+  const hd = typeof claims.hd === 'string' ? claims.hd.toLowerCase() : null;
+  return domain === 'gmail.com' || (hd !== null && domain === hd);
+}
+
 /** Google or any OpenID Connect issuer, found by discovery on first use. */
 export class OidcIssuer implements OAuthProvider {
   readonly type = 'oidc' as const;
@@ -106,13 +116,14 @@ export class OidcIssuer implements OAuthProvider {
       .catch((err: unknown) => {
         throw new SignInError('invalid_id_token', (err as Error).message, { cause: err });
       });
-    return this.profileOf(await this.withUserInfo(config, tokens.access_token, claims));
+    const withInfo = await this.withUserInfo(config, tokens.access_token, claims);
+    return this.profileOf(config.serverMetadata().issuer, withInfo);
   }
 
   async verifyIdToken(idToken: string, nonce: string | undefined): Promise<FederatedProfile> {
-    const { verifier } = await this.discover();
+    const { config, verifier } = await this.discover();
     const claims = await verifier.verify(idToken, { audience: this.settings.clientIds, nonce });
-    return this.profileOf(claims);
+    return this.profileOf(config.serverMetadata().issuer, claims);
   }
 
   /**
@@ -131,19 +142,23 @@ export class OidcIssuer implements OAuthProvider {
       const info = await client.fetchUserInfo(config, accessToken, claims.sub);
       return { ...info, ...claims, email: info.email, email_verified: info.email_verified };
     } catch (err) {
-      throw new SignInError('temporarily_unavailable', 'UserInfo could not be read', {
-        cause: err,
-      });
+      // A ClientError is an answer that failed a check (e.g. another subject), not an outage.
+      const failure =
+        err instanceof client.ClientError ? 'provider_error' : 'temporarily_unavailable';
+      throw new SignInError(failure, 'UserInfo could not be used', { cause: err });
     }
   }
 
-  private profileOf(claims: JWTPayload & { sub: string }): FederatedProfile {
+  private profileOf(issuer: string, claims: JWTPayload & { sub: string }): FederatedProfile {
     const email = text(claims.email);
+    const verified = email !== null && isTrue(claims.email_verified);
     return {
       provider: this.settings.id,
+      issuer,
       subject: claims.sub,
       email,
-      emailVerified: email !== null && isTrue(claims.email_verified),
+      emailVerified:
+        this.settings.id === 'google' ? verified && googleVouches(email, claims) : verified,
       name: text(claims.name),
       avatarUrl: text(claims.picture),
     };

@@ -3,6 +3,8 @@ import type { ProviderId } from './oauth.table.js';
 /** What a provider tells us about the person signing in. */
 export interface FederatedProfile {
   provider: ProviderId;
+  /** Who vouches for `subject`: the ID token's `iss`; GitHub's web address. */
+  issuer: string;
   /** The provider's stable id for the person (`sub`; GitHub's numeric user id). */
   subject: string;
   email: string | null;

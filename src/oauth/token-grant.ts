@@ -44,7 +44,12 @@ export async function redeemCode(
       });
     }
     if (err instanceof client.ClientError) {
-      throw new SignInError('invalid_id_token', err.message, { cause: err });
+      // Failed checks of the ID token's claims are the token's fault; anything else is an
+      // answer from the provider that is not what OAuth promises.
+      const idToken = err.code?.startsWith('OAUTH_JWT') ?? false;
+      throw new SignInError(idToken ? 'invalid_id_token' : 'provider_error', err.message, {
+        cause: err,
+      });
     }
     throw new SignInError('temporarily_unavailable', 'The provider could not be reached', {
       cause: err,

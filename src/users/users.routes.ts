@@ -92,7 +92,11 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await unlinkProvider(app.db, actorOf(request).userId, request.params.provider);
+      await unlinkProvider(app.db, {
+        userId: actorOf(request).userId,
+        provider: request.params.provider,
+        enabled: [...app.oauth.providers.keys()],
+      });
       return reply.code(204).send(null);
     },
   );

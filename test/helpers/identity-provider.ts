@@ -25,7 +25,7 @@ export interface TestIdentityProvider {
   /** An ID token signed with the provider's own key (or `key`/`alg` for forgeries). */
   mintIdToken(
     claims: JWTPayload,
-    options?: { key?: CryptoKey | Uint8Array; alg?: string; kid?: string },
+    options?: { key?: CryptoKey | Uint8Array; alg?: string; kid?: string; typ?: string },
   ): Promise<string>;
   close(): Promise<void>;
 }
@@ -94,7 +94,11 @@ export async function startIdentityProvider(options: {
     },
     async mintIdToken(claims, mint = {}) {
       return new SignJWT(claims)
-        .setProtectedHeader({ alg: mint.alg ?? 'RS256', kid: mint.kid ?? kid, typ: 'JWT' })
+        .setProtectedHeader({
+          alg: mint.alg ?? 'RS256',
+          kid: mint.kid ?? kid,
+          typ: mint.typ ?? 'JWT',
+        })
         .sign(mint.key ?? privateKey);
     },
     close: () =>

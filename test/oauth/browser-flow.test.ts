@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { exportJWK, generateKeyPair } from 'jose';
 import { sql } from 'kysely';
+import { calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-client';
 import { markEmailVerified, updateUser } from '../../src/users/users.repository.js';
 import { setupTestEnv } from '../helpers/app.js';
 import { signInThroughBrowser, TestBrowser } from '../helpers/browser.js';
@@ -16,17 +18,25 @@ const startUrl = (redirectTo = REDIRECT) =>
 const SECRET = 'gilla-client-secret-0123456789';
 
 const env = await setupTestEnv();
+// When set, the provider's published key set is swapped for one without its signing key.
+const forged: { jwks: string | null } = { jwks: null };
 const idp = await startIdentityProvider({
   clients: () => [{ client_id: 'gilla', client_secret: SECRET, redirect_uris: [CALLBACK] }],
+  extra: (req, res) => {
+    if (forged.jwks === null || req.url !== '/jwks') return false;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(forged.jwks);
+    return true;
+  },
 });
 after(() => idp.close());
-const app = await env.app({
+const settings = {
   OIDC_ISSUER: idp.issuer,
   OIDC_CLIENT_ID: 'gilla',
   OIDC_CLIENT_SECRET: SECRET,
   OIDC_NAME: 'Test IdP',
   OAUTH_REDIRECT_ALLOWLIST: `${REDIRECT},${OTHER}`,
-});
+};
+const app = await env.app(settings);
 
 /** A person at the provider with a fresh e-mail. */
 function person(overrides: { email?: string; email_verified?: boolean } = {}) {
@@ -169,6 +179,89 @@ test('the callback in another browser than the one that started is refused (logi
   const other = await new TestBrowser(app).request(victim.toString());
   assert.equal(other.status, 302);
   assert.equal(new URL(other.location ?? '').searchParams.get('error'), 'invalid_state');
+
+  // A browser with a sign-in of its own under way (so with its own cookie) fares no better.
+  const { login: login2 } = person();
+  const victim2 = await untilCallback(new TestBrowser(app), login2);
+  const busy = new TestBrowser(app);
+  await busy.request(startUrl());
+  const res = await busy.request(victim2.toString());
+  assert.equal(new URL(res.location ?? '').searchParams.get('error'), 'invalid_state');
+});
+
+test("with the app's own PKCE challenge, a login code is redeemed only with its verifier", async () => {
+  const verifier = randomPKCECodeVerifier();
+  const challenge = await calculatePKCECodeChallenge(verifier);
+  const withChallenge = `${startUrl()}&codeChallenge=${challenge}`;
+  const flow = async () => {
+    const { login } = person();
+    const back = await signInThroughBrowser(new TestBrowser(app), withChallenge, login, APP);
+    assert.ok(back.searchParams.get('loginCode'), back.toString());
+    return back.searchParams.get('loginCode') ?? '';
+  };
+  const post = (payload: object) =>
+    app.inject({ method: 'POST', url: '/api/v1/auth/oauth/exchange', payload });
+
+  // A code slipped into another browser (whose app has no verifier, or its own) is worthless.
+  assert.equal((await post({ loginCode: await flow() })).statusCode, 401);
+  assert.equal(
+    (await post({ loginCode: await flow(), codeVerifier: randomPKCECodeVerifier() })).statusCode,
+    401,
+  );
+  const code = await flow();
+  const ok = await post({ loginCode: code, codeVerifier: verifier });
+  assert.equal(ok.statusCode, 200);
+  assert.equal((await post({ loginCode: code, codeVerifier: verifier })).statusCode, 401);
+
+  const bad = await app.inject({
+    url: `${startUrl().slice('http://gilla.test'.length)}&codeChallenge=short`,
+  });
+  assert.equal(bad.statusCode, 400);
+});
+
+test('an ID token not signed by a key the provider publishes is refused', async () => {
+  const { publicKey } = await generateKeyPair('RS256');
+  forged.jwks = JSON.stringify({
+    keys: [{ ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' }],
+  });
+  try {
+    // A fresh instance: its key-set cache starts empty.
+    const fresh = await env.app(settings);
+    const { login } = person();
+    const back = await signInThroughBrowser(new TestBrowser(fresh), startUrl(), login, APP);
+    assert.equal(back.searchParams.get('error'), 'invalid_id_token');
+    assert.equal(back.searchParams.get('loginCode'), null);
+  } finally {
+    forged.jwks = null;
+  }
+});
+
+test('a provider that cannot be reached sends the browser back with temporarily_unavailable', async () => {
+  const down = await env.app({ ...settings, OIDC_ISSUER: 'http://127.0.0.1:9' });
+  const res = await down.inject({ url: startUrl().slice('http://gilla.test'.length) });
+  assert.equal(res.statusCode, 302);
+  const to = new URL(String(res.headers.location));
+  assert.equal(`${to.origin}${to.pathname}`, REDIRECT);
+  assert.equal(to.searchParams.get('error'), 'temporarily_unavailable');
+});
+
+test('an account disabled between the callback and the exchange gets 403, not tokens', async () => {
+  const admin = await createUser(app, { admin: true });
+  const { login } = person();
+  const first = await signInThroughBrowser(new TestBrowser(app), startUrl(), login, APP);
+  const userId = (await exchange(first.searchParams.get('loginCode'))).json<{
+    user: { id: string };
+  }>().user.id;
+  const back = await signInThroughBrowser(new TestBrowser(app), startUrl(), login, APP);
+  await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${userId}`,
+    headers: admin.auth,
+    payload: { disabled: true },
+  });
+  const res = await exchange(back.searchParams.get('loginCode'));
+  assert.equal(res.statusCode, 403);
+  assert.equal(res.json<{ code: string }>().code, 'account_disabled');
 });
 
 test('a state older than 10 minutes is refused', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { generateKeyPair } from 'jose';
+import { createOneTimeToken } from '../../src/auth/one-time-tokens.js';
 import { markEmailVerified } from '../../src/users/users.repository.js';
 import { setupTestEnv } from '../helpers/app.js';
 import { createUser, uniqueEmail } from '../helpers/factories.js';
@@ -38,6 +39,8 @@ function claims(overrides: Record<string, unknown> = {}) {
     sub: `g-${email}`,
     email,
     email_verified: true,
+    // A Workspace account of example.com: Google vouches for the address.
+    hd: 'example.com',
     name: 'Gee User',
     picture: 'https://example.com/me.png',
     iat: now(),
@@ -224,4 +227,74 @@ test('a login code of the wrong shape is 400; an unknown one 401', async () => {
     payload: { loginCode: 'A'.repeat(43) },
   });
   assert.equal(unknown.statusCode, 401);
+});
+
+test("Google's email_verified counts only for Gmail or the account's own hd domain", async () => {
+  const owner = await createUser(app);
+  await markEmailVerified(app.db, owner.id);
+  // Verified says Google, but example.com is not this account's Workspace domain.
+  const foreign = await signIn({
+    idToken: await google.mintIdToken(claims({ email: owner.email, hd: undefined })),
+  });
+  assert.equal(foreign.statusCode, 409);
+  const fresh = await signIn({
+    idToken: await google.mintIdToken(claims({ hd: 'other.example' })),
+  });
+  assert.equal(fresh.statusCode, 200);
+  assert.equal(fresh.json<{ user: { emailVerified: boolean } }>().user.emailVerified, false);
+  const gmail = `${uniqueEmail('g').split('@')[0]}@gmail.com`;
+  const viaGmail = await signIn({
+    idToken: await google.mintIdToken(claims({ email: gmail, hd: undefined })),
+  });
+  assert.equal(viaGmail.json<{ user: { emailVerified: boolean } }>().user.emailVerified, true);
+});
+
+test('someone who signed up with my e-mail unverified loses access when I reset the password', async () => {
+  const victim = uniqueEmail('victim');
+  const attacker = claims({ email: victim, email_verified: false, sub: 'attacker-sub' });
+  const squat = await signIn({ idToken: await google.mintIdToken(attacker) });
+  assert.equal(squat.statusCode, 200);
+  const userId = squat.json<{ user: { id: string } }>().user.id;
+
+  // The mailbox's owner takes the account back through the reset link sent to it.
+  const token = await createOneTimeToken(app.db, userId, 'password_reset');
+  const reset = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password/reset',
+    payload: { token, password: 'a-new-long-password' },
+  });
+  assert.equal(reset.statusCode, 204);
+  const me = await app.inject({
+    url: '/api/v1/users/me',
+    headers: { authorization: `Bearer ${squat.json<{ accessToken: string }>().accessToken}` },
+  });
+  assert.equal(me.statusCode, 401);
+  const again = await signIn({ idToken: await google.mintIdToken(attacker) });
+  assert.equal(again.statusCode, 409);
+  const identities = await app.db
+    .selectFrom('user_identities')
+    .select('id')
+    .where('user_id', '=', userId)
+    .execute();
+  assert.equal(identities.length, 0);
+});
+
+test('JWTs of another type, or with a non-string subject, are not ID tokens', async () => {
+  await refused(await google.mintIdToken(claims(), { typ: 'at+jwt' }));
+  await refused(await google.mintIdToken(claims({ sub: 5 })));
+  await refused(await google.mintIdToken(claims({ sub: '' })));
+});
+
+test('a provider that cannot be reached answers 503 on the token endpoint', async () => {
+  const down = await env.app({
+    OIDC_ISSUER: 'http://127.0.0.1:9',
+    OIDC_CLIENT_ID: 'x',
+  });
+  const res = await down.inject({
+    method: 'POST',
+    url: '/api/v1/auth/oauth/oidc/token',
+    payload: { idToken: await google.mintIdToken(claims()) },
+  });
+  assert.equal(res.statusCode, 503);
+  assert.equal(res.json<{ code: string }>().code, 'unavailable');
 });
