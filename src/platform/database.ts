@@ -38,6 +38,11 @@ function openPostgres(url: string, options: Config['database'], log: Logger): Da
   });
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', (err) => log.warn({ err }, 'database connection lost'));
+  // Nor may a checked-out one: pg emits 'error' on it (no listener: an uncaught exception that
+  // ends the process) besides failing its query, which answers 503. The pool drops it on release.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log.warn({ err }, 'database connection lost during a query'));
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
