@@ -70,7 +70,7 @@ const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
 
 // Errors from the database driver that mean "cannot reach it", not "bug".
 const UNAVAILABLE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|timeout exceeded when trying to connect|Connection terminated|connection timeout|terminating connection|Query read timeout|the database system is (starting up|shutting down)/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|timeout exceeded when trying to connect|Connection terminated|connection timeout|terminating connection|Query read timeout|not queryable|Client was closed|the database system is (starting up|shutting down|in recovery mode)/i;
 
 /** PostgreSQL's class 22, "data exception": invalid text, out of range, bad characters. */
 function isDataException(error: unknown): boolean {
@@ -81,14 +81,10 @@ function isDataException(error: unknown): boolean {
 function isUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
   if (!e) return false;
-  if (
-    e.code === '57P01' ||
-    e.code === '57P03' ||
-    e.code === '57014' ||
-    e.code === '08006' ||
-    e.code === '08001'
-  )
-    return true;
+  // Class 08 (connection exception), 57P (operator intervention: shutdown, crash, not yet up)
+  // and 57014 (statement timeout): the database, not the request, is the problem.
+  if (typeof e.code === 'string' && /^(08|57P)/.test(e.code)) return true;
+  if (e.code === '57014') return true;
   return UNAVAILABLE.test(`${e.code ?? ''} ${e.message ?? ''}`);
 }
 

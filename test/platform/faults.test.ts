@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
@@ -149,12 +150,23 @@ test(
     const pg = await startOwnPostgres();
     after(() => pg.destroy());
     const timeoutMs = 2000;
+    // Errors the service logs, to name the cause should a 500 slip through.
+    const logged: string[] = [];
     const app = await buildApp(
       testConfig({
         DATABASE_URL: pg.url,
         MIGRATE_ON_START: 'true',
         DATABASE_TIMEOUT_MS: String(timeoutMs),
+        LOG_LEVEL: 'error',
       }),
+      {
+        logStream: new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            logged.push(chunk.toString());
+            done();
+          },
+        }),
+      },
     );
     after(() => app.close());
     await app.ready();
@@ -179,6 +191,7 @@ test(
     assert.deepEqual(
       failures.filter((r) => r.status !== 503),
       [],
+      logged.join('').slice(0, 4000),
     );
     const slowest = Math.max(...failures.map((r) => r.ms));
     assert.ok(slowest < timeoutMs * 2 + 1000, `a 503 took ${slowest} ms`);
