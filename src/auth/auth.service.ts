@@ -80,6 +80,17 @@ export async function queueVerificationMail(
   await enqueueMail(db, deps.encryptor, { to: email, ...verificationMail(deps.appName, link) });
 }
 
+/** Whether this account may get tokens now, whichever way it signed in. */
+export function assertMaySignIn(
+  deps: Pick<AuthDeps, 'requireEmailVerification'>,
+  user: { disabled_at: Date | null; email_verified_at: Date | null },
+): void {
+  if (user.disabled_at !== null) throw new AppError('account_disabled', 'This account is disabled');
+  if (deps.requireEmailVerification && user.email_verified_at === null) {
+    throw new AppError('email_not_verified', 'Confirm your e-mail address first');
+  }
+}
+
 /** Creates an account with a password, queues the verification mail, and signs it in. */
 export async function register(
   db: Kysely<Database>,
@@ -130,10 +141,7 @@ export async function login(
     throw new AppError('invalid_credentials', 'The e-mail or password is wrong');
   }
   await deps.throttle.recordSuccess(input.email);
-  if (row.disabled_at !== null) throw new AppError('account_disabled', 'This account is disabled');
-  if (deps.requireEmailVerification && row.email_verified_at === null) {
-    throw new AppError('email_not_verified', 'Confirm your e-mail address first');
-  }
+  assertMaySignIn(deps, row);
   if (needsRehash)
     await updateUser(db, row.id, { password_hash: await hashPassword(input.password) });
   const session = await db.transaction().execute((trx) => startSession(trx, deps, row.id, client));

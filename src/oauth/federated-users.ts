@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { queueVerificationMail, type AuthDeps } from '../auth/auth.service.js';
+import { assertMaySignIn, queueVerificationMail, type AuthDeps } from '../auth/auth.service.js';
 import { AppError, ConflictError, ValidationError } from '../errors.js';
+import { isUniqueViolation } from '../platform/database.js';
 import type { Database } from '../platform/schema.js';
 import {
   EmailTakenError,
@@ -10,12 +11,8 @@ import {
   insertUser,
 } from '../users/users.repository.js';
 import type { UserRecord } from '../users/users.table.js';
-import { findIdentity, insertIdentity, providersOf, touchIdentity } from './oauth.repository.js';
+import { findIdentity, insertIdentity, touchIdentity } from './oauth.repository.js';
 import type { FederatedProfile } from './provider.js';
-
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string } | null)?.code === '23505';
-}
 
 function isRace(err: unknown): boolean {
   return isUniqueViolation(err) || err instanceof EmailTakenError;
@@ -36,14 +33,6 @@ async function once<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Whether this user may get tokens now (checked after the transaction, so a new user stays). */
-export function assertMaySignIn(deps: AuthDeps, user: UserRecord): void {
-  if (user.disabled_at !== null) throw new AppError('account_disabled', 'This account is disabled');
-  if (deps.requireEmailVerification && user.email_verified_at === null) {
-    throw new AppError('email_not_verified', 'Confirm your e-mail address first');
-  }
-}
-
 /**
  * The user a federated sign-in is for. Known (provider, subject): its user. Otherwise an account
  * with the same e-mail is linked only when both the provider and we have verified that address;
@@ -60,6 +49,7 @@ export async function signInFederated(
     db.transaction().execute((trx) => resolveUser(trx, deps, profile, registrationOpen)),
   );
   if (mailQueued) deps.mailQueued();
+  // After the transaction: a new user stays made even when it may not sign in yet.
   assertMaySignIn(deps, user);
   return user;
 }
@@ -92,12 +82,11 @@ async function resolveUser(
         'An account with this e-mail already exists; sign in to it and link the provider there',
       );
     }
-    if ((await providersOf(trx, existing.id)).includes(profile.provider)) {
+    if (existing.identity_providers.includes(profile.provider)) {
       throw new ConflictError(`This account is already linked to another ${profile.provider} user`);
     }
     await addIdentity(trx, existing.id, profile);
-    const user = await findUserById(trx, existing.id);
-    return { user: user ?? existing, mailQueued: false };
+    return { user: withProvider(existing, profile), mailQueued: false };
   }
   if (!registrationOpen) throw new AppError('forbidden', 'Registration is closed');
   const created = await insertUser(trx, {
@@ -110,8 +99,12 @@ async function resolveUser(
   });
   await addIdentity(trx, created.id, profile);
   if (!profile.emailVerified) await queueVerificationMail(trx, deps, created.id, created.email);
-  const user = await findUserById(trx, created.id);
-  return { user: user ?? created, mailQueued: !profile.emailVerified };
+  return { user: withProvider(created, profile), mailQueued: !profile.emailVerified };
+}
+
+/** The user as it is once the identity just added is linked (sorted, as the query returns it). */
+function withProvider(user: UserRecord, profile: FederatedProfile): UserRecord {
+  return { ...user, identity_providers: [...user.identity_providers, profile.provider].sort() };
 }
 
 async function addIdentity(

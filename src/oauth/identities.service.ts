@@ -1,7 +1,8 @@
 import { type Kysely } from 'kysely';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Database } from '../platform/schema.js';
-import { deleteIdentity, providersOf } from './oauth.repository.js';
+import { lockUser } from '../users/users.repository.js';
+import { deleteIdentity } from './oauth.repository.js';
 import type { ProviderId } from './oauth.table.js';
 
 /**
@@ -11,19 +12,14 @@ import type { ProviderId } from './oauth.table.js';
  */
 export async function unlinkProvider(
   db: Kysely<Database>,
-  input: { userId: string; provider: string; enabled: ProviderId[] },
+  input: { userId: string; provider: string; enabled: string[] },
 ): Promise<void> {
   const { userId, provider } = input;
   await db.transaction().execute(async (trx) => {
-    const user = await trx
-      .selectFrom('users')
-      .select('password_hash')
-      .where('id', '=', userId)
-      .forUpdate()
-      .executeTakeFirst();
+    const user = await lockUser(trx, userId);
     if (!user) throw new NotFoundError('User');
-    const linked = await providersOf(trx, userId);
-    if (!linked.includes(provider as ProviderId)) throw new NotFoundError('Linked provider');
+    const linked = user.identity_providers;
+    if (!linked.includes(provider)) throw new NotFoundError('Linked provider');
     const others = linked.filter((p) => p !== provider && input.enabled.includes(p));
     if (user.password_hash === null && others.length === 0) {
       throw new ConflictError(

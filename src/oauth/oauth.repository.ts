@@ -16,17 +16,6 @@ export function findIdentity(
     .executeTakeFirst();
 }
 
-/** The providers a user has linked, for `providers` on the user. */
-export async function providersOf(db: Kysely<Database>, userId: string): Promise<ProviderId[]> {
-  const rows = await db
-    .selectFrom('user_identities')
-    .select('provider')
-    .where('user_id', '=', userId)
-    .orderBy('provider')
-    .execute();
-  return rows.map((r) => r.provider);
-}
-
 export async function insertIdentity(
   db: Kysely<Database>,
   row: {

@@ -14,6 +14,7 @@ import {
   Redirect,
   StartQuery,
 } from './oauth.schemas.js';
+import { publicProviders } from './providers.js';
 import {
   exchangeLoginCode,
   finishSignIn,
@@ -59,7 +60,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
   const strict = perIpPerMinute(authPerMinute);
   const deps = app.oauth;
   const cookie = browserCookie(deps.publicUrl);
-  const providers = [...deps.providers.values()].map(({ id, name, type }) => ({ id, name, type }));
+  const providers = publicProviders(deps.providers);
 
   app.get(
     '/providers',

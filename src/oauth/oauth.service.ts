@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import { timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
-import { respond, type AuthDeps, type TokenResponse } from '../auth/auth.service.js';
+import {
+  assertMaySignIn,
+  respond,
+  type AuthDeps,
+  type TokenResponse,
+} from '../auth/auth.service.js';
 import { issueTokens, startSession, type ClientInfo } from '../auth/sessions.service.js';
 import { AppError, InvalidTokenError, NotFoundError, ValidationError } from '../errors.js';
 import { hashToken, randomToken } from '../platform/crypto.js';
@@ -9,7 +14,7 @@ import type { Database } from '../platform/schema.js';
 import { findUserById } from '../users/users.repository.js';
 import { userRowToUser } from '../users/users.service.js';
 import type { UserRecord } from '../users/users.table.js';
-import { assertMaySignIn, signInFederated } from './federated-users.js';
+import { signInFederated } from './federated-users.js';
 import { consumeLoginCode, insertLoginCode, insertState, takeState } from './oauth.repository.js';
 import type { ProviderId } from './oauth.table.js';
 import type { OAuthProvider } from './provider.js';

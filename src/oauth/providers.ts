@@ -42,3 +42,8 @@ export function configuredProviders(config: Config): Map<ProviderId, OAuthProvid
   }
   return providers;
 }
+
+/** The enabled providers as `GET /auth/providers` and `/config` show them. */
+export function publicProviders(providers: Map<ProviderId, OAuthProvider>) {
+  return [...providers.values()].map(({ id, name, type }) => ({ id, name, type }));
+}

@@ -9,6 +9,11 @@ import { migrateUp } from './migrator.js';
 import type { Database } from './schema.js';
 
 /** An open database, whichever engine is behind it. */
+/** PostgreSQL's unique_violation (23505), on either engine. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === '23505';
+}
+
 export interface DatabaseHandle {
   db: Kysely<Database>;
   /** Resolves when the database answers a trivial query within the timeout. */

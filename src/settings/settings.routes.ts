@@ -4,6 +4,7 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords.js';
 import type { Config } from '../config.js';
 import { actorOf } from '../http/actor.js';
 import { bearer, problems } from '../http/schemas.js';
+import { publicProviders } from '../oauth/providers.js';
 
 const SettingsSchema = Type.Object({ registrationOpen: Type.Boolean() });
 
@@ -25,11 +26,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
   app,
   { config },
 ) => {
-  const providers = [...app.oauth.providers.values()].map(({ id, name, type }) => ({
-    id,
-    name,
-    type,
-  }));
+  const providers = publicProviders(app.oauth.providers);
 
   app.get(
     '/config',

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { isUniqueViolation } from '../platform/database.js';
 import type { Database } from '../platform/schema.js';
 import type { NewUserRow, UserRecord, UserRowUpdate } from './users.table.js';
 
@@ -11,10 +12,6 @@ const identityProviders = sql<
 
 /** Thrown by the repository when an e-mail is already taken. */
 export class EmailTakenError extends Error {}
-
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string } | null)?.code === '23505';
-}
 
 export async function insertUser(db: Kysely<Database>, row: NewUserRow): Promise<UserRecord> {
   try {
@@ -36,6 +33,17 @@ export function findUserById(db: Kysely<Database>, id: string): Promise<UserReco
     .selectAll()
     .select(identityProviders)
     .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** The user, locked until the transaction ends (for changes that must see its latest state). */
+export function lockUser(db: Kysely<Database>, id: string): Promise<UserRecord | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .select(identityProviders)
+    .where('id', '=', id)
+    .forUpdate()
     .executeTakeFirst();
 }
 
