@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { serveGroupMetrics } from './platform/cluster-metrics.js';
 import { openDatabase } from './platform/database.js';
 import { migrateUp } from './platform/migrator.js';
 
@@ -40,6 +41,7 @@ async function servePrimary(config: Config): Promise<void> {
     log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
     setTimeout(fork, 1000).unref();
   });
+  serveGroupMetrics();
   for (let i = 0; i < config.workers; i++) fork();
   log.info({ workers: config.workers, port: config.http.port }, 'started worker group');
   const stop = (signal: NodeJS.Signals) => {

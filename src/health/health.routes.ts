@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError } from '../errors.js';
 import { OPS_RATE_LIMIT } from '../http/rate-limit.js';
 import { checkHealth } from './health.service.js';
 import { HealthSchema, ProbeSchema } from './health.schemas.js';
@@ -55,8 +56,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
   app.get(
     '/metrics',
     { config: OPS_RATE_LIMIT, schema: { hide: true } },
-    async (_request, reply) => {
-      const body = await app.metrics.registry.metrics();
+    async (request, reply) => {
+      const body = await app.metrics.source.text().catch((err: unknown) => {
+        request.log.warn({ err }, 'metrics of the worker group unavailable');
+        throw new AppError('unavailable', 'Metrics are unavailable; try again shortly');
+      });
       return reply.type(app.metrics.registry.contentType).send(body);
     },
   );

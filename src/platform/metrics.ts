@@ -1,14 +1,18 @@
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { metricsSource, type MetricsSource } from './cluster-metrics.js';
 
 /** The service's Prometheus metrics, one registry per app. */
 export interface Metrics {
   registry: Registry;
+  /** What `/metrics` serves: this process, or the whole worker group. */
+  source: MetricsSource;
   requestDuration: Histogram<'route' | 'method' | 'status_code'>;
   loginFailures: Counter;
   tokenRefreshes: Counter;
   refreshReuse: Counter;
   rateLimited: Counter<'bucket'>;
+  rateLimitStoreErrors: Counter;
   mailSent: Counter<'result'>;
   oauthSignIns: Counter<'provider' | 'outcome'>;
 }
@@ -25,6 +29,7 @@ function createMetrics(poolStats: () => { total: number; idle: number; waiting: 
   const registers = [registry];
   const metrics: Metrics = {
     registry,
+    source: metricsSource(registry),
     requestDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route template, method and status',
@@ -51,6 +56,11 @@ function createMetrics(poolStats: () => { total: number; idle: number; waiting: 
       name: 'gilla_rate_limited_total',
       help: 'Requests refused by a rate limit',
       labelNames: ['bucket'],
+      registers,
+    }),
+    rateLimitStoreErrors: new Counter({
+      name: 'gilla_rate_limit_store_errors_total',
+      help: 'Requests let through unlimited because the rate-limit store (Redis) failed',
       registers,
     }),
     mailSent: new Counter({
