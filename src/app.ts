@@ -14,6 +14,7 @@ import { createValidatorCompiler } from './http/validation.js';
 import { cachePlugin, type Cache } from './platform/cache.js';
 import { databasePlugin, type DatabaseHandle } from './platform/database.js';
 import { metricsPlugin } from './platform/metrics.js';
+import { errorReportingPlugin } from './platform/error-reporting.js';
 import { encryptionPlugin } from './platform/crypto.js';
 import { mailPlugin } from './mail/mail.plugin.js';
 import { tokensPlugin } from './auth/access-tokens.js';
@@ -92,6 +93,7 @@ export async function buildApp(
   });
   await app.register(cachePlugin, { config, ...(options.cache ? { cache: options.cache } : {}) });
   await app.register(metricsPlugin);
+  await app.register(errorReportingPlugin, { config });
   await app.register(tokensPlugin, { config });
   // Before any route, so that every response is counted and carries the RateLimit headers.
   await app.register(rateLimitPlugin, { config });

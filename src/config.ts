@@ -63,6 +63,8 @@ export interface Config {
     redirectAllowlist: string[];
   };
   log: { level: string };
+  /** Error reporting: unexpected errors go to Sentry when a DSN is set. */
+  sentry: { dsn: string | null; environment: string };
   /** Warnings to log once the logger exists (e.g. a generated secret). */
   warnings: string[];
 }
@@ -334,6 +336,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     oauth,
     log: { level },
+    sentry: {
+      dsn: r.url('SENTRY_DSN', ['https:', 'http:']),
+      environment: r.str('SENTRY_ENVIRONMENT') ?? env,
+    },
     warnings,
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -41,6 +41,7 @@ test('every bad variable is named in one error', () => {
     WEB_CONCURRENCY: '0',
     AUTH_REQUIRE_EMAIL_VERIFICATION: 'maybe',
     CORS_ORIGINS: 'not a url',
+    SENTRY_DSN: 'sentry.example.com/1',
   });
   const text = problems.join('\n');
   for (const name of [
@@ -51,10 +52,11 @@ test('every bad variable is named in one error', () => {
     'WEB_CONCURRENCY',
     'AUTH_REQUIRE_EMAIL_VERIFICATION',
     'CORS_ORIGINS',
+    'SENTRY_DSN',
   ]) {
     assert.match(text, new RegExp(name), `${name} should be named`);
   }
-  assert.equal(problems.length, 7);
+  assert.equal(problems.length, 8);
 });
 
 test('production refuses missing and short secrets, naming each', () => {

@@ -137,6 +137,14 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const { problem: p, headers } = toProblem(error);
     if (p.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.debug({ code: p.code }, 'request rejected');
+    if (p.code === 'internal') {
+      app.errorReporter.report(error, {
+        requestId: request.id,
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        userId: request.actor?.userId,
+      });
+    }
     return sendProblem(reply, p, headers);
   });
 }

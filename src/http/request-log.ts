@@ -1,9 +1,8 @@
 import type {} from './actor.js';
 import type { FastifyInstance } from 'fastify';
+import { SECRET_QUERY_PARAMS } from '../platform/secret-names.js';
 
-// Query parameters whose values are secrets (reset links, OAuth callbacks).
-const SECRET_PARAMS =
-  /^(token|code|state|loginCode|access_token|refresh_token|id_token|password)$/i;
+const SECRET_PARAMS = new RegExp(`^(${SECRET_QUERY_PARAMS.join('|')})$`, 'i');
 
 /** The URL as logged: secret query values masked. */
 function redactUrl(url: string): string {
