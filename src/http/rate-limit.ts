@@ -5,6 +5,7 @@ import type {} from '../auth/access-tokens.js';
 import type { Config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
 import { bearerToken, requestClaims } from './authenticate.js';
+import { failOpenRedisStore } from './rate-limit-store.js';
 
 /**
  * Per-hour limit for every route: per signed-in user (by a verified token), per client IP
@@ -15,14 +16,25 @@ export const rateLimitPlugin = fp<{ config: Config }>(
   async (app, { config }) => {
     const { tokens } = app;
     const redis = app.cache.redis;
+    app.decorate('rateLimitPerHour', config.rateLimit.perHour);
+    let warnedAt = 0;
+    const onStoreError = (err: Error) => {
+      app.metrics.rateLimitStoreErrors.inc();
+      // One warning per 10 s while Redis is down, not one per request.
+      if (Date.now() - warnedAt > 10_000) {
+        warnedAt = Date.now();
+        app.log.warn({ err }, 'rate-limit store unavailable: requests let through unlimited');
+      }
+    };
     await app.register(rateLimit, {
       global: true,
       max: config.rateLimit.perHour,
       timeWindow: '1 hour',
       enableDraftSpec: true,
       nameSpace: 'rl:',
+      // Fails open: a request is let through when Redis fails, with a warning and a metric.
       skipOnError: true,
-      ...(redis ? { redis } : {}),
+      ...(redis ? { store: failOpenRedisStore(redis, 'rl:', onStoreError) } : {}),
       keyGenerator: async (request: FastifyRequest) => {
         // Anonymous calls (probes, most traffic) need no token work and no error object.
         if (bearerToken(request) === null) return `ip:${request.ip}`;
@@ -45,9 +57,22 @@ export const rateLimitPlugin = fp<{ config: Config }>(
 
 /**
  * Operations endpoints (probes, metrics, the API document): counted per caller like any route,
- * so they carry the RateLimit headers, but with room for frequent probes and scrapes.
+ * so they carry the RateLimit headers, but with room for frequent probes and scrapes (60,000 an
+ * hour, or RATE_LIMIT_PER_HOUR when that is more).
  */
-export const OPS_RATE_LIMIT = { rateLimit: { max: 60_000, timeWindow: '1 hour' } };
+export const OPS_RATE_LIMIT = {
+  rateLimit: {
+    max: (request: FastifyRequest) => Math.max(60_000, request.server.rateLimitPerHour),
+    timeWindow: '1 hour',
+  },
+};
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** RATE_LIMIT_PER_HOUR: operations endpoints never get less room than other routes. */
+    rateLimitPerHour: number;
+  }
+}
 
 /** A route's stricter limit: `perMinute` requests per client IP. */
 export function perIpPerMinute(perMinute: number) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setupTestEnv } from '../helpers/app.js';
+import { randomBytes } from 'node:crypto';
+import { setupTestEnv, TEST_REDIS_URL } from '../helpers/app.js';
 import { createUser, uniqueEmail } from '../helpers/factories.js';
 
 const env = await setupTestEnv();
@@ -51,7 +52,13 @@ test('operations endpoints and the docs carry RateLimit headers too, with room f
     assert.ok(Number(res.headers['ratelimit-limit']) > 0, `${url} has no RateLimit-Limit`);
     assert.ok(res.headers['ratelimit-remaining'] !== undefined, url);
     assert.ok(res.headers['ratelimit-reset'] !== undefined, url);
+    // Probes, metrics and the API document have room; the docs page is an ordinary route.
+    assert.equal(res.headers['ratelimit-limit'], url === '/api/docs/' ? '3' : '60000', url);
   }
+  // Never less room than any other route.
+  const generous = await env.app({ RATE_LIMIT_PER_HOUR: '250000' });
+  const res = await generous.inject({ url: '/health', remoteAddress: '10.6.6.7' });
+  assert.equal(res.headers['ratelimit-limit'], '250000');
 });
 
 test('signed-in callers are counted per user, not per IP', async () => {
@@ -150,4 +157,28 @@ test('X-Forwarded-For is ignored unless TRUST_PROXY is on', async () => {
     headers: { 'x-forwarded-for': '4.4.4.4' },
   });
   assert.equal(other.statusCode, 404);
+});
+
+test('two instances on one Redis share the count: the limit holds across them', async (t) => {
+  if (!TEST_REDIS_URL) {
+    t.skip('TEST_REDIS_URL not set: two instances need a shared Redis');
+    return;
+  }
+  const prefix = `gilla-test:${randomBytes(6).toString('hex')}:`;
+  const one = await env.app({ RATE_LIMIT_PER_HOUR: '4', REDIS_KEY_PREFIX: prefix });
+  const two = await env.app({ RATE_LIMIT_PER_HOUR: '4', REDIS_KEY_PREFIX: prefix });
+  const hit = (app: typeof one) =>
+    app.inject({ method: 'GET', url: '/api/v1/nope', remoteAddress: '10.8.8.8' });
+  const remaining: string[] = [];
+  for (const app of [one, two, one, two]) {
+    const res = await hit(app);
+    assert.equal(res.statusCode, 404);
+    remaining.push(String(res.headers['ratelimit-remaining']));
+  }
+  assert.deepEqual(remaining, ['3', '2', '1', '0']);
+  assert.equal((await hit(one)).statusCode, 429);
+  assert.equal((await hit(two)).statusCode, 429);
+  // The rejections are counted on the instance that refused.
+  const metrics = (await two.inject({ url: '/metrics', remoteAddress: '10.9.9.9' })).body;
+  assert.match(metrics, /gilla_rate_limited_total\{bucket="[^"]*"\} 1/);
 });

@@ -74,7 +74,18 @@ test(
     if (why) return t.skip(why);
     const redis = await startOwnRedis();
     after(() => redis.stop());
-    const app = await env.app({ REDIS_URL: redis.url });
+    const logs: string[] = [];
+    const app = await env.app(
+      { REDIS_URL: redis.url, LOG_LEVEL: 'warn' },
+      {
+        logStream: new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            logs.push(chunk.toString());
+            done();
+          },
+        }),
+      },
+    );
     const user = await createUser(app);
     const paused = await login(app, user);
     const stopped = await login(app, user);
@@ -138,6 +149,14 @@ test(
     const res = await app.inject({ url: '/api/v1/users/me', headers: user.auth });
     assert.equal(res.statusCode, 200);
     assert.ok(res.headers['ratelimit-limit']);
+    // The limit failed open while Redis was away: said in the log and counted.
+    const metrics = (await app.inject({ url: '/metrics' })).body;
+    const skipped = Number(/^gilla_rate_limit_store_errors_total (\d+)/m.exec(metrics)?.[1]);
+    assert.ok(skipped > 0, `rate-limit store errors counted: ${skipped}`);
+    assert.ok(
+      logs.some((l) => l.includes('rate-limit store unavailable')),
+      'the fail-open is logged',
+    );
   },
 );
 
