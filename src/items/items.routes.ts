@@ -22,11 +22,15 @@ import {
   moveItem,
   updateItem,
 } from './items.service.js';
+import { invalidateItemPages, ItemPageCache } from './item-page-cache.js';
 
 /** `/api/v1`: the items of specifications, their order and their history. */
 export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const common = { tags: ['items'], security: bearer };
   app.addHook('preHandler', app.authenticate);
+  const pages = new ItemPageCache(app.cache, app.encryptor);
+  // Every item change, once committed, makes the next page read miss on every instance.
+  const changed = (specificationId: string) => invalidateItemPages(app.cache, specificationId);
 
   app.get(
     '/specifications/:specificationId/items',
@@ -39,14 +43,13 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Page(ItemSchema), ...problems(400, 401, 404) },
       },
     },
-    (request) =>
-      listItems(
-        app.db,
-        app.encryptor,
-        actorOf(request).userId,
-        request.params.specificationId,
-        request.query,
-      ),
+    (request) => {
+      const userId = actorOf(request).userId;
+      const { specificationId } = request.params;
+      return pages.through({ specificationId, userId, ...request.query }, () =>
+        listItems(app.db, app.encryptor, userId, specificationId, request.query),
+      );
+    },
   );
 
   app.post(
@@ -68,6 +71,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.specificationId,
         request.body,
       );
+      await changed(item.specificationId);
       return withEtag(reply.code(201), item);
     },
   );
@@ -109,6 +113,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.body,
         ifMatchOf(request),
       );
+      await changed(item.specificationId);
       return withEtag(reply, item);
     },
   );
@@ -124,13 +129,14 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await deleteItem(
+      const specificationId = await deleteItem(
         app.db,
         app.encryptor,
         actorOf(request).userId,
         request.params.itemId,
         ifMatchOf(request),
       );
+      await changed(specificationId);
       return reply.code(204).send(null);
     },
   );
@@ -155,6 +161,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.body.after,
         ifMatchOf(request),
       );
+      await changed(item.specificationId);
       return withEtag(reply, item);
     },
   );

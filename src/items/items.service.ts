@@ -141,13 +141,19 @@ export async function createItem(
 }
 
 /** A page of a specification's items in document order. */
+export interface ItemPage {
+  data: Item[];
+  nextCursor: string | null;
+}
+
+/** A page of a specification's items, with the project they belong to (null on an empty page). */
 export async function listItems(
   db: Kysely<Database>,
   enc: Encryptor,
   actorId: string,
   specificationId: string,
   query: { limit: number; cursor?: string | undefined },
-): Promise<{ data: Item[]; nextCursor: string | null }> {
+): Promise<{ page: ItemPage; projectId: string | null }> {
   const afterOrderKey = decodeCursor(query.cursor, 'string');
   const rows = await listItemRowsOfUser(db, specificationId, actorId, {
     afterOrderKey,
@@ -155,12 +161,13 @@ export async function listItems(
   });
   // An empty page may be an empty specification or one the caller may not see.
   if (rows.length === 0) await specificationFor(db, actorId, specificationId, 'viewer');
-  return pageOf(
+  const page = pageOf(
     rows,
     query.limit,
     (r) => toItem(r, enc),
     (r) => r.order_key,
   );
+  return { page, projectId: rows[0]?.project_id ?? null };
 }
 
 export async function getItem(
@@ -259,15 +266,15 @@ export async function moveItem(
   });
 }
 
-/** Deletes an item, honouring If-Match; its key is never handed out again. */
+/** Deletes an item (returns its specification's id), honouring If-Match; its key is never handed out again. */
 export async function deleteItem(
   db: Kysely<Database>,
   enc: Encryptor,
   actorId: string,
   itemId: string,
   ifMatch: IfMatch,
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+): Promise<string> {
+  return db.transaction().execute(async (trx) => {
     const current = await itemFor(trx, actorId, itemId, 'editor', true);
     assertIfMatch(ifMatch, current.version);
     await deleteItemRow(trx, itemId);
@@ -277,5 +284,6 @@ export async function deleteItem(
       changedBy: actorId,
       changes: diff(tracked(toItem(current, enc)), {}),
     });
+    return current.specification_id;
   });
 }

@@ -240,6 +240,11 @@ export interface CachedValue<T> {
 
 const VERSION_TTL_SECONDS = 7 * 24 * 3600;
 
+/** Bumps a version counter that cache keys embed: every key under the old version goes unread. */
+export async function bumpVersion(cache: Cache, versionKey: string): Promise<void> {
+  await cache.incr(versionKey, VERSION_TTL_SECONDS);
+}
+
 /**
  * Read-through caching of a JSON value under a versioned key. An invalidation bumps the version,
  * so a read that loaded the old value before the change committed can only fill the old key,
@@ -263,8 +268,6 @@ export function cachedValue<T>(
       await cache.add(valueKey, JSON.stringify(value), ttlSeconds);
       return value;
     },
-    async invalidate() {
-      await cache.incr(versionKey, VERSION_TTL_SECONDS);
-    },
+    invalidate: () => bumpVersion(cache, versionKey),
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { invalidateProjectAccess } from '../items/item-page-cache.js';
 import { actorOf } from '../http/actor.js';
 import { ifMatchOf, withEtag } from '../http/preconditions.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
@@ -109,6 +110,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.projectId,
         ifMatchOf(request),
       );
+      await invalidateProjectAccess(app.cache, request.params.projectId);
       return reply.code(204).send(null);
     },
   );
@@ -188,6 +190,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.projectId,
         request.params.userId,
       );
+      // A cached membership must not outlive the membership.
+      await invalidateProjectAccess(app.cache, request.params.projectId);
       return reply.code(204).send(null);
     },
   );

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { invalidateItemPages } from '../items/item-page-cache.js';
 import { Type } from '@sinclair/typebox';
 import type { Readable } from 'node:stream';
 import { actorOf } from '../http/actor.js';
@@ -136,6 +137,7 @@ export const specificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.specificationId,
         ifMatchOf(request),
       );
+      await invalidateItemPages(app.cache, request.params.specificationId);
       return reply.code(204).send(null);
     },
   );

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { openTestCache, setupTestEnv, testConfig, TEST_REDIS_URL } from '../helpers/app.js';
+import {
+  addMember,
+  createItem,
+  createProject,
+  createSpecification,
+  createUser,
+  type TestUser,
+} from '../helpers/factories.js';
+
+const env = await setupTestEnv();
+
+/**
+ * Two instances sharing the database and, when TEST_REDIS_URL is set, Redis; otherwise the same
+ * instance twice (its in-process cache). Either way: a write through `one` is seen on the very
+ * next read through `two`.
+ */
+async function instances(t: { after(fn: () => Promise<void>): void }) {
+  if (!TEST_REDIS_URL) {
+    const app = await env.app();
+    return { one: app, two: app, shared: 'one instance, in-process cache' };
+  }
+  const config = testConfig();
+  const cache = await openTestCache(config);
+  const one = await buildApp(config, { database: env.database.handle, cache });
+  const two = await buildApp(testConfig({ REDIS_KEY_PREFIX: config.redis.keyPrefix }), {
+    database: env.database.handle,
+  });
+  await Promise.all([one.ready(), two.ready()]);
+  t.after(async () => {
+    await one.close();
+    await two.close();
+    await cache.close();
+  });
+  return { one, two, shared: 'two instances, one Redis' };
+}
+
+async function titles(app: FastifyInstance, user: TestUser, specId: string) {
+  const res = await app.inject({
+    url: `/api/v1/specifications/${specId}/items?limit=50`,
+    headers: user.auth,
+  });
+  return res.statusCode === 200
+    ? res.json<{ data: { title: string }[] }>().data.map((i) => i.title)
+    : res.statusCode;
+}
+
+test('item pages are served from the cache, and every write is seen at once on the next read', async (t) => {
+  const { one, two, shared } = await instances(t);
+  t.diagnostic(shared);
+  const owner = await createUser(one);
+  const reader = await createUser(one);
+  const project = await createProject(one, owner);
+  await addMember(one, owner, project.id, reader, 'viewer');
+  const spec = await createSpecification(one, owner, project.id);
+  const a = await createItem(one, owner, spec.id, { title: 'A' });
+  const b = await createItem(one, owner, spec.id, { title: 'B' });
+
+  // Read twice through `two` (the first read learns the project, the second fills the cache) …
+  assert.deepEqual(await titles(two, reader, spec.id), ['A', 'B']);
+  assert.deepEqual(await titles(two, reader, spec.id), ['A', 'B']);
+  // … so a row changed behind the service's back is not seen: the page really is cached.
+  await env.database.handle.db
+    .updateTable('items')
+    .set({ title: 'changed in the database only' })
+    .where('id', '=', a.id)
+    .execute();
+  assert.deepEqual(await titles(two, reader, spec.id), ['A', 'B']);
+
+  // Writes through `one`, each seen on the very next read through `two`.
+  const patched = await one.inject({
+    method: 'PATCH',
+    url: `/api/v1/items/${b.id}`,
+    headers: owner.auth,
+    payload: { title: 'B2' },
+  });
+  assert.equal(patched.statusCode, 200);
+  assert.deepEqual(await titles(two, reader, spec.id), ['changed in the database only', 'B2']);
+  await createItem(one, owner, spec.id, { title: 'C', after: null });
+  assert.deepEqual(await titles(two, reader, spec.id), ['C', 'changed in the database only', 'B2']);
+  const moved = await one.inject({
+    method: 'POST',
+    url: `/api/v1/items/${b.id}/move`,
+    headers: owner.auth,
+    payload: { after: null },
+  });
+  assert.equal(moved.statusCode, 200);
+  assert.deepEqual(await titles(two, reader, spec.id), ['B2', 'C', 'changed in the database only']);
+  const deleted = await one.inject({
+    method: 'DELETE',
+    url: `/api/v1/items/${a.id}`,
+    headers: owner.auth,
+  });
+  assert.equal(deleted.statusCode, 204);
+  assert.deepEqual(await titles(two, reader, spec.id), ['B2', 'C']);
+
+  // A refused write changes nothing and the cached page stays right.
+  const refused = await one.inject({
+    method: 'PATCH',
+    url: `/api/v1/items/${b.id}`,
+    headers: reader.auth,
+    payload: { title: 'viewer edit' },
+  });
+  assert.equal(refused.statusCode, 403);
+  assert.deepEqual(await titles(two, reader, spec.id), ['B2', 'C']);
+
+  // A removed member is refused at once, though the page was cached for them a moment ago.
+  const removed = await one.inject({
+    method: 'DELETE',
+    url: `/api/v1/projects/${project.id}/members/${reader.id}`,
+    headers: owner.auth,
+  });
+  assert.equal(removed.statusCode, 204);
+  assert.equal(await titles(two, reader, spec.id), 404);
+  assert.deepEqual(await titles(two, owner, spec.id), ['B2', 'C']);
+  assert.deepEqual(await titles(two, owner, spec.id), ['B2', 'C']);
+
+  // A deleted specification is gone at once.
+  const specGone = await one.inject({
+    method: 'DELETE',
+    url: `/api/v1/specifications/${spec.id}`,
+    headers: owner.auth,
+  });
+  assert.equal(specGone.statusCode, 204);
+  assert.equal(await titles(two, owner, spec.id), 404);
+});
+
+test('a deleted project leaves no cached page behind', async (t) => {
+  const { one, two } = await instances(t);
+  const owner = await createUser(one);
+  const member = await createUser(one);
+  const project = await createProject(one, owner);
+  await addMember(one, owner, project.id, member, 'editor');
+  const spec = await createSpecification(one, owner, project.id);
+  await createItem(one, owner, spec.id, { title: 'Kept warm' });
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(await titles(two, member, spec.id), ['Kept warm']);
+  }
+  const res = await one.inject({
+    method: 'DELETE',
+    url: `/api/v1/projects/${project.id}`,
+    headers: owner.auth,
+  });
+  assert.equal(res.statusCode, 204);
+  assert.equal(await titles(two, member, spec.id), 404);
+  assert.equal(await titles(two, owner, spec.id), 404);
+});
