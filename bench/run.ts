@@ -1,6 +1,8 @@
 // `npm run bench`: starts Gilla and a bare node:http server doing the same essential work, drives
 // both with autocannon (no pipelining) and prints requests/s, p50/p99 latency and our/bare ratios.
 // BENCH_SECONDS (default 10) per scenario; BENCH_DATABASE_URL / BENCH_REDIS_URL to use real services.
+// With both set, a mixed read/write scenario follows at WEB_CONCURRENCY=2 for BENCH_MIXED_SECONDS
+// (default 60) and reports each worker's memory; `npm run bench -- mixed` runs only that one.
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -16,12 +18,14 @@ import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
 import { wrapPglite } from '../src/platform/database.js';
 import { migrateUp } from '../src/platform/migrator.js';
 import type { Database } from '../src/platform/schema.js';
+import { runMixed } from './mixed.js';
 import { seed, seedIds, type SeedIds } from './seed.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const secret = 'bench-jwt-secret-0123456789abcdefghijklmnop';
 const ours = 5601;
 const bare = 5602;
+const mixedPort = 5603;
 const baseEnv = {
   PATH: process.env.PATH,
   NODE_ENV: 'production',
@@ -32,6 +36,8 @@ const baseEnv = {
   AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
   ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
   ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+  // Counts and cached values of an earlier run must not carry over.
+  REDIS_KEY_PREFIX: `gilla-bench-${Date.now()}:`,
 };
 
 const children: ChildProcess[] = [];
@@ -157,12 +163,14 @@ async function seedService(dataDir: string, ids: SeedIds, phase: 'before' | 'aft
   }
 }
 
-async function main(): Promise<void> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'gilla-bench-'));
-  const ids = seedIds(uuidv7);
+/** The single-process scenarios, each against the bare server doing the same essential work. */
+async function singleProcess(
+  dataDir: string,
+  ids: SeedIds,
+  rows: Row[],
+  notes: string[],
+): Promise<void> {
   const { email, password } = ids;
-  console.log('seeding 30 projects and 101,000 items…');
-  await seedService(dataDir, ids, 'before');
   const service = await start('dist/src/server.js', { ...baseEnv, DATA_DIR: dataDir }, ours);
   await seedService(dataDir, ids, 'after');
   const base = `http://127.0.0.1:${ours}`;
@@ -174,8 +182,6 @@ async function main(): Promise<void> {
     bare,
   );
   const auth = { authorization: `Bearer ${token}` };
-  const rows: Row[] = [];
-  const notes: string[] = [];
   try {
     const [healthOurs, healthBare] = await pair(
       ['GET /health (gilla)', { url: `${base}/health` }],
@@ -287,9 +293,78 @@ async function main(): Promise<void> {
     rows.push(refresh);
     notes.push(`refresh/login = ${(refresh.rps / login.rps).toFixed(1)}  (target >= 10)`);
   } finally {
-    service.kill('SIGTERM');
-    barer.kill('SIGTERM');
+    await stop(service);
+    await stop(barer);
   }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Reads and writes for a minute against WEB_CONCURRENCY=2 on PostgreSQL and Redis. */
+async function mixed(ids: SeedIds, seeded: boolean, rows: Row[], notes: string[]) {
+  if (!process.env.BENCH_DATABASE_URL || !process.env.BENCH_REDIS_URL) {
+    notes.push('mixed scenario skipped: it needs BENCH_DATABASE_URL and BENCH_REDIS_URL');
+    return;
+  }
+  const seconds = Number(process.env.BENCH_MIXED_SECONDS ?? 60);
+  const group = await start('dist/src/server.js', { ...baseEnv, WEB_CONCURRENCY: '2' }, mixedPort);
+  try {
+    if (!seeded) await seedService('', ids, 'after');
+    console.log(`mixed reads and writes for ${seconds} s at WEB_CONCURRENCY=2…`);
+    const result = await runMixed(
+      `http://127.0.0.1:${mixedPort}`,
+      group.pid ?? 0,
+      { email: ids.email, password: ids.password },
+      ids.smallSpecId,
+      seconds,
+    );
+    rows.push({
+      name: 'mixed 8 reads : 3 writes (2 workers, Redis)',
+      rps: result.rps,
+      p50: result.p50,
+      p99: result.p99,
+      non2xx: result.non2xx + result.errors,
+    });
+    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+    notes.push(
+      `mixed: ${result.writes} writes requested; responses by status ${JSON.stringify(result.byStatus)}`,
+    );
+    for (const [i, w] of result.memory.entries()) {
+      notes.push(
+        `mixed: worker ${i + 1} (pid ${w.pid}) RSS ${mb(w.before)} before, ${mb(w.after)} after ${seconds} s of load`,
+      );
+    }
+    notes.push(`mixed: primary (pid ${result.primary.pid}) RSS ${mb(result.primary.rss)}`);
+    notes.push(
+      'mixed: server time by route (both workers, from /metrics): count, mean, p99 bucket',
+    );
+    for (const r of result.routes) {
+      notes.push(
+        `  ${r.route.padEnd(52)}${String(r.count).padStart(7)}  ${r.meanMs.toFixed(1).padStart(6)} ms  <= ${r.p99Ms} ms`,
+      );
+    }
+  } finally {
+    await stop(group);
+  }
+}
+
+async function main(): Promise<void> {
+  const mixedOnly = process.argv.slice(2).includes('mixed');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gilla-bench-'));
+  const ids = seedIds(uuidv7);
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  console.log('seeding 30 projects and 101,000 items…');
+  if (!mixedOnly) {
+    await seedService(dataDir, ids, 'before');
+    await singleProcess(dataDir, ids, rows, notes);
+  }
+  await mixed(ids, !mixedOnly, rows, notes);
   table(rows, notes);
 }
 

@@ -57,6 +57,14 @@ async function exchange(loginCode: string | null) {
   });
 }
 
+/** A whole browser sign-in as `login`, its login code exchanged: the app's tokens and user. */
+async function signedIn(login: string) {
+  const back = await signInThroughBrowser(new TestBrowser(app), startUrl(), login, APP);
+  const res = await exchange(back.searchParams.get('loginCode'));
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json<{ accessToken: string; user: { id: string } }>();
+}
+
 /** Walks the flow up to (not into) our callback; the browser holds the start cookie. */
 async function untilCallback(browser: TestBrowser, login: string) {
   return signInThroughBrowser(browser, startUrl(), login, CALLBACK);
@@ -139,10 +147,7 @@ test('the whole browser sign-in: provider login and consent, then a login code f
   assert.equal(again.json<{ code: string }>().code, 'invalid_token');
 
   // Signing in again is the same account, not a second one.
-  const second = await signInThroughBrowser(new TestBrowser(app), startUrl(), login, APP);
-  const secondBody = (await exchange(second.searchParams.get('loginCode'))).json<{
-    user: { id: string };
-  }>();
+  const secondBody = await signedIn(login);
   assert.equal(secondBody.user.id, body.user.id);
 });
 
@@ -248,10 +253,7 @@ test('a provider that cannot be reached sends the browser back with temporarily_
 test('an account disabled between the callback and the exchange gets 403, not tokens', async () => {
   const admin = await createUser(app, { admin: true });
   const { login } = person();
-  const first = await signInThroughBrowser(new TestBrowser(app), startUrl(), login, APP);
-  const userId = (await exchange(first.searchParams.get('loginCode'))).json<{
-    user: { id: string };
-  }>().user.id;
+  const userId = (await signedIn(login)).user.id;
   const back = await signInThroughBrowser(new TestBrowser(app), startUrl(), login, APP);
   await app.inject({
     method: 'PATCH',
@@ -380,11 +382,7 @@ test('an existing account is linked only when both e-mails are verified', async 
 
 test('unlinking: never the last way to sign in', async () => {
   const { login } = person();
-  const back = await signInThroughBrowser(new TestBrowser(app), startUrl(), login, APP);
-  const tokens = (await exchange(back.searchParams.get('loginCode'))).json<{
-    accessToken: string;
-    user: { id: string };
-  }>();
+  const tokens = await signedIn(login);
   const auth = { authorization: `Bearer ${tokens.accessToken}` };
   const last = await app.inject({
     method: 'DELETE',
@@ -417,10 +415,7 @@ test('unlinking: never the last way to sign in', async () => {
 test('a disabled account, or closed registration, comes back as an error, not tokens', async () => {
   const admin = await createUser(app, { admin: true });
   const { login } = person();
-  const first = await signInThroughBrowser(new TestBrowser(app), startUrl(), login, APP);
-  const userId = (await exchange(first.searchParams.get('loginCode'))).json<{
-    user: { id: string };
-  }>().user.id;
+  const userId = (await signedIn(login)).user.id;
   await app.inject({
     method: 'PATCH',
     url: `/api/v1/admin/users/${userId}`,
