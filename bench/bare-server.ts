@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSecretKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { wrapPglite } from '../src/platform/database.js';
 import { migrateUp } from '../src/platform/migrator.js';
@@ -38,6 +39,8 @@ async function openQuery(): Promise<Query> {
 }
 
 const query = await openQuery();
+// Gilla's /health checks the cache too: with Redis configured, so does the yardstick.
+const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : null;
 const key = createSecretKey(Buffer.from(process.env.JWT_SECRET_KEY ?? ''));
 
 const server = createServer((req, res) => {
@@ -52,7 +55,7 @@ const server = createServer((req, res) => {
   void (async () => {
     try {
       if (req.url === '/health') {
-        await query('select 1', []);
+        await Promise.all([query('select 1', []), redis?.ping()]);
         return send(200, { status: 'ok', checks: { database: 'ok', cache: 'ok' } });
       }
       const token = (req.headers.authorization ?? '').slice(7);

@@ -1,10 +1,10 @@
-import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Writable } from 'node:stream';
 import type { Config } from './config.js';
 import { healthRoutes } from './health/health.routes.js';
 import { registerDrain } from './http/drain.js';
+import { registerCors } from './http/cors.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { openapiPlugin } from './http/openapi.js';
 import { registerNotFound, registerProblemHandlers } from './http/problem.js';
@@ -75,18 +75,7 @@ export async function buildApp(
   registerDrain(app);
 
   registerSecurityHeaders(app, config);
-  await app.register(cors, {
-    origin: config.http.corsOrigins.includes('*') ? true : config.http.corsOrigins,
-    credentials: false,
-    exposedHeaders: [
-      'ETag',
-      'X-Request-Id',
-      'RateLimit-Limit',
-      'RateLimit-Remaining',
-      'RateLimit-Reset',
-      'Retry-After',
-    ],
-  });
+  await registerCors(app, config);
   await app.register(databasePlugin, {
     config,
     ...(options.database ? { database: options.database } : {}),

@@ -24,7 +24,6 @@ export const openapiPlugin = fp<{ config: Config }>(
     });
     await app.register(swaggerUi, {
       routePrefix: '/api/docs',
-      staticCSP: true,
       uiConfig: { deepLinking: true, url: '/api/openapi.json' },
     });
     app.get('/api/openapi.json', { schema: { hide: true }, config: OPS_RATE_LIMIT }, () =>

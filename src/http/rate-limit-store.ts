@@ -17,10 +17,25 @@ type RedisStoreClass = new (
   nameSpace: string,
 ) => Store;
 
-// @fastify/rate-limit's own Redis store (its Lua script counts atomically); it ships no types.
-const RedisStore = createRequire(import.meta.url)(
-  '@fastify/rate-limit/store/RedisStore.js',
-) as RedisStoreClass;
+type LocalStoreClass = new (continueExceeding: boolean, exponentialBackoff: boolean) => Store;
+
+// @fastify/rate-limit's own stores (the Redis one counts atomically in Lua); they ship no types.
+const require = createRequire(import.meta.url);
+const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as RedisStoreClass;
+const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as LocalStoreClass;
+
+/**
+ * A route's rate-limit option: count this route in the instance's memory even when Redis is
+ * configured. For operations endpoints, which address one instance and must not add a Redis
+ * round trip to every probe and scrape.
+ */
+export const PER_INSTANCE = { perInstance: true } as const;
+
+interface RouteLimitOptions {
+  perInstance?: boolean;
+  continueExceeding?: boolean;
+  exponentialBackoff?: boolean;
+}
 
 /** What to do when the store fails: the request goes through (fail open), this is told. */
 export type OnStoreError = (err: Error) => void;
@@ -41,13 +56,21 @@ function observed(inner: Store, onError: OnStoreError): Store {
             inner.read?.(key, watch(done), timeWindow, max),
         }
       : {}),
-    child: (routeOptions) => observed(inner.child(routeOptions), onError),
+    child: (routeOptions) =>
+      (routeOptions as RouteLimitOptions).perInstance === true
+        ? perInstanceStore(routeOptions as RouteLimitOptions)
+        : observed(inner.child(routeOptions), onError),
   };
+}
+
+function perInstanceStore(options: RouteLimitOptions): Store {
+  return new LocalStore(options.continueExceeding ?? false, options.exponentialBackoff ?? false);
 }
 
 /**
  * The `store` option for @fastify/rate-limit: its Redis store, observed. With `skipOnError` the
  * plugin lets a request through when Redis fails; this makes that visible (a warning, a metric).
+ * Routes whose limit carries {@link PER_INSTANCE} count in memory instead.
  */
 export function failOpenRedisStore(
   redis: Redis,

@@ -5,7 +5,7 @@ import type {} from '../auth/access-tokens.js';
 import type { Config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
 import { bearerToken, requestClaims } from './authenticate.js';
-import { failOpenRedisStore } from './rate-limit-store.js';
+import { failOpenRedisStore, PER_INSTANCE } from './rate-limit-store.js';
 
 /**
  * Per-hour limit for every route: per signed-in user (by a verified token), per client IP
@@ -58,10 +58,12 @@ export const rateLimitPlugin = fp<{ config: Config }>(
 /**
  * Operations endpoints (probes, metrics, the API document): counted per caller like any route,
  * so they carry the RateLimit headers, but with room for frequent probes and scrapes (60,000 an
- * hour, or RATE_LIMIT_PER_HOUR when that is more).
+ * hour, or RATE_LIMIT_PER_HOUR when that is more). They are counted by each instance in memory:
+ * a probe or scrape addresses one instance, and a Redis round trip would double a probe's cost.
  */
 export const OPS_RATE_LIMIT = {
   rateLimit: {
+    ...PER_INSTANCE,
     max: (request: FastifyRequest) => Math.max(60_000, request.server.rateLimitPerHour),
     timeWindow: '1 hour',
   },

@@ -2,12 +2,25 @@ import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import type { Config } from '../config.js';
 
+/** The interactive docs: the one part of the service that browsers render as a page. */
+const DOCS_PREFIX = '/api/docs';
+
 /**
- * Helmet's security headers on every response. The middleware is built once (@fastify/helmet
- * rebuilds it, parsing every option, on each request) and applied in one synchronous hook.
+ * Helmet's security headers on every response, under two content security policies: API
+ * responses (JSON, never rendered) get OWASP's REST policy, which allows nothing and no framing;
+ * the docs pages get one that lets their own scripts, styles and images load. Each middleware is
+ * built once (@fastify/helmet rebuilds it, parsing every option, on each request) and applied in
+ * one synchronous hook.
  */
 export function registerSecurityHeaders(app: FastifyInstance, config: Config): void {
-  const apply = helmet({
+  const forApi = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+    frameguard: { action: 'deny' },
+  });
+  const forDocs = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -20,6 +33,7 @@ export function registerSecurityHeaders(app: FastifyInstance, config: Config): v
     },
   });
   app.addHook('onRequest', (request, reply, done) => {
+    const apply = request.url.startsWith(DOCS_PREFIX) ? forDocs : forApi;
     apply(request.raw, reply.raw, (err?: unknown) => done(err instanceof Error ? err : undefined));
   });
 }

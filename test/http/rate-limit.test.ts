@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { setupTestEnv, TEST_REDIS_URL } from '../helpers/app.js';
 import { createUser, uniqueEmail } from '../helpers/factories.js';
@@ -181,4 +182,29 @@ test('two instances on one Redis share the count: the limit holds across them', 
   // The rejections are counted on the instance that refused.
   const metrics = (await two.inject({ url: '/metrics', remoteAddress: '10.9.9.9' })).body;
   assert.match(metrics, /gilla_rate_limited_total\{bucket="[^"]*"\} 1/);
+});
+
+test('operations endpoints are counted by each instance, without a Redis round trip', async (t) => {
+  if (!TEST_REDIS_URL) {
+    t.skip('TEST_REDIS_URL not set: the per-instance count matters only beside a shared Redis');
+    return;
+  }
+  const prefix = `gilla-test:${randomBytes(6).toString('hex')}:`;
+  const one = await env.app({ REDIS_KEY_PREFIX: prefix });
+  const two = await env.app({ REDIS_KEY_PREFIX: prefix });
+  const probe = (app: typeof one) =>
+    app.inject({ method: 'GET', url: '/health/live', remoteAddress: '10.7.7.7' });
+  const first = Number((await probe(one)).headers['ratelimit-remaining']);
+  assert.equal(Number((await probe(one)).headers['ratelimit-remaining']), first - 1);
+  // The other instance has its own count for the same caller.
+  assert.equal(Number((await probe(two)).headers['ratelimit-remaining']), first);
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    assert.deepEqual(await redis.keys(`${prefix}*`), [], 'nothing about probes is in Redis');
+    // An API call, by contrast, is counted in Redis.
+    await one.inject({ method: 'GET', url: '/api/v1/nope', remoteAddress: '10.7.7.7' });
+    assert.equal((await redis.keys(`${prefix}*`)).length, 1);
+  } finally {
+    redis.disconnect();
+  }
 });

@@ -1,0 +1,29 @@
+import cors from '@fastify/cors';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+
+/** Response headers a browser script on an allowed origin may read. */
+const EXPOSED_HEADERS = [
+  'ETag',
+  'X-Request-Id',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'Retry-After',
+];
+
+/**
+ * CORS for the origins in CORS_ORIGINS only (`*` for any). A request from another origin, or
+ * with no Origin at all (servers, probes), gets no CORS headers, only `Vary: Origin`.
+ */
+export async function registerCors(app: FastifyInstance, config: Config): Promise<void> {
+  const anyOrigin = config.http.corsOrigins.includes('*');
+  const allowed = new Set(config.http.corsOrigins);
+  await app.register(cors, {
+    origin: (origin, callback) => {
+      callback(null, origin !== undefined && (anyOrigin || allowed.has(origin)) ? origin : false);
+    },
+    credentials: false,
+    exposedHeaders: EXPOSED_HEADERS,
+  });
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setupTestEnv } from '../helpers/app.js';
+
+const env = await setupTestEnv();
+const app = await env.app({ CORS_ORIGINS: 'https://app.example.com' });
+
+test('API responses carry the strict REST policy: nothing may load, nothing may frame', async () => {
+  for (const url of ['/health', '/api/v1/users/me', '/api/v1/nope', '/api/openapi.json']) {
+    const res = await app.inject({ url });
+    assert.equal(
+      res.headers['content-security-policy'],
+      "default-src 'none';frame-ancestors 'none'",
+    );
+    assert.equal(res.headers['x-frame-options'], 'DENY', url);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff', url);
+    assert.equal(res.headers['x-powered-by'], undefined, url);
+  }
+});
+
+test('the docs page works under its policy: its scripts and styles are its own, none inline', async () => {
+  const page = await app.inject({ url: '/api/docs/' });
+  assert.equal(page.statusCode, 200);
+  assert.match(String(page.headers['content-type']), /text\/html/);
+  const csp = String(page.headers['content-security-policy']);
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.match(csp, /style-src 'self'/);
+  assert.doesNotMatch(csp, /upgrade-insecure-requests/, 'plain http would lose its assets');
+  // script-src 'self' refuses inline scripts: every script must come from a file.
+  const scripts = [...page.body.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+  assert.ok(scripts.length > 0);
+  for (const [, attrs, inline] of scripts) {
+    assert.match(String(attrs), /src="/);
+    assert.equal(String(inline).trim(), '');
+  }
+  const assets = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => String(m[1]));
+  assert.ok(assets.length >= 3);
+  for (const asset of assets) {
+    const url = new URL(asset, 'http://gilla.test/api/docs/');
+    assert.equal(url.origin, 'http://gilla.test', `${asset} is same-origin ('self')`);
+    const res = await app.inject({ url: url.pathname });
+    assert.equal(res.statusCode, 200, asset);
+  }
+});
+
+test('CORS: an allowed origin may read the response and its headers; others get nothing', async () => {
+  const allowed = await app.inject({
+    url: '/health',
+    headers: { origin: 'https://app.example.com' },
+  });
+  assert.equal(allowed.headers['access-control-allow-origin'], 'https://app.example.com');
+  assert.match(String(allowed.headers['access-control-expose-headers']), /RateLimit-Remaining/);
+  assert.match(String(allowed.headers.vary), /Origin/);
+
+  const foreign = await app.inject({ url: '/health', headers: { origin: 'https://evil.example' } });
+  assert.equal(foreign.statusCode, 200);
+  assert.equal(foreign.headers['access-control-allow-origin'], undefined);
+  assert.equal(foreign.headers['access-control-expose-headers'], undefined);
+
+  // Servers and probes send no Origin: no CORS headers, but caches still key on Origin.
+  const none = await app.inject({ url: '/health' });
+  assert.equal(none.headers['access-control-allow-origin'], undefined);
+  assert.equal(none.headers['access-control-expose-headers'], undefined);
+  assert.match(String(none.headers.vary), /Origin/);
+});
+
+test('CORS preflight: answered for an allowed origin, not for another', async () => {
+  const preflight = (origin: string) =>
+    app.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/projects',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+  const allowed = await preflight('https://app.example.com');
+  assert.equal(allowed.statusCode, 204);
+  assert.equal(allowed.headers['access-control-allow-origin'], 'https://app.example.com');
+  assert.match(String(allowed.headers['access-control-allow-methods']), /POST/);
+  const foreign = await preflight('https://evil.example');
+  assert.equal(foreign.headers['access-control-allow-origin'], undefined);
+  assert.equal(foreign.headers['access-control-allow-methods'], undefined);
+});
+
+test('CORS_ORIGINS=* lets any origin read responses', async () => {
+  const open = await env.app({ CORS_ORIGINS: '*' });
+  const res = await open.inject({ url: '/health', headers: { origin: 'https://any.example' } });
+  assert.equal(res.headers['access-control-allow-origin'], 'https://any.example');
+});
