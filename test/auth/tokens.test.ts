@@ -329,3 +329,31 @@ test('refresh: malformed tokens are 400, unknown ones 401', async () => {
   });
   assert.equal(unknown.statusCode, 401);
 });
+
+test('every authenticated route refuses a token whose session ended, or whose sid is another user’s', async () => {
+  const alice = await createUser(app);
+  const bob = await createUser(app);
+  // GET /users/me proves the session in its own query; the other routes go through the cache.
+  const routes = ['/api/v1/users/me', '/api/v1/auth/sessions', '/api/v1/projects'];
+  const call = (url: string, token: string) =>
+    app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+  for (const url of routes) assert.equal((await call(url, alice.accessToken)).statusCode, 200);
+
+  // Alice's subject with Bob's session, signed with our key: the session is not hers.
+  const mixed = await forge({
+    ...decodeJwt(alice.accessToken),
+    sid: decodeJwt(bob.accessToken).sid,
+  });
+  for (const url of routes) assert401(await call(url, mixed));
+
+  // A session past its expiry is over, even though the access token is still within its 15 minutes.
+  await app.db
+    .updateTable('sessions')
+    .set({ expires_at: new Date(Date.now() - 1000) })
+    .where('user_id', '=', bob.id)
+    .execute();
+  assert401(await me(bob.accessToken));
+
+  await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: alice.auth });
+  for (const url of routes) assert401(await call(url, alice.accessToken));
+});
