@@ -30,7 +30,7 @@ import { itemRoutes } from './items/items.routes.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import { specificationRoutes } from './specifications/specifications.routes.js';
 import { settingsRoutes } from './settings/settings.routes.js';
-import { adminUserRoutes, signedInUserRoute, userRoutes } from './users/users.routes.js';
+import { adminUserRoutes, userRoutes } from './users/users.routes.js';
 
 export interface BuildOptions {
   /** An open database to use instead of opening the configured one (not closed by the app). */
@@ -107,7 +107,6 @@ export async function buildApp(
     prefix: '/api/v1/auth',
     authPerMinute: config.auth.rateLimitPerMinute,
   });
-  await app.register(signedInUserRoute, { prefix: '/api/v1/users' });
   await app.register(userRoutes, { prefix: '/api/v1/users' });
   await app.register(adminUserRoutes, { prefix: '/api/v1/admin' });
   await app.register(flagRoutes, { prefix: '/api/v1/admin' });

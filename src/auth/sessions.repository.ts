@@ -31,11 +31,11 @@ export async function insertRefreshToken(
 export function findLiveSession(
   db: Kysely<Database>,
   sessionId: string,
-): Promise<{ user_id: string; role: UserRole } | undefined> {
+): Promise<{ user_id: string; role: UserRole; expires_at: Date } | undefined> {
   return db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['sessions.user_id', 'users.role'])
+    .select(['sessions.user_id', 'users.role', 'sessions.expires_at'])
     .where('sessions.id', '=', sessionId)
     .where('sessions.revoked_at', 'is', null)
     .where('sessions.expires_at', '>', sql<Date>`now()`)
@@ -88,11 +88,11 @@ export async function revokeSessions(
 export function liveSessionsOf(
   db: Kysely<Database>,
   userId: string,
-): Promise<{ id: string; role: UserRole }[]> {
+): Promise<{ id: string; role: UserRole; expires_at: Date }[]> {
   return db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['sessions.id', 'users.role'])
+    .select(['sessions.id', 'users.role', 'sessions.expires_at'])
     .where('sessions.user_id', '=', userId)
     .where('sessions.revoked_at', 'is', null)
     .where('sessions.expires_at', '>', sql<Date>`now()`)

@@ -36,28 +36,6 @@ export function findUserById(db: Kysely<Database>, id: string): Promise<UserReco
     .executeTakeFirst();
 }
 
-/**
- * The user signed in through a session, if that session is live (not revoked, not expired) and
- * the user not disabled: one indexed query that both authenticates and loads.
- */
-export function findUserOfLiveSession(
-  db: Kysely<Database>,
-  userId: string,
-  sessionId: string,
-): Promise<UserRecord | undefined> {
-  return db
-    .selectFrom('users')
-    .innerJoin('sessions', 'sessions.user_id', 'users.id')
-    .selectAll('users')
-    .select(identityProviders)
-    .where('users.id', '=', userId)
-    .where('users.disabled_at', 'is', null)
-    .where('sessions.id', '=', sessionId)
-    .where('sessions.revoked_at', 'is', null)
-    .where('sessions.expires_at', '>', sql<Date>`now()`)
-    .executeTakeFirst();
-}
-
 /** The user, locked until the transaction ends (for changes that must see its latest state). */
 export function lockUser(db: Kysely<Database>, id: string): Promise<UserRecord | undefined> {
   return db

@@ -1,7 +1,4 @@
-import type {
-  FastifyPluginAsyncTypebox,
-  FastifyPluginCallbackTypebox,
-} from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { actorOf } from '../http/actor.js';
 import { bearer, NoContent, Page, problems, Uuid } from '../http/schemas.js';
@@ -16,38 +13,24 @@ import {
   UserSchema,
 } from './users.schemas.js';
 import { unlinkProvider } from '../oauth/identities.service.js';
-import { requestClaims } from '../http/authenticate.js';
-import { changePassword, deleteAccount, getSignedInUser, updateProfile } from './users.service.js';
+import { changePassword, deleteAccount, getUser, updateProfile } from './users.service.js';
 
-/**
- * `GET /api/v1/users/me`, the most frequent authenticated call: its one query checks that the
- * token's session is live and loads the user, instead of a cache lookup and then a query.
- */
-export const signedInUserRoute: FastifyPluginCallbackTypebox = (app, _options, done) => {
+/** `/api/v1/users/me`: the caller's own account. */
+export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const common = { tags: ['users'], security: bearer };
+  app.addHook('preHandler', app.authenticate);
+
   app.get(
     '/me',
     {
       schema: {
-        tags: ['users'],
-        security: bearer,
+        ...common,
         summary: 'The signed-in user',
         response: { 200: UserSchema, ...problems(401) },
       },
     },
-    async (request) => {
-      const claims = await requestClaims(request, app.tokens);
-      const user = await getSignedInUser(app.db, claims);
-      request.actor = { userId: user.id, sessionId: claims.sessionId, role: user.role };
-      return user;
-    },
+    (request) => getUser(app.db, actorOf(request).userId),
   );
-  done();
-};
-
-/** `/api/v1/users/me`: the caller's own account (changes, password, sessions, deletion). */
-export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const common = { tags: ['users'], security: bearer };
-  app.addHook('preHandler', app.authenticate);
 
   app.patch(
     '/me',

@@ -2,13 +2,7 @@ import type { Kysely } from 'kysely';
 import { markSessionsEnded } from '../auth/session-cache.js';
 import { revokeSessions } from '../auth/sessions.repository.js';
 import { assertAcceptablePassword, hashPassword, verifyPassword } from '../auth/passwords.js';
-import {
-  AppError,
-  ConflictError,
-  InvalidTokenError,
-  NotFoundError,
-  ValidationError,
-} from '../errors.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Cache } from '../platform/cache.js';
 import { releaseProjectsOf } from '../projects/projects.service.js';
 import type { Database } from '../platform/schema.js';
@@ -17,7 +11,6 @@ import {
   deleteUser,
   EmailTakenError,
   findUserById,
-  findUserOfLiveSession,
   insertUser,
   updateUser,
 } from './users.repository.js';
@@ -51,13 +44,9 @@ export function userRowToUser(row: UserRecord): User {
   };
 }
 
-/** The caller of a verified access token, refused (401) unless its session is still live. */
-export async function getSignedInUser(
-  db: Kysely<Database>,
-  claims: { userId: string; sessionId: string },
-): Promise<User> {
-  const row = await findUserOfLiveSession(db, claims.userId, claims.sessionId);
-  if (!row) throw new InvalidTokenError('The session has ended');
+export async function getUser(db: Kysely<Database>, userId: string): Promise<User> {
+  const row = await findUserById(db, userId);
+  if (!row) throw new NotFoundError('User');
   return userRowToUser(row);
 }
 

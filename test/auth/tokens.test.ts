@@ -333,7 +333,6 @@ test('refresh: malformed tokens are 400, unknown ones 401', async () => {
 test('every authenticated route refuses a token whose session ended, or whose sid is another user’s', async () => {
   const alice = await createUser(app);
   const bob = await createUser(app);
-  // GET /users/me proves the session in its own query; the other routes go through the cache.
   const routes = ['/api/v1/users/me', '/api/v1/auth/sessions', '/api/v1/projects'];
   const call = (url: string, token: string) =>
     app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
@@ -346,13 +345,16 @@ test('every authenticated route refuses a token whose session ended, or whose si
   });
   for (const url of routes) assert401(await call(url, mixed));
 
-  // A session past its expiry is over, even though the access token is still within its 15 minutes.
+  // A session ends at its expiry, even while its access token is valid and its entry cached.
+  const carol = await createUser(app);
   await app.db
     .updateTable('sessions')
-    .set({ expires_at: new Date(Date.now() - 1000) })
-    .where('user_id', '=', bob.id)
+    .set({ expires_at: new Date(Date.now() + 2000) })
+    .where('user_id', '=', carol.id)
     .execute();
-  assert401(await me(bob.accessToken));
+  for (const url of routes) assert.equal((await call(url, carol.accessToken)).statusCode, 200);
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  for (const url of routes) assert401(await call(url, carol.accessToken));
 
   await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: alice.auth });
   for (const url of routes) assert401(await call(url, alice.accessToken));
