@@ -72,7 +72,7 @@ export async function buildApp(
   registerRequestId(app);
   registerProblemHandlers(app);
   registerRequestLog(app);
-  registerDrain(app);
+  registerDrain(app, config.http.shutdownTimeoutMs);
 
   registerSecurityHeaders(app, config);
   await registerCors(app, config);
