@@ -72,7 +72,8 @@ export async function buildApp(
   registerRequestId(app);
   registerProblemHandlers(app);
   registerRequestLog(app);
-  registerDrain(app, config.http.shutdownTimeoutMs);
+  // Half the shutdown budget for in-flight work; the rest is for closing connections.
+  const drain = registerDrain(app, Math.floor(config.http.shutdownTimeoutMs / 2));
 
   registerSecurityHeaders(app, config);
   await registerCors(app, config);
@@ -95,6 +96,8 @@ export async function buildApp(
     registrationOpen: async () => (await app.settings.get()).registrationOpen,
   });
   await app.register(oauthPlugin, { config });
+  // Before any plugin above closes its database, cache or mail worker.
+  drain.waitOnClose();
   registerNotFound(app);
 
   await app.register(healthRoutes, { version: config.app.version });

@@ -31,43 +31,48 @@ test('closing lets an in-flight request finish, and refuses new ones', async () 
   await assert.rejects(fetch(`http://127.0.0.1:${address.port}/health/live`));
 });
 
-test('closing waits for the handler of a request whose client hung up', async () => {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const events: string[] = [];
-  const app = await env.app(
-    {},
-    {
-      routes: (a) => {
-        a.get('/abandoned', async () => {
-          events.push('handler started');
-          await gate;
-          // What a write does next: a query and a cache invalidation, both still open.
-          await a.db.selectFrom('users').select('id').limit(1).execute();
-          await a.cache.set('drain-test', '1', 10);
-          events.push('handler done');
-          return { done: true };
-        });
+for (const stage of ['handler', 'preHandler hook'] as const) {
+  test(`closing waits for a request whose client hung up in its ${stage}`, async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const events: string[] = [];
+    const app = await env.app(
+      {},
+      {
+        routes: (a) => {
+          const wait = async () => {
+            events.push('started');
+            await gate;
+          };
+          a.get('/abandoned', { preHandler: stage === 'preHandler hook' ? wait : [] }, async () => {
+            if (stage === 'handler') await wait();
+            // What a write does next: a query and a cache invalidation, both still open.
+            await a.db.selectFrom('users').select('id').limit(1).execute();
+            await a.cache.set('drain-test', 'written', 10);
+            events.push(`handler done, cache ${await a.cache.get('drain-test')}`);
+            return { done: true };
+          });
+        },
       },
-    },
-  );
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  assert.ok(address && typeof address === 'object');
-  const client = new AbortController();
-  const request = fetch(`http://127.0.0.1:${address.port}/abandoned`, {
-    signal: client.signal,
-  }).catch(() => 'aborted');
-  while (!events.includes('handler started')) await sleep(10);
-  client.abort();
-  assert.equal(await request, 'aborted');
-  const closing = app.close().then(() => events.push('closed'));
-  await sleep(300);
-  assert.deepEqual(events, ['handler started'], 'not closed while the handler runs');
-  release();
-  await closing;
-  assert.deepEqual(events, ['handler started', 'handler done', 'closed']);
-});
+    );
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    assert.ok(address && typeof address === 'object');
+    const client = new AbortController();
+    const request = fetch(`http://127.0.0.1:${address.port}/abandoned`, {
+      signal: client.signal,
+    }).catch(() => 'aborted');
+    for (let i = 0; i < 500 && !events.includes('started'); i++) await sleep(10);
+    client.abort();
+    assert.equal(await request, 'aborted');
+    const closing = app.close().then(() => events.push('closed'));
+    await sleep(300);
+    assert.deepEqual(events, ['started'], 'not closed while the request is processed');
+    release();
+    await closing;
+    assert.deepEqual(events, ['started', 'handler done, cache written', 'closed']);
+  });
+}
 
 test('SIGTERM stops the server process cleanly (exit 0)', { timeout: 60_000 }, async () => {
   const server = await startServerProcess({ DATABASE_URL: env.database.url ?? 'memory://' });

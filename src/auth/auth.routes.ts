@@ -167,11 +167,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
       // Answer first, then look the account up: the response time tells nothing about whether
       // the address has an account.
       const { email } = request.body;
-      reply.raw.once('finish', () => {
-        forgotPassword(app.db, deps, email).catch((err: unknown) =>
-          request.log.error({ err }, 'password reset request failed'),
-        );
-      });
+      app.afterResponse(reply, () => forgotPassword(app.db, deps, email));
       return reply.code(202).send(null);
     },
   );
