@@ -8,17 +8,9 @@ const LIVE_TTL_SECONDS = 60;
 const REVOKED = 'x';
 const key = (sessionId: string) => `sess:${sessionId}`;
 
-/** A live session's cache entry: user, role and expiry, so that a cached session still ends on time. */
-function liveEntry(userId: string, role: UserRole, expiresAt: Date): string {
-  return `${userId} ${role} ${expiresAt.getTime()}`;
-}
-
-/** How long a live entry may stay: at most a minute, never past the session's expiry. */
+/** How long a live entry may stay: at most a minute, and never past the session's expiry. */
 function liveTtl(expiresAt: Date): number {
-  return Math.max(
-    1,
-    Math.min(LIVE_TTL_SECONDS, Math.ceil((expiresAt.getTime() - Date.now()) / 1000)),
-  );
+  return Math.min(LIVE_TTL_SECONDS, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
 }
 
 /** A live session's user and role, through the cache with the database behind it; null if ended. */
@@ -30,23 +22,18 @@ export async function resolveSession(
   const cached = await cache.get(key(sessionId));
   if (cached === REVOKED) return null;
   if (cached !== null) {
-    const [userId, role, expires] = cached.split(' ');
-    // An entry of another shape, or past the session's expiry, is checked in the database.
-    if (userId && (role === 'user' || role === 'admin') && Number(expires) > Date.now()) {
-      return { userId, role };
-    }
+    const [userId, role] = cached.split(' ');
+    if (userId && (role === 'user' || role === 'admin')) return { userId, role };
   }
   const row = await findLiveSession(db, sessionId);
   if (!row) {
     await cache.add(key(sessionId), REVOKED, LIVE_TTL_SECONDS);
     return null;
   }
-  // NX: a revocation written meanwhile must win over this (older) read.
-  await cache.add(
-    key(sessionId),
-    liveEntry(row.user_id, row.role, row.expires_at),
-    liveTtl(row.expires_at),
-  );
+  // NX: a revocation written meanwhile must win over this (older) read. In its last second a
+  // session is not cached at all.
+  const ttl = liveTtl(row.expires_at);
+  if (ttl >= 1) await cache.add(key(sessionId), `${row.user_id} ${row.role}`, ttl);
   return { userId: row.user_id, role: row.role };
 }
 
@@ -69,9 +56,10 @@ export async function recacheUserSessions(
 ): Promise<void> {
   const live = await liveSessionsOf(db, userId);
   await Promise.all(
-    live.map((s) =>
-      cache.set(key(s.id), liveEntry(userId, s.role, s.expires_at), liveTtl(s.expires_at)),
-    ),
+    live.map((s) => {
+      const ttl = liveTtl(s.expires_at);
+      return ttl >= 1 ? cache.set(key(s.id), `${userId} ${s.role}`, ttl) : cache.del(key(s.id));
+    }),
   );
   const still = new Set((await liveSessionsOf(db, userId)).map((s) => s.id));
   await markSessionsEnded(

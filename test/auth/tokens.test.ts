@@ -347,13 +347,14 @@ test('every authenticated route refuses a token whose session ended, or whose si
 
   // A session ends at its expiry, even while its access token is valid and its entry cached.
   const carol = await createUser(app);
+  const expiresAt = Date.now() + 4000;
   await app.db
     .updateTable('sessions')
-    .set({ expires_at: new Date(Date.now() + 2000) })
+    .set({ expires_at: new Date(expiresAt) })
     .where('user_id', '=', carol.id)
     .execute();
   for (const url of routes) assert.equal((await call(url, carol.accessToken)).statusCode, 200);
-  await new Promise((resolve) => setTimeout(resolve, 2500));
+  await new Promise((resolve) => setTimeout(resolve, expiresAt + 500 - Date.now()));
   for (const url of routes) assert401(await call(url, carol.accessToken));
 
   await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: alice.auth });
