@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../errors.js';
-import { OPS_RATE_LIMIT } from '../http/rate-limit.js';
+import { PROBE_RATE_LIMIT } from '../http/rate-limit.js';
 import { checkHealth } from './health.service.js';
 import { HealthSchema, ProbeSchema } from './health.schemas.js';
 
@@ -14,7 +14,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
   app.get(
     '/health',
     {
-      config: OPS_RATE_LIMIT,
+      config: PROBE_RATE_LIMIT,
       schema: {
         ...common,
         summary: 'Health of the service and its dependencies',
@@ -30,7 +30,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
   app.get(
     '/health/live',
     {
-      config: OPS_RATE_LIMIT,
+      config: PROBE_RATE_LIMIT,
       schema: { ...common, summary: 'Liveness: the process is up', response: { 200: ProbeSchema } },
     },
     () => ({ status: 'ok' as const }),
@@ -39,7 +39,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
   app.get(
     '/health/ready',
     {
-      config: OPS_RATE_LIMIT,
+      config: PROBE_RATE_LIMIT,
       schema: {
         ...common,
         summary: 'Readiness: the service can serve',
@@ -55,7 +55,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
   );
   app.get(
     '/metrics',
-    { config: OPS_RATE_LIMIT, schema: { hide: true } },
+    { config: PROBE_RATE_LIMIT, schema: { hide: true } },
     async (request, reply) => {
       const body = await app.metrics.source.text().catch((err: unknown) => {
         request.log.warn({ err }, 'metrics of the worker group unavailable');

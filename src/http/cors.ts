@@ -20,9 +20,11 @@ export async function registerCors(app: FastifyInstance, config: Config): Promis
   const anyOrigin = config.http.corsOrigins.includes('*');
   const allowed = new Set(config.http.corsOrigins);
   await app.register(cors, {
+    // An absent or empty Origin, or one not allowed: no CORS headers (`false`), never an error.
     origin: (origin, callback) => {
-      callback(null, origin !== undefined && (anyOrigin || allowed.has(origin)) ? origin : false);
+      callback(null, origin && (anyOrigin || allowed.has(origin)) ? origin : false);
     },
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     credentials: false,
     exposedHeaders: EXPOSED_HEADERS,
   });

@@ -56,17 +56,23 @@ export const rateLimitPlugin = fp<{ config: Config }>(
 );
 
 /**
- * Operations endpoints (probes, metrics, the API document): counted per caller like any route,
- * so they carry the RateLimit headers, but with room for frequent probes and scrapes (60,000 an
- * hour, or RATE_LIMIT_PER_HOUR when that is more). They are counted by each instance in memory:
- * a probe or scrape addresses one instance, and a Redis round trip would double a probe's cost.
+ * Operations endpoints (the API document, the JWKS): counted per caller like any route, so they
+ * carry the RateLimit headers, but with room for frequent fetches (60,000 an hour, or
+ * RATE_LIMIT_PER_HOUR when that is more).
  */
 export const OPS_RATE_LIMIT = {
   rateLimit: {
-    ...PER_INSTANCE,
     max: (request: FastifyRequest) => Math.max(60_000, request.server.rateLimitPerHour),
     timeWindow: '1 hour',
   },
+};
+
+/**
+ * Probes and metrics: the same room, but counted by each instance in memory. A probe or a scrape
+ * addresses one instance, and a Redis round trip would double what a probe costs.
+ */
+export const PROBE_RATE_LIMIT = {
+  rateLimit: { ...OPS_RATE_LIMIT.rateLimit, ...PER_INSTANCE },
 };
 
 declare module 'fastify' {

@@ -33,7 +33,8 @@ export function registerSecurityHeaders(app: FastifyInstance, config: Config): v
     },
   });
   app.addHook('onRequest', (request, reply, done) => {
-    const apply = request.url.startsWith(DOCS_PREFIX) ? forDocs : forApi;
+    const docs = request.url === DOCS_PREFIX || request.url.startsWith(`${DOCS_PREFIX}/`);
+    const apply = docs ? forDocs : forApi;
     apply(request.raw, reply.raw, (err?: unknown) => done(err instanceof Error ? err : undefined));
   });
 }

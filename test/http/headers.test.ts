@@ -6,7 +6,13 @@ const env = await setupTestEnv();
 const app = await env.app({ CORS_ORIGINS: 'https://app.example.com' });
 
 test('API responses carry the strict REST policy: nothing may load, nothing may frame', async () => {
-  for (const url of ['/health', '/api/v1/users/me', '/api/v1/nope', '/api/openapi.json']) {
+  for (const url of [
+    '/health',
+    '/api/v1/users/me',
+    '/api/v1/nope',
+    '/api/openapi.json',
+    '/api/docsfoo',
+  ]) {
     const res = await app.inject({ url });
     assert.equal(
       res.headers['content-security-policy'],
@@ -78,14 +84,24 @@ test('CORS preflight: answered for an allowed origin, not for another', async ()
   const allowed = await preflight('https://app.example.com');
   assert.equal(allowed.statusCode, 204);
   assert.equal(allowed.headers['access-control-allow-origin'], 'https://app.example.com');
-  assert.match(String(allowed.headers['access-control-allow-methods']), /POST/);
+  // Every method the API uses may be sent from the browser.
+  const methods = String(allowed.headers['access-control-allow-methods']).split(/, */);
+  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+    assert.ok(methods.includes(method), `${method} in ${methods.join(',')}`);
+  }
   const foreign = await preflight('https://evil.example');
+  assert.ok(foreign.statusCode >= 400 && foreign.statusCode < 500, String(foreign.statusCode));
   assert.equal(foreign.headers['access-control-allow-origin'], undefined);
   assert.equal(foreign.headers['access-control-allow-methods'], undefined);
 });
 
-test('CORS_ORIGINS=* lets any origin read responses', async () => {
+test('CORS_ORIGINS=* lets any origin read responses; an empty Origin is no origin', async () => {
   const open = await env.app({ CORS_ORIGINS: '*' });
   const res = await open.inject({ url: '/health', headers: { origin: 'https://any.example' } });
   assert.equal(res.headers['access-control-allow-origin'], 'https://any.example');
+  for (const method of ['GET', 'OPTIONS'] as const) {
+    const empty = await open.inject({ method, url: '/health', headers: { origin: '' } });
+    assert.ok(empty.statusCode < 500, `${method}: ${empty.statusCode}`);
+    assert.equal(empty.headers['access-control-allow-origin'], undefined);
+  }
 });
