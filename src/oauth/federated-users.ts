@@ -60,16 +60,8 @@ async function resolveUser(
   profile: FederatedProfile,
   registrationOpen: boolean,
 ): Promise<{ user: UserRecord; mailQueued: boolean }> {
-  const identity = await findIdentity(trx, profile);
-  if (identity) {
-    await touchIdentity(trx, identity.id, {
-      email: profile.email,
-      email_verified: profile.emailVerified,
-    });
-    const user = await findUserById(trx, identity.user_id);
-    if (!user) throw new AppError('invalid_credentials', 'The account no longer exists');
-    return { user, mailQueued: false };
-  }
+  const known = await knownIdentityUser(trx, profile);
+  if (known) return { user: known, mailQueued: false };
   if (profile.email === null) {
     throw new ValidationError(`${profile.provider} did not share an e-mail address`, [
       { path: 'email', message: 'the provider shared none' },
@@ -77,6 +69,10 @@ async function resolveUser(
   }
   const existing = await findUserByEmail(trx, profile.email);
   if (existing) {
+    // A first sign-in racing this one may have made this user and linked this very identity
+    // after the lookup above; this statement sees what that one committed.
+    const raced = await knownIdentityUser(trx, profile);
+    if (raced) return { user: raced, mailQueued: false };
     if (!profile.emailVerified || existing.email_verified_at === null) {
       throw new ConflictError(
         'An account with this e-mail already exists; sign in to it and link the provider there',
@@ -100,6 +96,22 @@ async function resolveUser(
   await addIdentity(trx, created.id, profile);
   if (!profile.emailVerified) await queueVerificationMail(trx, deps, created.id, created.email);
   return { user: withProvider(created, profile), mailQueued: !profile.emailVerified };
+}
+
+/** The user of an identity already linked to (provider, issuer, subject), its details refreshed. */
+async function knownIdentityUser(
+  trx: Kysely<Database>,
+  profile: FederatedProfile,
+): Promise<UserRecord | null> {
+  const identity = await findIdentity(trx, profile);
+  if (!identity) return null;
+  await touchIdentity(trx, identity.id, {
+    email: profile.email,
+    email_verified: profile.emailVerified,
+  });
+  const user = await findUserById(trx, identity.user_id);
+  if (!user) throw new AppError('invalid_credentials', 'The account no longer exists');
+  return user;
 }
 
 /** The user as it is once the identity just added is linked (sorted, as the query returns it). */
