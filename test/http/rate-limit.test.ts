@@ -184,7 +184,7 @@ test('two instances on one Redis share the count: the limit holds across them', 
   assert.match(metrics, /gilla_rate_limited_total\{bucket="[^"]*"\} 1/);
 });
 
-test('operations endpoints are counted by each instance, without a Redis round trip', async (t) => {
+test('probes and /metrics are counted by each instance, without a Redis round trip', async (t) => {
   if (!TEST_REDIS_URL) {
     t.skip('TEST_REDIS_URL not set: the per-instance count matters only beside a shared Redis');
     return;
