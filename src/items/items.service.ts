@@ -266,7 +266,10 @@ export async function moveItem(
   });
 }
 
-/** Deletes an item (returns its specification's id), honouring If-Match; its key is never handed out again. */
+/**
+ * Deletes an item, honouring If-Match, and returns its specification's id; the item's key is never
+ * handed out again.
+ */
 export async function deleteItem(
   db: Kysely<Database>,
   enc: Encryptor,

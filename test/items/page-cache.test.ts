@@ -39,6 +39,23 @@ async function instances(t: { after(fn: () => Promise<void>): void }) {
   return { one, two, shared: 'two instances, one Redis' };
 }
 
+/** A write through `app` as `user`: its status. */
+async function write(
+  app: FastifyInstance,
+  user: TestUser,
+  method: 'PATCH' | 'POST' | 'DELETE',
+  url: string,
+  payload?: object,
+) {
+  const res = await app.inject({
+    method,
+    url,
+    headers: user.auth,
+    ...(payload ? { payload } : {}),
+  });
+  return res.statusCode;
+}
+
 async function titles(app: FastifyInstance, user: TestUser, specId: string) {
   const res = await app.inject({
     url: `/api/v1/specifications/${specId}/items?limit=50`,
@@ -72,60 +89,33 @@ test('item pages are served from the cache, and every write is seen at once on t
   assert.deepEqual(await titles(two, reader, spec.id), ['A', 'B']);
 
   // Writes through `one`, each seen on the very next read through `two`.
-  const patched = await one.inject({
-    method: 'PATCH',
-    url: `/api/v1/items/${b.id}`,
-    headers: owner.auth,
-    payload: { title: 'B2' },
-  });
-  assert.equal(patched.statusCode, 200);
+  assert.equal(await write(one, owner, 'PATCH', `/api/v1/items/${b.id}`, { title: 'B2' }), 200);
   assert.deepEqual(await titles(two, reader, spec.id), ['changed in the database only', 'B2']);
   await createItem(one, owner, spec.id, { title: 'C', after: null });
   assert.deepEqual(await titles(two, reader, spec.id), ['C', 'changed in the database only', 'B2']);
-  const moved = await one.inject({
-    method: 'POST',
-    url: `/api/v1/items/${b.id}/move`,
-    headers: owner.auth,
-    payload: { after: null },
-  });
-  assert.equal(moved.statusCode, 200);
+  assert.equal(await write(one, owner, 'POST', `/api/v1/items/${b.id}/move`, { after: null }), 200);
   assert.deepEqual(await titles(two, reader, spec.id), ['B2', 'C', 'changed in the database only']);
-  const deleted = await one.inject({
-    method: 'DELETE',
-    url: `/api/v1/items/${a.id}`,
-    headers: owner.auth,
-  });
-  assert.equal(deleted.statusCode, 204);
+  assert.equal(await write(one, owner, 'DELETE', `/api/v1/items/${a.id}`), 204);
   assert.deepEqual(await titles(two, reader, spec.id), ['B2', 'C']);
 
   // A refused write changes nothing and the cached page stays right.
-  const refused = await one.inject({
-    method: 'PATCH',
-    url: `/api/v1/items/${b.id}`,
-    headers: reader.auth,
-    payload: { title: 'viewer edit' },
-  });
-  assert.equal(refused.statusCode, 403);
+  assert.equal(
+    await write(one, reader, 'PATCH', `/api/v1/items/${b.id}`, { title: 'viewer edit' }),
+    403,
+  );
   assert.deepEqual(await titles(two, reader, spec.id), ['B2', 'C']);
 
   // A removed member is refused at once, though the page was cached for them a moment ago.
-  const removed = await one.inject({
-    method: 'DELETE',
-    url: `/api/v1/projects/${project.id}/members/${reader.id}`,
-    headers: owner.auth,
-  });
-  assert.equal(removed.statusCode, 204);
+  assert.equal(
+    await write(one, owner, 'DELETE', `/api/v1/projects/${project.id}/members/${reader.id}`),
+    204,
+  );
   assert.equal(await titles(two, reader, spec.id), 404);
   assert.deepEqual(await titles(two, owner, spec.id), ['B2', 'C']);
   assert.deepEqual(await titles(two, owner, spec.id), ['B2', 'C']);
 
   // A deleted specification is gone at once.
-  const specGone = await one.inject({
-    method: 'DELETE',
-    url: `/api/v1/specifications/${spec.id}`,
-    headers: owner.auth,
-  });
-  assert.equal(specGone.statusCode, 204);
+  assert.equal(await write(one, owner, 'DELETE', `/api/v1/specifications/${spec.id}`), 204);
   assert.equal(await titles(two, owner, spec.id), 404);
 });
 
@@ -140,12 +130,7 @@ test('a deleted project leaves no cached page behind', async (t) => {
   for (let i = 0; i < 3; i++) {
     assert.deepEqual(await titles(two, member, spec.id), ['Kept warm']);
   }
-  const res = await one.inject({
-    method: 'DELETE',
-    url: `/api/v1/projects/${project.id}`,
-    headers: owner.auth,
-  });
-  assert.equal(res.statusCode, 204);
+  assert.equal(await write(one, owner, 'DELETE', `/api/v1/projects/${project.id}`), 204);
   assert.equal(await titles(two, member, spec.id), 404);
   assert.equal(await titles(two, owner, spec.id), 404);
 });
