@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createSecretKey } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -41,7 +41,14 @@ async function openQuery(): Promise<Query> {
 const query = await openQuery();
 // Gilla's /health checks the cache too: with Redis configured, so does the yardstick.
 const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : null;
-const key = createSecretKey(Buffer.from(process.env.JWT_SECRET_KEY ?? ''));
+// Imported once, as Gilla does (jose would import a KeyObject's bytes again on every verify).
+const key = await webcrypto.subtle.importKey(
+  'raw',
+  Buffer.from(process.env.JWT_SECRET_KEY ?? ''),
+  { name: 'HMAC', hash: 'SHA-256' },
+  false,
+  ['verify'],
+);
 
 const server = createServer((req, res) => {
   const send = (status: number, body: unknown) => {

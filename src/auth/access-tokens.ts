@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { createHash, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, webcrypto, type KeyObject } from 'node:crypto';
 import {
   calculateJwkThumbprint,
   errors,
@@ -25,13 +25,23 @@ interface SigningKey {
   alg: Alg;
   kid: string;
   /** What signs (the secret, or the Ed25519 private key). */
-  key: KeyObject;
+  key: KeyObject | webcrypto.CryptoKey;
   /** What verifies (the secret, or the Ed25519 public key). */
-  verifyKey: KeyObject;
+  verifyKey: KeyObject | webcrypto.CryptoKey;
 }
 
-function hmacKey(secret: string): SigningKey {
-  const key = createSecretKey(Buffer.from(secret, 'utf8'));
+/**
+ * The secret as a Web Crypto key, imported once: jose imports a secret given as bytes or as a
+ * KeyObject afresh on every sign and verify, which cost more than the HMAC itself.
+ */
+async function hmacKey(secret: string): Promise<SigningKey> {
+  const key = await webcrypto.subtle.importKey(
+    'raw',
+    Buffer.from(secret, 'utf8'),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
   return {
     alg: 'HS256',
     kid: createHash('sha256').update(secret).digest('hex').slice(0, 16),
@@ -83,10 +93,9 @@ export class AccessTokens {
     audience: string,
     ttlSeconds: number,
   ): Promise<AccessTokens> {
-    const hmac = [
-      hmacKey(secrets.jwt),
-      ...(secrets.jwtPrevious === null ? [] : [hmacKey(secrets.jwtPrevious)]),
-    ];
+    const hmac = await Promise.all(
+      [secrets.jwt, ...(secrets.jwtPrevious === null ? [] : [secrets.jwtPrevious])].map(hmacKey),
+    );
     if (secrets.jwtPrivateKey === null) {
       return new AccessTokens(hmac[0]!, hmac.slice(1), issuer, audience, ttlSeconds, { keys: [] });
     }

@@ -199,6 +199,7 @@ export async function openCache(
     keyPrefix: options.keyPrefix,
     lazyConnect: true,
     enableOfflineQueue: false,
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     commandTimeout: 1000,
