@@ -147,9 +147,6 @@ export async function rotateUnusedRefreshToken(
       where id in (select session_id from used)
       returning id, user_id
     )
-    select u.*, t.id as session_id,
-      array(select i.provider from user_identities i where i.user_id = u.id order by i.provider)
-        as identity_providers
-    from touched t join users u on u.id = t.user_id`.execute(db);
+    select u.*, t.id as session_id from touched t join users u on u.id = t.user_id`.execute(db);
   return result.rows[0];
 }

@@ -3,24 +3,12 @@ import { isUniqueViolation } from '../platform/database.js';
 import type { Database } from '../platform/schema.js';
 import type { NewUserRow, UserRecord, UserRowUpdate } from './users.table.js';
 
-/** The providers linked to the user, sorted; every query that returns a user selects it. */
-const identityProviders = sql<
-  string[]
->`array(select i.provider from user_identities i where i.user_id = users.id order by i.provider)`.as(
-  'identity_providers',
-);
-
 /** Thrown by the repository when an e-mail is already taken. */
 export class EmailTakenError extends Error {}
 
 export async function insertUser(db: Kysely<Database>, row: NewUserRow): Promise<UserRecord> {
   try {
-    return await db
-      .insertInto('users')
-      .values(row)
-      .returningAll()
-      .returning(identityProviders)
-      .executeTakeFirstOrThrow();
+    return await db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow();
   } catch (err) {
     if (isUniqueViolation(err)) throw new EmailTakenError(row.email);
     throw err;
@@ -28,23 +16,12 @@ export async function insertUser(db: Kysely<Database>, row: NewUserRow): Promise
 }
 
 export function findUserById(db: Kysely<Database>, id: string): Promise<UserRecord | undefined> {
-  return db
-    .selectFrom('users')
-    .selectAll()
-    .select(identityProviders)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** The user, locked until the transaction ends (for changes that must see its latest state). */
 export function lockUser(db: Kysely<Database>, id: string): Promise<UserRecord | undefined> {
-  return db
-    .selectFrom('users')
-    .selectAll()
-    .select(identityProviders)
-    .where('id', '=', id)
-    .forUpdate()
-    .executeTakeFirst();
+  return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export function findUserByEmail(
@@ -54,7 +31,6 @@ export function findUserByEmail(
   return db
     .selectFrom('users')
     .selectAll()
-    .select(identityProviders)
     .where(sql<string>`lower(email)`, '=', email.toLowerCase())
     .executeTakeFirst();
 }
@@ -70,7 +46,6 @@ export function updateUser(
     .set({ ...changes, updated_at: sql`now()`, version: sql`version + 1` })
     .where('id', '=', id)
     .returningAll()
-    .returning(identityProviders)
     .executeTakeFirst();
 }
 
@@ -109,12 +84,7 @@ export function listUsers(
   db: Kysely<Database>,
   options: { after: string | null; limit: number; email: string | null },
 ): Promise<UserRecord[]> {
-  let query = db
-    .selectFrom('users')
-    .selectAll()
-    .select(identityProviders)
-    .orderBy('id')
-    .limit(options.limit);
+  let query = db.selectFrom('users').selectAll().orderBy('id').limit(options.limit);
   if (options.after !== null) query = query.where('id', '>', options.after);
   if (options.email !== null) {
     const pattern = `%${options.email.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

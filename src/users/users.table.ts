@@ -14,11 +14,13 @@ export interface UserTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   version: Generated<number>;
+  /** The providers linked to the user, sorted; kept by a database trigger, never written here. */
+  identity_providers: ColumnType<string[], never, never>;
 }
 
 export type UserRow = Selectable<UserTable>;
 export type NewUserRow = Insertable<UserTable>;
 export type UserRowUpdate = Updateable<UserTable>;
 
-/** A user row with the sign-in providers linked to it (the API's `providers`). */
-export type UserRecord = UserRow & { identity_providers: string[] };
+/** A user row, with the sign-in providers linked to it (the API's `providers`). */
+export type UserRecord = UserRow;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { test } from 'node:test';
 import { migrations } from '../../src/platform/migrations/index.js';
 import { migrateDown, migrateUp, migrationStatus } from '../../src/platform/migrator.js';
@@ -22,4 +23,35 @@ test('migrations go all the way down and up again', async () => {
   assert.deepEqual(await migrateUp(db), names);
   assert.ok((await migrationStatus(db)).every((m) => m.executedAt !== null));
   assert.deepEqual(await migrateUp(db), []);
+});
+
+test('users carry their linked providers: filled in for existing links, kept on link and unlink', async () => {
+  const db = env.database.handle.db;
+  assert.deepEqual(await migrateDown(db), ['2026-11-30T00-user-identity-providers']);
+  const users = ['01937000-0000-7000-8000-00000000000a', '01937000-0000-7000-8000-00000000000b'];
+  for (const [i, id] of users.entries()) {
+    await sql`insert into users (id, email) values (${id}, ${`p${i}@example.com`})`.execute(db);
+  }
+  const link = (n: number, user: string, provider: string) =>
+    sql`insert into user_identities (id, user_id, provider, issuer, subject)
+      values (${`01937000-0000-7000-8000-0000000000${n}0`}, ${user}, ${provider}, 'iss', ${`s${n}`})`.execute(
+      db,
+    );
+  await link(1, users[0]!, 'github');
+  await link(2, users[0]!, 'google');
+  const providers = async () =>
+    (
+      await sql<{ id: string; p: string[] }>`select id, identity_providers as p from users
+        where id in (${users[0]}, ${users[1]}) order by id`.execute(db)
+    ).rows.map((r) => r.p);
+
+  assert.deepEqual(await migrateUp(db), ['2026-11-30T00-user-identity-providers']);
+  assert.deepEqual(await providers(), [['github', 'google'], []]);
+
+  await link(3, users[1]!, 'oidc');
+  await sql`delete from user_identities where provider = 'github'`.execute(db);
+  assert.deepEqual(await providers(), [['google'], ['oidc']]);
+  await sql`update user_identities set user_id = ${users[1]} where provider = 'google'`.execute(db);
+  assert.deepEqual(await providers(), [[], ['google', 'oidc']]);
+  await sql`delete from users where id in (${users[0]}, ${users[1]})`.execute(db);
 });

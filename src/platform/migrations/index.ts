@@ -5,6 +5,7 @@ import * as flagsAndSettings from './2026-11-22T02-flags-and-settings.js';
 import * as refreshSuccessorIndex from './2026-11-22T03-refresh-successor-index.js';
 import * as projects from './2026-11-22T04-projects-specifications-items.js';
 import * as oauthIdentities from './2026-11-22T05-oauth-identities.js';
+import * as userIdentityProviders from './2026-11-30T00-user-identity-providers.js';
 
 /** Every migration, by name; names sort in the order they run. Frozen once landed. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T03-refresh-successor-index': refreshSuccessorIndex,
   '2026-11-22T04-projects-specifications-items': projects,
   '2026-11-22T05-oauth-identities': oauthIdentities,
+  '2026-11-30T00-user-identity-providers': userIdentityProviders,
 };
