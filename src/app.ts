@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Writable } from 'node:stream';
 import type { Config } from './config.js';
 import { healthRoutes } from './health/health.routes.js';
+import { registerSessionPrefetch } from './http/authenticate.js';
 import { registerDrain } from './http/drain.js';
 import { registerCors } from './http/cors.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
@@ -85,6 +86,7 @@ export async function buildApp(
   await app.register(metricsPlugin);
   await app.register(errorReportingPlugin, { config });
   await app.register(tokensPlugin, { config });
+  registerSessionPrefetch(app, app.tokens);
   // Before any route, so that every response is counted and carries the RateLimit headers.
   await app.register(rateLimitPlugin, { config });
   await app.register(encryptionPlugin, { config });

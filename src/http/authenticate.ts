@@ -2,11 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js';
 import { resolveSession } from '../auth/session-cache.js';
 import { ForbiddenError, InvalidTokenError } from '../errors.js';
-import type {} from './actor.js';
+import type { Actor } from './actor.js';
 
 const CLAIMS = Symbol('accessClaims');
+const ACTOR = Symbol('actor');
 
 type WithClaims = FastifyRequest & { [CLAIMS]?: Promise<AccessClaims> };
+type WithActor = FastifyRequest & { [ACTOR]?: Promise<Actor> };
 
 /** The bearer token of a request, or null when there is none. */
 export function bearerToken(request: FastifyRequest): string | null {
@@ -33,6 +35,36 @@ export function requestClaims(
   return r[CLAIMS];
 }
 
+/** The request's actor: its token verified and its session live; worked out once per request. */
+function requestActor(request: FastifyRequest, tokens: AccessTokens): Promise<Actor> {
+  const r = request as WithActor;
+  if (!r[ACTOR]) {
+    r[ACTOR] = (async () => {
+      const claims = await requestClaims(request, tokens);
+      const { db, cache } = request.server;
+      const session = await resolveSession(db, cache, claims.sessionId);
+      if (!session || session.userId !== claims.userId) {
+        throw new InvalidTokenError('The session has ended');
+      }
+      return { userId: session.userId, sessionId: claims.sessionId, role: session.role };
+    })();
+    r[ACTOR].catch(() => undefined);
+  }
+  return r[ACTOR];
+}
+
+/**
+ * Register before the rate limiter: a request with a bearer token starts its session lookup as
+ * soon as the token verifies, so that the lookup and the rate-limit count leave for Redis in the
+ * same event-loop turn (one write, one round trip) instead of one after the other.
+ */
+export function registerSessionPrefetch(app: FastifyInstance, tokens: AccessTokens): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (bearerToken(request) !== null) void requestActor(request, tokens);
+    done();
+  });
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler: requires a valid access token of a live session; sets request.actor. */
@@ -49,12 +81,7 @@ export function registerAuthentication(app: FastifyInstance, tokens: AccessToken
   app.decorateRequest('actor', null);
 
   const authenticate = async (request: FastifyRequest): Promise<void> => {
-    const claims = await requestClaims(request, tokens);
-    const session = await resolveSession(app.db, app.cache, claims.sessionId);
-    if (!session || session.userId !== claims.userId) {
-      throw new InvalidTokenError('The session has ended');
-    }
-    request.actor = { userId: session.userId, sessionId: claims.sessionId, role: session.role };
+    request.actor = await requestActor(request, tokens);
   };
 
   app.decorate('authenticate', authenticate);
