@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildApp } from '../src/app.js';
+import { sharedHealthCheck } from '../src/health/health.service.js';
+import type { Cache } from '../src/platform/cache.js';
+import type { DatabaseHandle } from '../src/platform/database.js';
 import { setupTestEnv, testConfig } from './helpers/app.js';
 
 const env = await setupTestEnv();
@@ -13,6 +16,41 @@ test('GET /health: ok with version and checks', async () => {
   assert.equal(body.status, 'ok');
   assert.match(body.version, /^\d+\.\d+\.\d+/);
   assert.deepEqual(body.checks, { database: 'ok', cache: 'ok' });
+});
+
+test('probes arriving together share one check; a probe never joins a check that began before it', async () => {
+  let pings = 0;
+  let answer: () => Promise<void> = () => Promise.resolve();
+  const database = { ping: () => ((pings += 1), answer()) } as unknown as DatabaseHandle;
+  const cache = { ping: () => Promise.resolve() } as unknown as Cache;
+  const check = sharedHealthCheck(database, cache);
+
+  const burst = await Promise.all([check(), check(), check()]);
+  assert.equal(pings, 1);
+  assert.deepEqual(
+    burst.map((r) => r.status),
+    ['ok', 'ok', 'ok'],
+  );
+
+  answer = () => Promise.reject(new Error('connection refused'));
+  const afterOutage = await check();
+  assert.equal(pings, 2);
+  assert.equal(afterOutage.status, 'down');
+
+  // A check under way: a probe arriving now gets a check of its own, which sees the recovery.
+  let finishSlow: () => void = () => undefined;
+  answer = () =>
+    new Promise<void>((_resolve, reject) => (finishSlow = () => reject(new Error('down'))));
+  const slow = check();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(pings, 3);
+  answer = () => Promise.resolve();
+  const fresh = check();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(pings, 4);
+  finishSlow();
+  assert.equal((await slow).status, 'down');
+  assert.equal((await fresh).status, 'ok');
 });
 
 test('liveness and readiness', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../errors.js';
 import { PROBE_RATE_LIMIT } from '../http/rate-limit.js';
-import { checkHealth } from './health.service.js';
+import { sharedHealthCheck } from './health.service.js';
 import { HealthSchema, ProbeSchema } from './health.schemas.js';
 
 /** Operations: `/health`, `/health/live`, `/health/ready` and `/metrics`. */
@@ -10,6 +10,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
   { version },
 ) => {
   const common = { tags: ['operations'] };
+  const check = sharedHealthCheck(app.database, app.cache);
 
   app.get(
     '/health',
@@ -22,7 +23,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
       },
     },
     async (_request, reply) => {
-      const report = await checkHealth(app.database, app.cache);
+      const report = await check();
       return reply.code(report.status === 'down' ? 503 : 200).send({ ...report, version });
     },
   );
@@ -47,7 +48,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
       },
     },
     async (_request, reply) => {
-      const report = await checkHealth(app.database, app.cache);
+      const report = await check();
       return reply
         .code(report.status === 'down' ? 503 : 200)
         .send({ status: report.status === 'down' ? 'down' : 'ok' });
