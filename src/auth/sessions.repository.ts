@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/schema.js';
-import type { UserRecord, UserRole } from '../users/users.table.js';
+import type { UserRow, UserRole } from '../users/users.table.js';
 import type { SessionRow } from './sessions.table.js';
 
 export async function insertSession(
@@ -126,8 +126,8 @@ export async function rotateUnusedRefreshToken(
     ip: string | null;
     userAgent: string | null;
   },
-): Promise<(UserRecord & { session_id: string }) | undefined> {
-  const result = await sql<UserRecord & { session_id: string }>`
+): Promise<(UserRow & { session_id: string }) | undefined> {
+  const result = await sql<UserRow & { session_id: string }>`
     with used as (
       update refresh_tokens set used_at = now(), successor_enc = ${input.nextEnc}
       where token_hash = ${input.tokenHash} and used_at is null

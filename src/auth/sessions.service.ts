@@ -14,7 +14,7 @@ import {
   revokeSessions,
   rotateUnusedRefreshToken,
 } from './sessions.repository.js';
-import type { UserRecord } from '../users/users.table.js';
+import type { UserRow } from '../users/users.table.js';
 
 /** Two tabs refreshing with the same token within this window both get the new pair. */
 const REFRESH_RACE_GRACE_SECONDS = 10;
@@ -91,7 +91,7 @@ export function issueTokens(deps: SessionDeps, session: NewSession): Promise<Iss
 }
 
 export type RefreshOutcome =
-  { kind: 'rotated' | 'raced'; tokens: IssuedTokens; user: UserRecord | null } | { kind: 'reused' };
+  { kind: 'rotated' | 'raced'; tokens: IssuedTokens; user: UserRow | null } | { kind: 'reused' };
 
 /**
  * Rotates a refresh token. A token already rotated within the grace window yields the pair the

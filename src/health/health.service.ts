@@ -23,7 +23,7 @@ function withTimeout(work: Promise<void>, ms: number): Promise<CheckResult> {
 }
 
 /** Checks the database and the cache, each bounded in time. The database decides "down". */
-export async function checkHealth(
+async function checkHealth(
   database: DatabaseHandle,
   cache: Cache,
   timeoutMs = 2000,

@@ -10,7 +10,7 @@ import {
   findUserById,
   insertUser,
 } from '../users/users.repository.js';
-import type { UserRecord } from '../users/users.table.js';
+import type { UserRow } from '../users/users.table.js';
 import { findIdentity, insertIdentity, touchIdentity } from './oauth.repository.js';
 import type { FederatedProfile } from './provider.js';
 
@@ -42,7 +42,7 @@ export async function signInFederated(
   db: Kysely<Database>,
   deps: AuthDeps,
   profile: FederatedProfile,
-): Promise<UserRecord> {
+): Promise<UserRow> {
   // Read before the transaction: on embedded PostgreSQL it holds the only connection.
   const registrationOpen = await deps.registrationOpen();
   const { user, mailQueued } = await once(() =>
@@ -59,7 +59,7 @@ async function resolveUser(
   deps: AuthDeps,
   profile: FederatedProfile,
   registrationOpen: boolean,
-): Promise<{ user: UserRecord; mailQueued: boolean }> {
+): Promise<{ user: UserRow; mailQueued: boolean }> {
   const known = await knownIdentityUser(trx, profile);
   if (known) return { user: known, mailQueued: false };
   if (profile.email === null) {
@@ -81,8 +81,7 @@ async function resolveUser(
     if (existing.identity_providers.includes(profile.provider)) {
       throw new ConflictError(`This account is already linked to another ${profile.provider} user`);
     }
-    await addIdentity(trx, existing.id, profile);
-    return { user: withProvider(existing, profile), mailQueued: false };
+    return { user: await addIdentity(trx, existing.id, profile), mailQueued: false };
   }
   if (!registrationOpen) throw new AppError('forbidden', 'Registration is closed');
   const created = await insertUser(trx, {
@@ -93,16 +92,16 @@ async function resolveUser(
     password_hash: null,
     email_verified_at: profile.emailVerified ? new Date() : null,
   });
-  await addIdentity(trx, created.id, profile);
+  const user = await addIdentity(trx, created.id, profile);
   if (!profile.emailVerified) await queueVerificationMail(trx, deps, created.id, created.email);
-  return { user: withProvider(created, profile), mailQueued: !profile.emailVerified };
+  return { user, mailQueued: !profile.emailVerified };
 }
 
 /** The user of an identity already linked to (provider, issuer, subject), its details refreshed. */
 async function knownIdentityUser(
   trx: Kysely<Database>,
   profile: FederatedProfile,
-): Promise<UserRecord | null> {
+): Promise<UserRow | null> {
   const identity = await findIdentity(trx, profile);
   if (!identity) return null;
   await touchIdentity(trx, identity.id, {
@@ -114,16 +113,12 @@ async function knownIdentityUser(
   return user;
 }
 
-/** The user as it is once the identity just added is linked (sorted, as the query returns it). */
-function withProvider(user: UserRecord, profile: FederatedProfile): UserRecord {
-  return { ...user, identity_providers: [...user.identity_providers, profile.provider].sort() };
-}
-
+/** Links the identity to the user; returns the user as linked (its providers kept by the database). */
 async function addIdentity(
   trx: Kysely<Database>,
   userId: string,
   profile: FederatedProfile,
-): Promise<void> {
+): Promise<UserRow> {
   await insertIdentity(trx, {
     id: uuidv7(),
     user_id: userId,
@@ -133,4 +128,7 @@ async function addIdentity(
     email: profile.email,
     email_verified: profile.emailVerified,
   });
+  const user = await findUserById(trx, userId);
+  if (!user) throw new AppError('invalid_credentials', 'The account no longer exists');
+  return user;
 }

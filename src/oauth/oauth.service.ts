@@ -13,7 +13,7 @@ import { hashToken, randomToken } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
 import { findUserById } from '../users/users.repository.js';
 import { userRowToUser } from '../users/users.service.js';
-import type { UserRecord } from '../users/users.table.js';
+import type { UserRow } from '../users/users.table.js';
 import { signInFederated } from './federated-users.js';
 import { consumeLoginCode, insertLoginCode, insertState, takeState } from './oauth.repository.js';
 import type { ProviderId } from './oauth.table.js';
@@ -175,7 +175,7 @@ export async function finishSignIn(
 async function sessionFor(
   db: Kysely<Database>,
   deps: OAuthDeps,
-  user: UserRecord,
+  user: UserRow,
   clientInfo: ClientInfo,
 ): Promise<TokenResponse> {
   const session = await db

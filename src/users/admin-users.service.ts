@@ -6,12 +6,12 @@ import { decodeCursor, pageOf } from '../http/cursor.js';
 import type { Cache } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
 import { findUserById, listUsers, lockActiveAdminIds, updateUser } from './users.repository.js';
-import type { UserRecord, UserRole } from './users.table.js';
+import type { UserRow, UserRole } from './users.table.js';
 import { userRowToUser, type User } from './users.service.js';
 
 export type AdminUser = User & { disabled: boolean };
 
-function toAdminUser(row: UserRecord): AdminUser {
+function toAdminUser(row: UserRow): AdminUser {
   return { ...userRowToUser(row), disabled: row.disabled_at !== null };
 }
 

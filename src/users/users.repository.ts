@@ -1,12 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import { isUniqueViolation } from '../platform/database.js';
 import type { Database } from '../platform/schema.js';
-import type { NewUserRow, UserRecord, UserRowUpdate } from './users.table.js';
+import type { NewUserRow, UserRow, UserRowUpdate } from './users.table.js';
 
 /** Thrown by the repository when an e-mail is already taken. */
 export class EmailTakenError extends Error {}
 
-export async function insertUser(db: Kysely<Database>, row: NewUserRow): Promise<UserRecord> {
+export async function insertUser(db: Kysely<Database>, row: NewUserRow): Promise<UserRow> {
   try {
     return await db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow();
   } catch (err) {
@@ -15,19 +15,16 @@ export async function insertUser(db: Kysely<Database>, row: NewUserRow): Promise
   }
 }
 
-export function findUserById(db: Kysely<Database>, id: string): Promise<UserRecord | undefined> {
+export function findUserById(db: Kysely<Database>, id: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** The user, locked until the transaction ends (for changes that must see its latest state). */
-export function lockUser(db: Kysely<Database>, id: string): Promise<UserRecord | undefined> {
+export function lockUser(db: Kysely<Database>, id: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-export function findUserByEmail(
-  db: Kysely<Database>,
-  email: string,
-): Promise<UserRecord | undefined> {
+export function findUserByEmail(db: Kysely<Database>, email: string): Promise<UserRow | undefined> {
   return db
     .selectFrom('users')
     .selectAll()
@@ -40,7 +37,7 @@ export function updateUser(
   db: Kysely<Database>,
   id: string,
   changes: UserRowUpdate,
-): Promise<UserRecord | undefined> {
+): Promise<UserRow | undefined> {
   return db
     .updateTable('users')
     .set({ ...changes, updated_at: sql`now()`, version: sql`version + 1` })
@@ -83,7 +80,7 @@ export async function lockActiveAdminIds(db: Kysely<Database>): Promise<string[]
 export function listUsers(
   db: Kysely<Database>,
   options: { after: string | null; limit: number; email: string | null },
-): Promise<UserRecord[]> {
+): Promise<UserRow[]> {
   let query = db.selectFrom('users').selectAll().orderBy('id').limit(options.limit);
   if (options.after !== null) query = query.where('id', '>', options.after);
   if (options.email !== null) {

@@ -14,7 +14,7 @@ import {
   insertUser,
   updateUser,
 } from './users.repository.js';
-import type { UserRecord, UserRole } from './users.table.js';
+import type { UserRow, UserRole } from './users.table.js';
 
 /** A user as the API shows it. */
 export interface User {
@@ -30,7 +30,7 @@ export interface User {
 }
 
 /** Maps a row to the API's user. */
-export function userRowToUser(row: UserRecord): User {
+export function userRowToUser(row: UserRow): User {
   return {
     id: row.id,
     email: row.email,

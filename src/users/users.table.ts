@@ -21,6 +21,3 @@ export interface UserTable {
 export type UserRow = Selectable<UserTable>;
 export type NewUserRow = Insertable<UserTable>;
 export type UserRowUpdate = Updateable<UserTable>;
-
-/** A user row, with the sign-in providers linked to it (the API's `providers`). */
-export type UserRecord = UserRow;
