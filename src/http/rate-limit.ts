@@ -5,6 +5,7 @@ import type {} from '../auth/access-tokens.js';
 import type { Config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
 import { bearerToken, requestClaims } from './authenticate.js';
+import { throttledWarning } from '../platform/throttled-warning.js';
 import { failOpenRedisStore, PER_INSTANCE } from './rate-limit-store.js';
 
 /**
@@ -17,14 +18,13 @@ export const rateLimitPlugin = fp<{ config: Config }>(
     const { tokens } = app;
     const redis = app.cache.redis;
     app.decorate('rateLimitPerHour', config.rateLimit.perHour);
-    let warnedAt = 0;
+    const warn = throttledWarning(
+      app.log,
+      'rate-limit store unavailable: requests let through unlimited',
+    );
     const onStoreError = (err: Error) => {
       app.metrics.rateLimitStoreErrors.inc();
-      // One warning per 10 s while Redis is down, not one per request.
-      if (Date.now() - warnedAt > 10_000) {
-        warnedAt = Date.now();
-        app.log.warn({ err }, 'rate-limit store unavailable: requests let through unlimited');
-      }
+      warn({ err });
     };
     await app.register(rateLimit, {
       global: true,

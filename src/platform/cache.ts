@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { Redis } from 'ioredis';
+import { throttledWarning } from './throttled-warning.js';
 
 interface Logger {
   warn(obj: object, msg: string): void;
@@ -104,19 +105,17 @@ class NoCache extends MemoryCache {
 }
 
 class RedisCache implements Cache {
-  private warnedAt = 0;
+  private readonly warn: (details: object) => void;
 
   constructor(
     readonly redis: Redis,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    this.warn = throttledWarning(log, 'redis unavailable: cache bypassed');
+  }
 
   private fail(err: unknown, op: string): null {
-    // One warning per 10 s while Redis is down, not one per request.
-    if (Date.now() - this.warnedAt > 10_000) {
-      this.warnedAt = Date.now();
-      this.log.warn({ err, op }, 'redis unavailable: cache bypassed');
-    }
+    this.warn({ err, op });
     return null;
   }
 
