@@ -259,13 +259,29 @@ async function singleProcess(
       }),
       drive('GET /health during login load (1 conn)', { url: `${base}/health`, connections: 1 }),
     ]);
-    rows.push(login, healthIdle, healthBusy);
+    // Authenticated requests need libuv's thread pool (Web Crypto) that argon2 also runs on.
+    const meOneConn = { url: `${base}/api/v1/users/me`, headers: auth, connections: 1 };
+    const meIdle = await drive('GET /users/me idle (1 conn)', meOneConn);
+    const [, meBusy] = await Promise.all([
+      drive('POST /auth/login (again)', {
+        url: `${base}/api/v1/auth/login`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: loginBody,
+        connections: 8,
+      }),
+      drive('GET /users/me during login load (1 conn)', meOneConn),
+    ]);
+    rows.push(login, healthIdle, healthBusy, meIdle, meBusy);
     const loginTarget = (0.8 * cores * 1000) / hashMs;
     notes.push(
       `login ${login.rps.toFixed(1)}/s vs target 0.8 x ${cores} cores / ${hashMs.toFixed(1)} ms per hash = ${loginTarget.toFixed(1)}/s`,
     );
     notes.push(
       `/health p99 idle ${healthIdle.p99} ms, while login is saturated ${healthBusy.p99} ms (target within 2x)`,
+    );
+    notes.push(
+      `/users/me p50/p99 idle ${meIdle.p50}/${meIdle.p99} ms, while login is saturated ${meBusy.p50}/${meBusy.p99} ms`,
     );
 
     // Refresh: a pool of rotating chains, one per connection (autocannon resets per-request context,
