@@ -2,7 +2,8 @@
 // both with autocannon (no pipelining) and prints requests/s, p50/p99 latency and our/bare ratios.
 // BENCH_SECONDS (default 10) per scenario; BENCH_DATABASE_URL / BENCH_REDIS_URL to use real services.
 // With both set, a mixed read/write scenario follows at WEB_CONCURRENCY=2 for BENCH_MIXED_SECONDS
-// (default 60) and reports each worker's memory; `npm run bench -- mixed` runs only that one.
+// (default 60) and reports each worker's memory. Arguments pick sections: `npm run bench -- me login`
+// runs only those (health, me, projects, items, login, refresh, mixed).
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,8 @@ import { runMixed } from './mixed.js';
 import { seed, seedIds, type SeedIds } from './seed.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const picked = process.argv.slice(2);
+const wanted = (section: string) => picked.length === 0 || picked.includes(section);
 const secret = 'bench-jwt-secret-0123456789abcdefghijklmnop';
 const ours = 5601;
 const bare = 5602;
@@ -183,135 +186,170 @@ async function singleProcess(
   );
   const auth = { authorization: `Bearer ${token}` };
   try {
-    const [healthOurs, healthBare] = await pair(
-      ['GET /health (gilla)', { url: `${base}/health` }],
-      ['GET /health (bare node:http)', { url: `http://127.0.0.1:${bare}/health` }],
-    );
-    const [meOurs, meBare] = await pair(
-      ['GET /users/me (gilla)', { url: `${base}/api/v1/users/me`, headers: auth }],
-      [
-        'GET /users/me (bare: JWT verify + PK query)',
-        { url: `http://127.0.0.1:${bare}/api/v1/users/me`, headers: auth },
-      ],
-    );
-    rows.push(healthOurs, healthBare, meOurs, meBare);
-    notes.push(
-      `/health   gilla/bare = ${(healthOurs.rps / healthBare.rps).toFixed(2)}  (target >= 0.9)`,
-    );
-    notes.push(`/users/me gilla/bare = ${(meOurs.rps / meBare.rps).toFixed(2)}  (target >= 0.7)`);
-
-    const [projectsOurs, projectsBare] = await pair(
-      ['GET /projects (gilla)', { url: `${base}/api/v1/projects`, headers: auth }],
-      [
-        'GET /projects (bare: JWT verify + join query)',
-        { url: `http://127.0.0.1:${bare}/api/v1/projects`, headers: auth },
-      ],
-    );
-    const itemsPath = (specId: string) => `/api/v1/specifications/${specId}/items`;
-    const [itemsOurs, itemsBare] = await pair(
-      [
-        'GET items page, 1k spec (gilla)',
-        { url: `${base}${itemsPath(ids.smallSpecId)}`, headers: auth },
-      ],
-      [
-        'GET items page, 1k spec (bare)',
-        { url: `http://127.0.0.1:${bare}${itemsPath(ids.smallSpecId)}`, headers: auth },
-      ],
-    );
-    const [itemsLarge, itemsSmall] = await pair(
-      [
-        'GET items page, 100k spec (gilla)',
-        { url: `${base}${itemsPath(ids.largeSpecId)}`, headers: auth },
-      ],
-      [
-        'GET items page, 1k spec (gilla, again)',
-        { url: `${base}${itemsPath(ids.smallSpecId)}`, headers: auth },
-      ],
-    );
-    rows.push(projectsOurs, projectsBare, itemsOurs, itemsBare, itemsLarge, itemsSmall);
-    notes.push(
-      `/projects gilla/bare = ${(projectsOurs.rps / projectsBare.rps).toFixed(2)}  (target >= 0.7)`,
-    );
-    notes.push(
-      `items page gilla/bare = ${(itemsOurs.rps / itemsBare.rps).toFixed(2)}  (target >= 0.7)`,
-    );
-    notes.push(
-      `items page p50 100k/1k = ${itemsLarge.p50} / ${itemsSmall.p50} ms = ${(itemsLarge.p50 / Math.max(itemsSmall.p50, 1)).toFixed(2)}  (target <= 1.5)`,
-    );
-
-    // Login is argon2id-bound: compare with what the cores can hash.
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < 10; i++) await argon2.hash(password, ARGON2_OPTIONS);
-    const hashMs = Number(process.hrtime.bigint() - t0) / 1e6 / 10;
-    const cores = availableParallelism();
-    const healthIdle = await drive('GET /health idle (1 conn)', {
-      url: `${base}/health`,
-      connections: 1,
-    });
-    const loginBody = JSON.stringify({ email, password });
-    const [login, healthBusy] = await Promise.all([
-      drive('POST /auth/login', {
-        url: `${base}/api/v1/auth/login`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: loginBody,
-        connections: 8,
-      }),
-      drive('GET /health during login load (1 conn)', { url: `${base}/health`, connections: 1 }),
-    ]);
-    // Authenticated requests need libuv's thread pool (Web Crypto) that argon2 also runs on.
-    const meOneConn = { url: `${base}/api/v1/users/me`, headers: auth, connections: 1 };
-    const meIdle = await drive('GET /users/me idle (1 conn)', meOneConn);
-    const [, meBusy] = await Promise.all([
-      drive('POST /auth/login (again)', {
-        url: `${base}/api/v1/auth/login`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: loginBody,
-        connections: 8,
-      }),
-      drive('GET /users/me during login load (1 conn)', meOneConn),
-    ]);
-    rows.push(login, healthIdle, healthBusy, meIdle, meBusy);
-    const loginTarget = (0.8 * cores * 1000) / hashMs;
-    notes.push(
-      `login ${login.rps.toFixed(1)}/s vs target 0.8 x ${cores} cores / ${hashMs.toFixed(1)} ms per hash = ${loginTarget.toFixed(1)}/s`,
-    );
-    notes.push(
-      `/health p99 idle ${healthIdle.p99} ms, while login is saturated ${healthBusy.p99} ms (target within 2x)`,
-    );
-    notes.push(
-      `/users/me p50/p99 idle ${meIdle.p50}/${meIdle.p99} ms, while login is saturated ${meBusy.p50}/${meBusy.p99} ms`,
-    );
-
-    // Refresh: a pool of rotating chains, one per connection (autocannon resets per-request context,
-    // so a token is taken from the pool for a request and its successor put back).
-    const pool: string[] = [];
-    for (let i = 0; i < 10; i++)
-      pool.push(
-        (await post(`${base}/api/v1/auth/login`, { email, password })).refreshToken as string,
-      );
-    const refresh = await drive('POST /auth/refresh (rotating)', {
-      url: `${base}/api/v1/auth/refresh`,
-      connections: 10,
-      requests: [
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: pool.shift() }) }),
-          onResponse: (status, body) => {
-            if (status === 200)
-              pool.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
-          },
-        },
-      ],
-    });
-    rows.push(refresh);
-    notes.push(`refresh/login = ${(refresh.rps / login.rps).toFixed(1)}  (target >= 10)`);
+    if (wanted('health')) await health(base, rows, notes);
+    if (wanted('me')) await me(base, auth, rows, notes);
+    if (wanted('projects') || wanted('items')) await reads(base, auth, ids, rows, notes);
+    const login = wanted('login') ? await logins(base, auth, ids, rows, notes) : undefined;
+    if (wanted('refresh')) await refreshes(base, ids, login, rows, notes);
   } finally {
     await stop(service);
     await stop(barer);
   }
+}
+
+async function health(base: string, rows: Row[], notes: string[]): Promise<void> {
+  const [healthOurs, healthBare] = await pair(
+    ['GET /health (gilla)', { url: `${base}/health` }],
+    ['GET /health (bare node:http)', { url: `http://127.0.0.1:${bare}/health` }],
+  );
+  rows.push(healthOurs, healthBare);
+  notes.push(
+    `/health   gilla/bare = ${(healthOurs.rps / healthBare.rps).toFixed(2)}  (target >= 0.9)`,
+  );
+}
+
+async function me(base: string, auth: Record<string, string>, rows: Row[], notes: string[]) {
+  const [meOurs, meBare] = await pair(
+    ['GET /users/me (gilla)', { url: `${base}/api/v1/users/me`, headers: auth }],
+    [
+      'GET /users/me (bare: JWT verify + PK query)',
+      { url: `http://127.0.0.1:${bare}/api/v1/users/me`, headers: auth },
+    ],
+  );
+  rows.push(meOurs, meBare);
+  notes.push(`/users/me gilla/bare = ${(meOurs.rps / meBare.rps).toFixed(2)}  (target >= 0.7)`);
+}
+
+async function reads(
+  base: string,
+  auth: Record<string, string>,
+  ids: SeedIds,
+  rows: Row[],
+  notes: string[],
+): Promise<void> {
+  const [projectsOurs, projectsBare] = await pair(
+    ['GET /projects (gilla)', { url: `${base}/api/v1/projects`, headers: auth }],
+    [
+      'GET /projects (bare: JWT verify + join query)',
+      { url: `http://127.0.0.1:${bare}/api/v1/projects`, headers: auth },
+    ],
+  );
+  const itemsPath = (specId: string) => `/api/v1/specifications/${specId}/items`;
+  const [itemsOurs, itemsBare] = await pair(
+    [
+      'GET items page, 1k spec (gilla)',
+      { url: `${base}${itemsPath(ids.smallSpecId)}`, headers: auth },
+    ],
+    [
+      'GET items page, 1k spec (bare)',
+      { url: `http://127.0.0.1:${bare}${itemsPath(ids.smallSpecId)}`, headers: auth },
+    ],
+  );
+  const [itemsLarge, itemsSmall] = await pair(
+    [
+      'GET items page, 100k spec (gilla)',
+      { url: `${base}${itemsPath(ids.largeSpecId)}`, headers: auth },
+    ],
+    [
+      'GET items page, 1k spec (gilla, again)',
+      { url: `${base}${itemsPath(ids.smallSpecId)}`, headers: auth },
+    ],
+  );
+  rows.push(projectsOurs, projectsBare, itemsOurs, itemsBare, itemsLarge, itemsSmall);
+  notes.push(
+    `/projects gilla/bare = ${(projectsOurs.rps / projectsBare.rps).toFixed(2)}  (target >= 0.7)`,
+  );
+  notes.push(
+    `items page gilla/bare = ${(itemsOurs.rps / itemsBare.rps).toFixed(2)}  (target >= 0.7)`,
+  );
+  notes.push(
+    `items page p50 100k/1k = ${itemsLarge.p50} / ${itemsSmall.p50} ms = ${(itemsLarge.p50 / Math.max(itemsSmall.p50, 1)).toFixed(2)}  (target <= 1.5)`,
+  );
+}
+
+/** Login against what the cores can hash, and what a login burst does to other requests. */
+async function logins(
+  base: string,
+  auth: Record<string, string>,
+  { email, password }: SeedIds,
+  rows: Row[],
+  notes: string[],
+): Promise<Row> {
+  // Login is argon2id-bound: compare with what the cores can hash.
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 10; i++) await argon2.hash(password, ARGON2_OPTIONS);
+  const hashMs = Number(process.hrtime.bigint() - t0) / 1e6 / 10;
+  const cores = availableParallelism();
+  const healthIdle = await drive('GET /health idle (1 conn)', {
+    url: `${base}/health`,
+    connections: 1,
+  });
+  const loginLoad: autocannon.Options = {
+    url: `${base}/api/v1/auth/login`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+    connections: 8,
+  };
+  // Throughput alone: a second client hammering the machine at the same time would take the CPU
+  // that the target counts as hashing. Then latency of other requests while logins saturate it.
+  const login = await drive('POST /auth/login', loginLoad);
+  const [loginWithHealth, healthBusy] = await Promise.all([
+    drive('POST /auth/login (with /health client)', loginLoad),
+    drive('GET /health during login load (1 conn)', { url: `${base}/health`, connections: 1 }),
+  ]);
+  const meOneConn = { url: `${base}/api/v1/users/me`, headers: auth, connections: 1 };
+  const meIdle = await drive('GET /users/me idle (1 conn)', meOneConn);
+  const [, meBusy] = await Promise.all([
+    drive('POST /auth/login (with /users/me client)', loginLoad),
+    drive('GET /users/me during login load (1 conn)', meOneConn),
+  ]);
+  rows.push(login, loginWithHealth, healthIdle, healthBusy, meIdle, meBusy);
+  const loginTarget = (0.8 * cores * 1000) / hashMs;
+  notes.push(
+    `login ${login.rps.toFixed(1)}/s vs target 0.8 x ${cores} cores / ${hashMs.toFixed(1)} ms per hash = ${loginTarget.toFixed(1)}/s`,
+  );
+  notes.push(
+    `/health p99 idle ${healthIdle.p99} ms, while login is saturated ${healthBusy.p99} ms (target within 2x)`,
+  );
+  notes.push(
+    `/users/me p50/p99 idle ${meIdle.p50}/${meIdle.p99} ms, while login is saturated ${meBusy.p50}/${meBusy.p99} ms`,
+  );
+
+  return login;
+}
+
+async function refreshes(
+  base: string,
+  { email, password }: SeedIds,
+  login: Row | undefined,
+  rows: Row[],
+  notes: string[],
+): Promise<void> {
+  // Refresh: a pool of rotating chains, one per connection (autocannon resets per-request context,
+  // so a token is taken from the pool for a request and its successor put back).
+  const pool: string[] = [];
+  for (let i = 0; i < 10; i++)
+    pool.push(
+      (await post(`${base}/api/v1/auth/login`, { email, password })).refreshToken as string,
+    );
+  const refresh = await drive('POST /auth/refresh (rotating)', {
+    url: `${base}/api/v1/auth/refresh`,
+    connections: 10,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: pool.shift() }) }),
+        onResponse: (status, body) => {
+          if (status === 200)
+            pool.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
+        },
+      },
+    ],
+  });
+  rows.push(refresh);
+  if (login) notes.push(`refresh/login = ${(refresh.rps / login.rps).toFixed(1)}  (target >= 10)`);
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -370,7 +408,7 @@ async function mixed(ids: SeedIds, seeded: boolean, rows: Row[], notes: string[]
 }
 
 async function main(): Promise<void> {
-  const mixedOnly = process.argv.slice(2).includes('mixed');
+  const mixedOnly = picked.length > 0 && picked.every((p) => p === 'mixed');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gilla-bench-'));
   const ids = seedIds(uuidv7);
   const rows: Row[] = [];
@@ -380,7 +418,7 @@ async function main(): Promise<void> {
     await seedService(dataDir, ids, 'before');
     await singleProcess(dataDir, ids, rows, notes);
   }
-  await mixed(ids, !mixedOnly, rows, notes);
+  if (wanted('mixed')) await mixed(ids, !mixedOnly, rows, notes);
   table(rows, notes);
 }
 

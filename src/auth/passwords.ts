@@ -1,10 +1,9 @@
 import argon2 from 'argon2';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
-import pLimit from 'p-limit';
 
 import { ValidationError } from '../errors.js';
+import { HashWorker } from './hash-worker-client.js';
 
 /** OWASP's argon2id settings: 19 MiB, 2 iterations, 1 lane. */
 export const ARGON2_OPTIONS = {
@@ -45,22 +44,15 @@ export function assertAcceptablePassword(password: string, field = 'password'): 
   }
 }
 
-/**
- * How many hashes and verifications run at once. They run on libuv's thread pool, which also runs
- * the Web Crypto work behind every token check: with all of its threads taken by argon2, a burst
- * of logins stalled every authenticated request behind 40 ms hashes (bench: /users/me p50 from
- * 1 to 50 ms). One more than the cores keeps every core hashing; one pool thread stays free.
- */
-const POOL_THREADS = Number(process.env.UV_THREADPOOL_SIZE ?? 4) || 4;
-const hashing = pLimit(Math.max(1, Math.min(availableParallelism() + 1, POOL_THREADS - 1)));
+const hashing = new HashWorker();
 
-/** argon2id hash, computed on libuv's thread pool (off the event loop). */
-export function hashPassword(password: string): Promise<string> {
-  return hashing(() => argon2.hash(password, ARGON2_OPTIONS));
+/** argon2id hash, computed in the hashing process (off the event loop, at lower priority). */
+export async function hashPassword(password: string): Promise<string> {
+  return (await hashing.run({ op: 'hash', password, options: ARGON2_OPTIONS })) as string;
 }
 
-function verifyHash(hash: string, password: string): Promise<boolean> {
-  return hashing(() => argon2.verify(hash, password)).catch(() => false);
+async function verifyHash(hash: string, password: string): Promise<boolean> {
+  return (await hashing.run({ op: 'verify', password, hash })) === true;
 }
 
 let dummyHash: Promise<string> | null = null;
