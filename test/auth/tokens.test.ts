@@ -55,9 +55,21 @@ test('a valid token reads /users/me; no token or a malformed header is 401 with 
 test('a payload edited under its old signature is refused', async () => {
   const user = await createUser(app);
   const other = await createUser(app);
+  // Used once first: a token that verified is remembered, and an edited copy must not match it.
+  assert.equal((await me(user.accessToken)).statusCode, 200);
   const [h, , s] = user.accessToken.split('.');
   const payload = { ...decodeJwt(user.accessToken), sub: other.id };
   assert401(await me(`${h}.${base64url.encode(JSON.stringify(payload))}.${s}`));
+  assert401(await me(`${user.accessToken}x`));
+  assert401(await me(user.accessToken.slice(0, -1)));
+});
+
+test('a token that verified before is refused once it has expired', async (t) => {
+  const user = await createUser(app);
+  assert.equal((await me(user.accessToken)).statusCode, 200);
+  const { exp } = decodeJwt(user.accessToken);
+  t.mock.timers.enable({ apis: ['Date'], now: (exp ?? 0) * 1000 + 6_000 }); // past the 5 s leeway
+  assert401(await me(user.accessToken), 'token_expired');
 });
 
 test('alg none in any casing is refused', async () => {
