@@ -27,6 +27,7 @@ test('migrations go all the way down and up again', async () => {
 
 test('users carry their linked providers: filled in for existing links, kept on link and unlink', async () => {
   const db = env.database.handle.db;
+  assert.deepEqual(await migrateDown(db), ['2026-11-30T01-refresh-successor-by-time']);
   assert.deepEqual(await migrateDown(db), ['2026-11-30T00-user-identity-providers']);
   const users = ['01937000-0000-7000-8000-00000000000a', '01937000-0000-7000-8000-00000000000b'];
   for (const [i, id] of users.entries()) {
@@ -45,7 +46,10 @@ test('users carry their linked providers: filled in for existing links, kept on 
         where id in (${users[0]}, ${users[1]}) order by id`.execute(db)
     ).rows.map((r) => r.p);
 
-  assert.deepEqual(await migrateUp(db), ['2026-11-30T00-user-identity-providers']);
+  assert.deepEqual(await migrateUp(db), [
+    '2026-11-30T00-user-identity-providers',
+    '2026-11-30T01-refresh-successor-by-time',
+  ]);
   assert.deepEqual(await providers(), [['github', 'google'], []]);
 
   await link(3, users[1]!, 'oidc');
@@ -54,4 +58,12 @@ test('users carry their linked providers: filled in for existing links, kept on 
   await sql`update user_identities set user_id = ${users[1]} where provider = 'google'`.execute(db);
   assert.deepEqual(await providers(), [[], ['google', 'oidc']]);
   await sql`delete from users where id in (${users[0]}, ${users[1]})`.execute(db);
+});
+
+test('successors are indexed by session and time of use, for clearing the expired ones', async () => {
+  const db = env.database.handle.db;
+  const { rows } = await sql<{ indexdef: string }>`
+    select indexdef from pg_indexes where indexname = 'refresh_tokens_successor_idx'`.execute(db);
+  assert.equal(rows.length, 1);
+  assert.match(rows[0]!.indexdef, /\(session_id, used_at\) WHERE \(successor_enc IS NOT NULL\)/);
 });

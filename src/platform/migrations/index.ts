@@ -6,6 +6,7 @@ import * as refreshSuccessorIndex from './2026-11-22T03-refresh-successor-index.
 import * as projects from './2026-11-22T04-projects-specifications-items.js';
 import * as oauthIdentities from './2026-11-22T05-oauth-identities.js';
 import * as userIdentityProviders from './2026-11-30T00-user-identity-providers.js';
+import * as refreshSuccessorByTime from './2026-11-30T01-refresh-successor-by-time.js';
 
 /** Every migration, by name; names sort in the order they run. Frozen once landed. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T04-projects-specifications-items': projects,
   '2026-11-22T05-oauth-identities': oauthIdentities,
   '2026-11-30T00-user-identity-providers': userIdentityProviders,
+  '2026-11-30T01-refresh-successor-by-time': refreshSuccessorByTime,
 };
