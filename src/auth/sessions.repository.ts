@@ -127,26 +127,10 @@ export async function rotateUnusedRefreshToken(
     userAgent: string | null;
   },
 ): Promise<(UserRow & { session_id: string }) | undefined> {
+  // The statement lives in a function (migration 2026-11-30T02), whose plan is cached.
   const result = await sql<UserRow & { session_id: string }>`
-    with used as (
-      update refresh_tokens set used_at = now(), successor_enc = ${input.nextEnc}
-      where token_hash = ${input.tokenHash} and used_at is null
-        and session_id in (
-          select s.id from sessions s join users u on u.id = s.user_id
-          where s.revoked_at is null and s.expires_at > now() and u.disabled_at is null)
-      returning session_id
-    ), fresh as (
-      insert into refresh_tokens (token_hash, session_id) select ${input.nextHash}, session_id from used
-    ), settled as (
-      -- Successors are kept only for racing refreshes: clear them once their window has passed.
-      update refresh_tokens set successor_enc = null
-      where session_id in (select session_id from used) and successor_enc is not null
-        and used_at < now() - make_interval(secs => ${input.graceSeconds})
-    ), touched as (
-      update sessions set last_used_at = now(), ip = ${input.ip}, user_agent = ${input.userAgent}
-      where id in (select session_id from used)
-      returning id, user_id
-    )
-    select u.*, t.id as session_id from touched t join users u on u.id = t.user_id`.execute(db);
+    select (r.rotated_user).*, r.rotated_session as session_id
+    from gilla_rotate_refresh_token(${input.tokenHash}, ${input.nextHash}, ${input.nextEnc},
+      ${input.graceSeconds}, ${input.ip}, ${input.userAgent}) r`.execute(db);
   return result.rows[0];
 }

@@ -7,6 +7,7 @@ import * as projects from './2026-11-22T04-projects-specifications-items.js';
 import * as oauthIdentities from './2026-11-22T05-oauth-identities.js';
 import * as userIdentityProviders from './2026-11-30T00-user-identity-providers.js';
 import * as refreshSuccessorByTime from './2026-11-30T01-refresh-successor-by-time.js';
+import * as refreshRotationFunction from './2026-11-30T02-refresh-rotation-function.js';
 
 /** Every migration, by name; names sort in the order they run. Frozen once landed. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T05-oauth-identities': oauthIdentities,
   '2026-11-30T00-user-identity-providers': userIdentityProviders,
   '2026-11-30T01-refresh-successor-by-time': refreshSuccessorByTime,
+  '2026-11-30T02-refresh-rotation-function': refreshRotationFunction,
 };
