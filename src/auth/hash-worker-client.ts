@@ -3,10 +3,10 @@ import { availableParallelism, setPriority } from 'node:os';
 import type { HashOptions } from 'argon2';
 
 export type HashJob =
-  | { id: number; op: 'hash'; password: string; options: HashOptions & { raw?: false } }
+  | { id: number; op: 'hash'; password: string; options: Argon2Options }
   | { id: number; op: 'verify'; password: string; hash: string };
 export type HashReply = { id: number; value: string | boolean } | { id: number; error: string };
-type NewJob = HashJob extends infer J ? (J extends HashJob ? Omit<J, 'id'> : never) : never;
+type Argon2Options = HashOptions & { raw?: false };
 
 interface Pending {
   resolve: (value: string | boolean) => void;
@@ -33,7 +33,20 @@ export class HashWorker {
     },
   ) {}
 
-  run(job: NewJob): Promise<string | boolean> {
+  /** An argon2 hash of the password (its PHC string). */
+  async hash(password: string, options: Argon2Options): Promise<string> {
+    return String(await this.run({ op: 'hash', password, options }));
+  }
+
+  /** Whether the password matches the hash; false for a hash argon2 cannot read. */
+  async verify(hash: string, password: string): Promise<boolean> {
+    return (await this.run({ op: 'verify', password, hash })) === true;
+  }
+
+  private run(
+    job:
+      Omit<Extract<HashJob, { op: 'hash' }>, 'id'> | Omit<Extract<HashJob, { op: 'verify' }>, 'id'>,
+  ): Promise<string | boolean> {
     const child = this.child ?? this.spawn();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

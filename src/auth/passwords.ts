@@ -47,12 +47,8 @@ export function assertAcceptablePassword(password: string, field = 'password'): 
 const hashing = new HashWorker();
 
 /** argon2id hash, computed in the hashing process (off the event loop, at lower priority). */
-export async function hashPassword(password: string): Promise<string> {
-  return (await hashing.run({ op: 'hash', password, options: ARGON2_OPTIONS })) as string;
-}
-
-async function verifyHash(hash: string, password: string): Promise<boolean> {
-  return (await hashing.run({ op: 'verify', password, hash })) === true;
+export function hashPassword(password: string): Promise<string> {
+  return hashing.hash(password, ARGON2_OPTIONS);
 }
 
 let dummyHash: Promise<string> | null = null;
@@ -66,11 +62,14 @@ export async function verifyPassword(
   password: string,
 ): Promise<{ ok: boolean; needsRehash: boolean }> {
   if (hash === null) {
-    dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-    const dummy = await dummyHash;
-    await verifyHash(dummy, password);
+    // A failed attempt (the hashing process died) is not kept: the next login makes it again.
+    dummyHash ??= hashPassword(randomBytes(16).toString('hex')).catch((err: unknown) => {
+      dummyHash = null;
+      throw err;
+    });
+    await hashing.verify(await dummyHash, password);
     return { ok: false, needsRehash: false };
   }
-  const ok = await verifyHash(hash, password);
+  const ok = await hashing.verify(hash, password);
   return { ok, needsRehash: ok && argon2.needsRehash(hash, ARGON2_OPTIONS) };
 }

@@ -11,16 +11,10 @@ const options = { ...ARGON2_OPTIONS, memoryCost: 1024 }; // small: these tests a
 test('hashes and verifies in a separate process at lower priority', async (t) => {
   const worker = new HashWorker({ nice: 10, threads: 2 });
   t.after(() => worker.close());
-  const hash = await worker.run({ op: 'hash', password: 'correct horse battery', options });
-  assert.match(String(hash), /^\$argon2id\$v=19\$m=1024,p=1,t=2\$/);
-  assert.equal(
-    await worker.run({ op: 'verify', password: 'correct horse battery', hash: String(hash) }),
-    true,
-  );
-  assert.equal(
-    await worker.run({ op: 'verify', password: 'wrong horse battery', hash: String(hash) }),
-    false,
-  );
+  const hash = await worker.hash('correct horse battery', options);
+  assert.match(hash, /^\$argon2id\$v=19\$m=1024,p=1,t=2\$/);
+  assert.equal(await worker.verify(hash, 'correct horse battery'), true);
+  assert.equal(await worker.verify(hash, 'wrong horse battery'), false);
   const pid = worker.pid;
   assert.ok(pid !== undefined && pid !== process.pid);
   assert.equal(getPriority(pid), 10);
@@ -29,27 +23,20 @@ test('hashes and verifies in a separate process at lower priority', async (t) =>
 test('a stored hash argon2 cannot parse verifies as false, not as an error', async (t) => {
   const worker = new HashWorker({ nice: 10, threads: 1 });
   t.after(() => worker.close());
-  assert.equal(
-    await worker.run({ op: 'verify', password: 'whatever12', hash: 'not-a-hash' }),
-    false,
-  );
+  assert.equal(await worker.verify('not-a-hash', 'whatever12'), false);
 });
 
 test('a helper that dies fails its pending jobs, and the next job gets a new helper', async (t) => {
   const worker = new HashWorker({ nice: 10, threads: 1 });
   t.after(() => worker.close());
-  await worker.run({ op: 'hash', password: 'warm up the helper', options });
+  await worker.hash('warm up the helper', options);
   const first = worker.pid;
   assert.ok(first !== undefined);
-  const pending = worker.run({
-    op: 'hash',
-    password: 'long one',
-    options: { ...ARGON2_OPTIONS, timeCost: 50 },
-  });
+  const pending = worker.hash('long one', { ...ARGON2_OPTIONS, timeCost: 50 });
   process.kill(first, 'SIGKILL');
   await assert.rejects(pending, /password hashing process exited \(SIGKILL\)/);
-  const hash = await worker.run({ op: 'hash', password: 'after the crash', options });
-  assert.match(String(hash), /^\$argon2id\$/);
+  const hash = await worker.hash('after the crash', options);
+  assert.match(hash, /^\$argon2id\$/);
   assert.notEqual(worker.pid, first);
 });
 
@@ -60,7 +47,7 @@ test('the helper process ends with the service process', async () => {
   const script = `
     import { HashWorker } from ${JSON.stringify(new URL('../../src/auth/hash-worker-client.js', import.meta.url).href)};
     const w = new HashWorker({ nice: 10, threads: 1 });
-    await w.run({ op: 'hash', password: 'one and done', options: ${JSON.stringify(options)} });
+    await w.hash('one and done', ${JSON.stringify(options)});
     process.send(w.pid);
   `;
   const child = fork('--input-type=module', [], {
