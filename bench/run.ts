@@ -6,6 +6,7 @@
 // runs only those (health, me, projects, items, login, refresh, mixed).
 import argon2 from 'argon2';
 import autocannon from 'autocannon';
+import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -216,8 +217,48 @@ async function me(base: string, auth: Record<string, string>, rows: Row[], notes
       { url: `http://127.0.0.1:${bare}/api/v1/users/me`, headers: auth },
     ],
   );
-  rows.push(meOurs, meBare);
+  // Gilla remembers tokens that verified; a client that never sends the same token twice gets
+  // no help from that. Same session, a fresh token (new jti) for every request, both servers.
+  const fresh = await freshTokens(auth.authorization!.slice('Bearer '.length), 60_000);
+  let next = 0;
+  const freshAuth = (): autocannon.Request => ({
+    method: 'GET',
+    setupRequest: (req) => ({
+      ...req,
+      headers: { ...req.headers, authorization: `Bearer ${fresh[next++ % fresh.length]}` },
+    }),
+  });
+  const [freshOurs, freshBare] = await pair(
+    [
+      'GET /users/me (gilla, new token each time)',
+      { url: `${base}/api/v1/users/me`, requests: [freshAuth()] },
+    ],
+    [
+      'GET /users/me (bare, new token each time)',
+      { url: `http://127.0.0.1:${bare}/api/v1/users/me`, requests: [freshAuth()] },
+    ],
+  );
+  rows.push(meOurs, meBare, freshOurs, freshBare);
   notes.push(`/users/me gilla/bare = ${(meOurs.rps / meBare.rps).toFixed(2)}  (target >= 0.7)`);
+  notes.push(
+    `/users/me with a new token each request: gilla/bare = ${(freshOurs.rps / freshBare.rps).toFixed(2)}`,
+  );
+}
+
+/** Copies of a token for the same session, each with its own jti, signed with the bench's secret. */
+async function freshTokens(token: string, count: number): Promise<string[]> {
+  const header = decodeProtectedHeader(token);
+  const claims = decodeJwt(token);
+  const key = new TextEncoder().encode(secret);
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i++) {
+    tokens.push(
+      await new SignJWT({ ...claims, jti: uuidv7() })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: header.kid })
+        .sign(key),
+    );
+  }
+  return tokens;
 }
 
 async function reads(
