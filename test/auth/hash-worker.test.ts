@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
@@ -41,7 +42,6 @@ test('a helper that dies fails its pending jobs, and the next job gets a new hel
 });
 
 test('the helper process ends with the service process', async () => {
-  const { fork } = await import('node:child_process');
   // A process that hashes once and then has nothing left to do exits on its own (the idle
   // helper does not hold it open), and its helper goes with it.
   const script = `
@@ -50,11 +50,12 @@ test('the helper process ends with the service process', async () => {
     await w.hash('one and done', ${JSON.stringify(options)});
     process.send(w.pid);
   `;
-  const child = fork('--input-type=module', [], {
-    execArgv: ['--input-type=module', '-e', script],
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const exited = once(child, 'exit');
   const [helper] = (await once(child, 'message')) as [number];
-  const [code] = (await once(child, 'exit')) as [number];
+  const [code] = (await exited) as [number];
   assert.equal(code, 0);
   for (let i = 0; i < 100 && running(helper); i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(running(helper), false);
