@@ -2,9 +2,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, setPriority } from 'node:os';
 import type { HashOptions } from 'argon2';
 
-export type HashJob =
-  | { id: number; op: 'hash'; password: string; options: Argon2Options }
-  | { id: number; op: 'verify'; password: string; hash: string };
+type HashRequest =
+  | { op: 'hash'; password: string; options: Argon2Options }
+  | { op: 'verify'; password: string; hash: string };
+export type HashJob = HashRequest & { id: number };
 export type HashReply = { id: number; value: string | boolean } | { id: number; error: string };
 type Argon2Options = HashOptions & { raw?: false };
 
@@ -43,10 +44,7 @@ export class HashWorker {
     return (await this.run({ op: 'verify', password, hash })) === true;
   }
 
-  private run(
-    job:
-      Omit<Extract<HashJob, { op: 'hash' }>, 'id'> | Omit<Extract<HashJob, { op: 'verify' }>, 'id'>,
-  ): Promise<string | boolean> {
+  private run(job: HashRequest): Promise<string | boolean> {
     const child = this.child ?? this.spawn();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
