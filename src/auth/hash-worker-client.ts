@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { availableParallelism, setPriority } from 'node:os';
+import { availableParallelism, getPriority, setPriority } from 'node:os';
 import type { HashOptions } from 'argon2';
 
 type HashRequest =
@@ -75,7 +75,9 @@ export class HashWorker {
     });
     this.child = child;
     try {
-      if (child.pid !== undefined) setPriority(child.pid, this.options.nice);
+      // Never above the service's own priority (as root, setPriority could also raise it).
+      const nice = Math.max(this.options.nice, getPriority());
+      if (child.pid !== undefined) setPriority(child.pid, nice);
     } catch {
       // Not allowed here (some sandboxes): it hashes at normal priority.
     }

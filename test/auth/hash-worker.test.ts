@@ -18,7 +18,8 @@ test('hashes and verifies in a separate process at lower priority', async (t) =>
   assert.equal(await worker.verify(hash, 'wrong horse battery'), false);
   const pid = worker.pid;
   assert.ok(pid !== undefined && pid !== process.pid);
-  assert.equal(getPriority(pid), 10);
+  // At least 10: a service already running nicer than that keeps its own niceness.
+  assert.equal(getPriority(pid), Math.max(10, getPriority()));
 });
 
 test('a stored hash argon2 cannot parse verifies as false, not as an error', async (t) => {
