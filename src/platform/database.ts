@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { migrateUp } from './migrator.js';
+import { trimResultParsers } from './pglite-parsers.js';
 import type { Database } from './schema.js';
 
 /** An open database, whichever engine is behind it. */
@@ -67,6 +68,7 @@ async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
 
 /** Wraps an already open PGlite; `owned` decides whether close() closes it. */
 export function wrapPglite(client: PGlite, owned: boolean): DatabaseHandle {
+  trimResultParsers(client);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
   return {
     db,
