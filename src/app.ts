@@ -63,6 +63,9 @@ export async function buildApp(
     trustProxy: config.http.trustProxy,
     requestTimeout: 60_000,
     return503OnClosing: true,
+    // Starting can take longer than Fastify's 10 s: the first start of the embedded database
+    // creates it (initdb), and migrations run before the service listens.
+    pluginTimeout: 120_000,
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
