@@ -1,6 +1,6 @@
 // The yardstick: a bare node:http server doing the same essential work as Gilla's endpoints,
 // with nothing else (no routing framework, validation, hooks, logging or limits).
-import { PGlite } from '@electric-sql/pglite';
+import { Kysely } from 'kysely';
 import { createServer } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,9 @@ import { webcrypto } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { wrapPglite } from '../src/platform/database.js';
+import { PgliteThreadDialect } from '../src/platform/pglite-dialect.js';
+import { PgliteThread } from '../src/platform/pglite-thread.js';
+import type { Database } from '../src/platform/schema.js';
 import { migrateUp } from '../src/platform/migrator.js';
 import { seed, type SeedIds } from './seed.js';
 
@@ -30,12 +32,15 @@ async function openQuery(): Promise<Query> {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     return async (text, params) => (await pool.query(text, params)).rows as unknown[];
   }
-  // Embedded: a PGlite of its own (one process per data folder) with the same schema and rows.
-  const db = await PGlite.create(mkdtempSync(path.join(tmpdir(), 'gilla-bare-')));
-  const kysely = wrapPglite(db, false).db;
+  // Embedded: a PGlite of its own (one process per data folder) with the same schema and rows,
+  // on its own thread as Gilla runs it.
+  const thread = await PgliteThread.open({
+    dataDir: mkdtempSync(path.join(tmpdir(), 'gilla-bare-')),
+  });
+  const kysely = new Kysely<Database>({ dialect: new PgliteThreadDialect(thread) });
   await migrateUp(kysely);
   await seed(kysely, process.env.ENCRYPTION_KEY ?? '', ids);
-  return async (text, params) => (await db.query(text, params)).rows;
+  return async (text, params) => (await thread.query(text, params)).rows;
 }
 
 const query = await openQuery();

@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import fp from 'fastify-plugin';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -6,7 +6,9 @@ import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { migrateUp } from './migrator.js';
+import { PgliteThreadDialect } from './pglite-dialect.js';
 import { trimResultParsers } from './pglite-parsers.js';
+import { PgliteThread, type PgliteSource } from './pglite-thread.js';
 import type { Database } from './schema.js';
 
 /** An open database, whichever engine is behind it. */
@@ -62,11 +64,27 @@ function openPostgres(url: string, options: Config['database'], log: Logger): Da
 
 async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
   if (dataDir !== null) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const client = await PGlite.create(dataDir === null ? undefined : `${dataDir}/pgdata`);
-  return wrapPglite(client, true);
+  return openPgliteThread({ dataDir: dataDir === null ? null : `${dataDir}/pgdata` });
 }
 
-/** Wraps an already open PGlite; `owned` decides whether close() closes it. */
+/** The embedded database on its own thread (what the service runs); close() ends the thread. */
+export async function openPgliteThread(source: PgliteSource): Promise<DatabaseHandle> {
+  const thread = await PgliteThread.open(source);
+  const db = new Kysely<Database>({ dialect: new PgliteThreadDialect(thread) });
+  return {
+    db,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * Wraps an already open PGlite on this thread (seeding and migrating a data folder before the
+ * service opens it); `owned` decides whether close() closes it.
+ */
 export function wrapPglite(client: PGlite, owned: boolean): DatabaseHandle {
   trimResultParsers(client);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });

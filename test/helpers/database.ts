@@ -3,7 +3,12 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
-import { openDatabase, wrapPglite, type DatabaseHandle } from '../../src/platform/database.js';
+import {
+  openDatabase,
+  openPgliteThread,
+  wrapPglite,
+  type DatabaseHandle,
+} from '../../src/platform/database.js';
 import { migrations } from '../../src/platform/migrations/index.js';
 import { migrateUp } from '../../src/platform/migrator.js';
 
@@ -21,7 +26,7 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-async function pgliteFromTemplate(): Promise<PGlite> {
+async function pgliteTemplate(): Promise<ArrayBuffer> {
   // One migrated template per set of migrations (names and code, so an edited migration is not
   // served stale); each file loads it (~1 s) instead of initdb (~6 s).
   const key = createHash('sha256')
@@ -35,16 +40,17 @@ async function pgliteFromTemplate(): Promise<PGlite> {
   const file = path.join(CACHE_DIR, `pglite-${key}.tar`);
   try {
     const dump = await readFile(file);
-    return await PGlite.create({ loadDataDir: new Blob([dump]) });
+    return dump.buffer.slice(dump.byteOffset, dump.byteOffset + dump.byteLength);
   } catch {
     const fresh = await PGlite.create();
     await migrateUp(wrapPglite(fresh, false).db);
-    const dump = await fresh.dumpDataDir('none');
+    const dump = await (await fresh.dumpDataDir('none')).arrayBuffer();
+    await fresh.close();
     await mkdir(CACHE_DIR, { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, Buffer.from(await dump.arrayBuffer()));
+    await writeFile(temp, Buffer.from(dump));
     await rename(temp, file);
-    return fresh;
+    return dump;
   }
 }
 
@@ -91,8 +97,8 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       },
     };
   }
-  const client = await pgliteFromTemplate();
-  const handle = wrapPglite(client, true);
+  // The embedded database as the service runs it: on its own thread.
+  const handle = await openPgliteThread({ dump: await pgliteTemplate() });
   await migrateUp(handle.db);
   return { handle, url: null, close: () => handle.close() };
 }

@@ -1,0 +1,58 @@
+// The embedded database's own thread: opens PGlite and runs the queries the service sends it.
+import { PGlite } from '@electric-sql/pglite';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { PgliteReply, PgliteRequest, PgliteSource } from './pglite-thread.js';
+import { trimResultParsers } from './pglite-parsers.js';
+
+/** An error's own fields (PostgreSQL's code, detail, constraint…), which cloning would drop. */
+function errorFields(err: unknown): Record<string, string | number> {
+  const fields: Record<string, string | number> = {};
+  if (err !== null && typeof err === 'object') {
+    for (const [key, value] of Object.entries(err)) {
+      if (typeof value === 'string' || typeof value === 'number') fields[key] = value;
+    }
+  }
+  return fields;
+}
+
+function failure(id: number, err: unknown): PgliteReply {
+  const message = err instanceof Error ? err.message : String(err);
+  return { id, error: { message, fields: errorFields(err) } };
+}
+
+async function open(source: PgliteSource): Promise<PGlite> {
+  if ('dump' in source) return PGlite.create({ loadDataDir: new Blob([source.dump]) });
+  return PGlite.create(source.dataDir ?? undefined);
+}
+
+const port = parentPort;
+if (port === null) throw new Error('pglite-worker runs as a worker thread');
+const client = await open(workerData as PgliteSource);
+trimResultParsers(client);
+
+port.on('message', (request: PgliteRequest) => {
+  if (request.op === 'close') {
+    void client.close().finally(() => {
+      port.postMessage({ id: request.id, rows: [], affectedRows: 0 } satisfies PgliteReply);
+      port.close();
+    });
+    return;
+  }
+  // PGlite runs one query at a time, in the order they arrive.
+  client.query(request.sql, request.params).then(
+    (result) => {
+      const reply: PgliteReply = {
+        id: request.id,
+        rows: result.rows,
+        affectedRows: result.affectedRows ?? 0,
+      };
+      try {
+        port.postMessage(reply);
+      } catch (err) {
+        port.postMessage(failure(request.id, err)); // a value that cannot cross threads
+      }
+    },
+    (err: unknown) => port.postMessage(failure(request.id, err)),
+  );
+});
+port.postMessage('ready');

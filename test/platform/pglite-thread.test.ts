@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql, type Kysely } from 'kysely';
+import { isUniqueViolation, openPgliteThread } from '../../src/platform/database.js';
+import { PgliteThread } from '../../src/platform/pglite-thread.js';
+
+// The embedded database as the service runs it, on its own thread; an empty in-memory one.
+const handle = await openPgliteThread({ dataDir: null });
+after(() => handle.close());
+const db = handle.db as unknown as Kysely<{ notes: { id: number; body: string } }>;
+await sql`create table notes (id int primary key, body text not null)`.execute(db);
+
+async function bodies(): Promise<string[]> {
+  const rows = await db.selectFrom('notes').select('body').orderBy('id').execute();
+  return rows.map((r) => r.body);
+}
+
+test('embedded database thread: a PostgreSQL error keeps its code, and the next query runs', async () => {
+  await db.insertInto('notes').values({ id: 1, body: 'first' }).execute();
+  const err = await db
+    .insertInto('notes')
+    .values({ id: 1, body: 'again' })
+    .execute()
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
+  assert.ok(err instanceof Error);
+  assert.equal((err as { code?: string }).code, '23505');
+  assert.ok(isUniqueViolation(err));
+  assert.match(err.message, /duplicate key/);
+  assert.deepEqual(await bodies(), ['first']);
+  await db.deleteFrom('notes').execute();
+});
+
+test('embedded database thread: many queries at once all run, in the order they were sent', async () => {
+  const ids = Array.from({ length: 50 }, (_, i) => i + 1);
+  const results = await Promise.all(
+    ids.map((id) =>
+      db
+        .insertInto('notes')
+        .values({ id, body: `n${id}` })
+        .returning(sql<number>`(select count(*) from notes)::int`.as('seen'))
+        .executeTakeFirstOrThrow(),
+    ),
+  );
+  // Each insert saw the ones sent before it and none after.
+  assert.deepEqual(
+    results.map((r) => r.seen),
+    ids.map((id) => id - 1),
+  );
+  await db.deleteFrom('notes').execute();
+});
+
+test('embedded database thread: a transaction has the session to itself until it ends', async () => {
+  // Set inside the transactions' callbacks.
+  const outside: { committed?: Promise<string[]>; rolledBack?: Promise<string[]> } = {};
+  let outsideDone = false;
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('notes').values({ id: 1, body: 'committed' }).execute();
+    // A query from outside the transaction waits: it must neither see the uncommitted row nor
+    // run inside the transaction.
+    outside.committed = bodies().then((b) => {
+      outsideDone = true;
+      return b;
+    });
+    await sleep(100);
+    assert.equal(outsideDone, false);
+    await trx.insertInto('notes').values({ id: 2, body: 'also committed' }).execute();
+  });
+  assert.deepEqual(await outside.committed, ['committed', 'also committed']);
+
+  const failed = db
+    .transaction()
+    .execute(async (trx) => {
+      await trx.insertInto('notes').values({ id: 3, body: 'rolled back' }).execute();
+      outside.rolledBack = bodies();
+      await sleep(50);
+      throw new Error('abort');
+    })
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
+  assert.match(String(await failed), /abort/);
+  assert.deepEqual(await outside.rolledBack, ['committed', 'also committed']);
+  assert.deepEqual(await bodies(), ['committed', 'also committed']);
+  await db.deleteFrom('notes').execute();
+});
+
+test('embedded database thread: a closed database fails queries at once with a clear error', async () => {
+  const other = await PgliteThread.open({ dataDir: null });
+  assert.deepEqual((await other.query('select 1 as one', [])).rows, [{ one: 1 }]);
+  await other.close();
+  await assert.rejects(other.query('select 1', []), /embedded database stopped/);
+});
+
+test('embedded database thread: a folder that cannot hold a database is refused at open', async () => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'gilla-pglite-')), 'not-a-folder');
+  writeFileSync(file, 'x');
+  await assert.rejects(PgliteThread.open({ dataDir: file }));
+});
+
+test('embedded database thread: an idle, unclosed database does not keep the process alive', () => {
+  const module = path.resolve('dist/src/platform/pglite-thread.js');
+  const script = `import { PgliteThread } from ${JSON.stringify(module)};
+    const t = await PgliteThread.open({ dataDir: null });
+    console.log(JSON.stringify((await t.query('select 41 + 1 as n', [])).rows));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), '[{"n":42}]');
+});
