@@ -82,8 +82,9 @@ export async function openPgliteThread(source: PgliteSource): Promise<DatabaseHa
 }
 
 /**
- * Wraps an already open PGlite on this thread (seeding and migrating a data folder before the
- * service opens it); `owned` decides whether close() closes it.
+ * Wraps an already open PGlite on this thread, for the bench and the tests to seed and migrate
+ * a database before the service opens it (the service itself uses openPgliteThread); `owned`
+ * decides whether close() closes it.
  */
 export function wrapPglite(client: PGlite, owned: boolean): DatabaseHandle {
   trimResultParsers(client);

@@ -1,5 +1,5 @@
+import type { CompiledQuery } from 'kysely';
 import {
-  CompiledQuery,
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
@@ -15,40 +15,50 @@ import type { PgliteThread } from './pglite-thread.js';
 /**
  * Who may send queries to the embedded database, which has one session: outside a transaction,
  * any number of queries at once (the thread runs them in the order they were sent, so it never
- * waits for the next one); a transaction has the session to itself from begin to its end, and
- * queries and transactions that come meanwhile wait their turn, in order.
+ * waits for the next one); a transaction has the session to itself from its begin to its end,
+ * and queries and transactions that come meanwhile wait their turn, in order. A query is sent
+ * in the same step that grants it the session, so nothing can slip in between.
  */
 class Session {
   private inTransaction = false;
-  private readonly waiting: { transaction: boolean; go: () => void }[] = [];
+  private readonly waiting: { transaction: boolean; send: () => void }[] = [];
 
-  /** Resolves when a query outside a transaction may be sent. */
-  async query(): Promise<void> {
-    if (this.inTransaction || this.waiting.length > 0) await this.wait(false);
+  /** Sends a query outside any transaction: now, or when the session is free. */
+  outside<T>(send: () => Promise<T>): Promise<T> {
+    return this.when(false, send);
   }
 
-  /** Resolves when a transaction may begin; the session is then its own until end(). */
-  async begin(): Promise<void> {
-    if (this.inTransaction || this.waiting.length > 0) await this.wait(true);
-    else this.inTransaction = true;
+  /** Sends a transaction's begin: now, or when the session is free; it then holds the session. */
+  begin<T>(send: () => Promise<T>): Promise<T> {
+    return this.when(true, send);
   }
 
+  /** The transaction holding the session has ended (committed, rolled back or failed). */
   end(): void {
     this.inTransaction = false;
-    while (this.waiting.length > 0 && !this.inTransaction) {
+    while (!this.inTransaction) {
       const next = this.waiting.shift();
-      if (next?.transaction) this.inTransaction = true;
-      next?.go();
+      if (!next) return;
+      this.inTransaction = next.transaction;
+      next.send();
     }
   }
 
-  private wait(transaction: boolean): Promise<void> {
-    return new Promise((go) => this.waiting.push({ transaction, go }));
+  private when<T>(transaction: boolean, send: () => Promise<T>): Promise<T> {
+    if (!this.inTransaction && this.waiting.length === 0) {
+      this.inTransaction = transaction;
+      return send();
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ transaction, send: () => void send().then(resolve, reject) });
+    });
   }
 }
 
+type Reply = Awaited<ReturnType<PgliteThread['query']>>;
+
 class ThreadConnection implements DatabaseConnection {
-  /** Whether this connection holds the session for a transaction. */
+  /** Whether this connection's transaction holds the session. */
   inTransaction = false;
 
   constructor(
@@ -57,8 +67,8 @@ class ThreadConnection implements DatabaseConnection {
   ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (!this.inTransaction) await this.session.query();
-    const { rows, affectedRows } = await this.thread.query(query.sql, query.parameters);
+    const send = () => this.thread.query(query.sql, query.parameters);
+    const { rows, affectedRows } = await (this.inTransaction ? send() : this.session.outside(send));
     // Rows are what PostgreSQL returned for this query; their shape is the query's to declare.
     const typed = rows as R[];
     return affectedRows > 0
@@ -72,6 +82,30 @@ class ThreadConnection implements DatabaseConnection {
   ): AsyncIterableIterator<QueryResult<R>> {
     const { rows } = await this.executeQuery<R>(query);
     for (let i = 0; i < rows.length; i += chunkSize) yield { rows: rows.slice(i, i + chunkSize) };
+  }
+
+  /** Begins a transaction once the session is free. */
+  async begin(statement: string): Promise<void> {
+    try {
+      await this.session.begin((): Promise<Reply> => this.thread.query(statement, []));
+      this.inTransaction = true;
+    } catch (err) {
+      this.session.end(); // it had the session; the transaction never began
+      throw err;
+    }
+  }
+
+  /** Ends the transaction with COMMIT or ROLLBACK; PostgreSQL ends it even when that fails. */
+  async end(statement: 'commit' | 'rollback'): Promise<void> {
+    // Kysely rolls back after a failed commit: that transaction has ended, and the session
+    // may already be another's.
+    if (!this.inTransaction) return;
+    try {
+      await this.thread.query(statement, []);
+    } finally {
+      this.inTransaction = false;
+      this.session.end();
+    }
   }
 }
 
@@ -89,42 +123,25 @@ class ThreadDriver implements Driver {
   async releaseConnection(): Promise<void> {}
 
   async beginTransaction(conn: ThreadConnection, settings: TransactionSettings): Promise<void> {
-    await this.session.begin();
-    conn.inTransaction = true;
-    const level = settings.isolationLevel;
-    try {
-      await conn.executeQuery(
-        CompiledQuery.raw(level ? `start transaction isolation level ${level}` : 'begin'),
-      );
-    } catch (err) {
-      this.end(conn);
-      throw err;
-    }
+    // As Kysely's PostgresDriver words it; both settings are closed sets of keywords.
+    const { isolationLevel, accessMode } = settings;
+    const statement =
+      isolationLevel || accessMode
+        ? `start transaction${isolationLevel ? ` isolation level ${isolationLevel}` : ''}${accessMode ? ` ${accessMode}` : ''}`
+        : 'begin';
+    await conn.begin(statement);
   }
 
   async commitTransaction(conn: ThreadConnection): Promise<void> {
-    try {
-      await conn.executeQuery(CompiledQuery.raw('commit'));
-    } finally {
-      this.end(conn);
-    }
+    await conn.end('commit');
   }
 
   async rollbackTransaction(conn: ThreadConnection): Promise<void> {
-    try {
-      await conn.executeQuery(CompiledQuery.raw('rollback'));
-    } finally {
-      this.end(conn);
-    }
+    await conn.end('rollback');
   }
 
   async destroy(): Promise<void> {
     await this.thread.close();
-  }
-
-  private end(conn: ThreadConnection): void {
-    conn.inTransaction = false;
-    this.session.end();
   }
 }
 

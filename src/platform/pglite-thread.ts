@@ -2,8 +2,8 @@ import { Worker } from 'node:worker_threads';
 
 /** Where the embedded database's files come from: a folder (null: memory), or a dump of one. */
 export type PgliteSource = { dataDir: string | null } | { dump: ArrayBuffer };
-type Request = { op: 'query'; sql: string; params: unknown[] } | { op: 'close' };
-export type PgliteRequest = Request & { id: number };
+type ThreadRequest = { op: 'query'; sql: string; params: unknown[] } | { op: 'close' };
+export type PgliteRequest = ThreadRequest & { id: number };
 export type PgliteReply =
   | { id: number; rows: unknown[]; affectedRows: number }
   | { id: number; error: { message: string; fields: Record<string, string | number> } };
@@ -27,6 +27,13 @@ export class EmbeddedDatabaseError extends Error {
   }
 }
 
+/** Queries after the thread ended; PostgreSQL's admin_shutdown code, so requests answer 503. */
+function stoppedError(exitCode: number): EmbeddedDatabaseError {
+  return new EmbeddedDatabaseError(`the embedded database stopped (exit code ${exitCode})`, {
+    code: '57P01',
+  });
+}
+
 /**
  * The embedded PostgreSQL (PGlite) on a thread of its own. PGlite runs the whole engine on the
  * thread that calls it, so in-process every query's planning, execution and file writes held
@@ -42,8 +49,14 @@ export class PgliteThread {
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: PgliteReply) => this.settle(reply));
-    worker.on('error', (err) => this.stop(err));
-    worker.on('exit', (code) => this.stop(new Error(`the embedded database stopped (${code})`)));
+    worker.on('error', (err) =>
+      this.stop(
+        new EmbeddedDatabaseError(`the embedded database failed: ${err.message}`, {
+          code: '57P01',
+        }),
+      ),
+    );
+    worker.on('exit', (code) => this.stop(stoppedError(code)));
     worker.unref();
   }
 
@@ -62,7 +75,7 @@ export class PgliteThread {
       };
       const onMessage = (message: unknown) =>
         done(message === 'ready' ? undefined : new Error('unexpected message from the database'));
-      const onExit = (code: number) => done(new Error(`the embedded database stopped (${code})`));
+      const onExit = (code: number) => done(stoppedError(code));
       worker.on('message', onMessage).on('error', done).on('exit', onExit);
     });
     return new PgliteThread(worker);
@@ -79,7 +92,7 @@ export class PgliteThread {
     await this.worker.terminate();
   }
 
-  private send(request: Request): Promise<QueryReply> {
+  private send(request: ThreadRequest): Promise<QueryReply> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise<QueryReply>((resolve, reject) => {

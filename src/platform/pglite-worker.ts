@@ -1,6 +1,6 @@
 // The embedded database's own thread: opens PGlite and runs the queries the service sends it.
 import { PGlite } from '@electric-sql/pglite';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { PgliteReply, PgliteRequest, PgliteSource } from './pglite-thread.js';
 import { trimResultParsers } from './pglite-parsers.js';
 
@@ -25,21 +25,20 @@ async function open(source: PgliteSource): Promise<PGlite> {
   return PGlite.create(source.dataDir ?? undefined);
 }
 
-const port = parentPort;
-if (port === null) throw new Error('pglite-worker runs as a worker thread');
+function parent(): MessagePort {
+  if (parentPort === null) throw new Error('pglite-worker runs as a worker thread');
+  return parentPort;
+}
+
+const port = parent();
 const client = await open(workerData as PgliteSource);
 trimResultParsers(client);
 
-port.on('message', (request: PgliteRequest) => {
-  if (request.op === 'close') {
-    void client.close().finally(() => {
-      port.postMessage({ id: request.id, rows: [], affectedRows: 0 } satisfies PgliteReply);
-      port.close();
-    });
-    return;
-  }
+const inFlight = new Set<Promise<void>>();
+
+function query(request: PgliteRequest & { op: 'query' }): void {
   // PGlite runs one query at a time, in the order they arrive.
-  client.query(request.sql, request.params).then(
+  const done: Promise<void> = client.query(request.sql, request.params).then(
     (result) => {
       const reply: PgliteReply = {
         id: request.id,
@@ -54,5 +53,23 @@ port.on('message', (request: PgliteRequest) => {
     },
     (err: unknown) => port.postMessage(failure(request.id, err)),
   );
+  inFlight.add(done);
+  void done.finally(() => inFlight.delete(done));
+}
+
+/** Closes the database once the queries sent before have finished (PGlite's close does not wait). */
+async function close(id: number): Promise<void> {
+  await Promise.allSettled([...inFlight]);
+  const closed = await client.close().then(
+    (): PgliteReply => ({ id, rows: [], affectedRows: 0 }),
+    (err: unknown) => failure(id, err),
+  );
+  port.postMessage(closed);
+  port.close();
+}
+
+port.on('message', (request: PgliteRequest) => {
+  if (request.op === 'close') void close(request.id);
+  else query(request);
 });
 port.postMessage('ready');

@@ -26,7 +26,8 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-async function pgliteTemplate(): Promise<ArrayBuffer> {
+/** A dump of an embedded database with every migration applied. */
+export async function pgliteTemplate(): Promise<ArrayBuffer> {
   // One migrated template per set of migrations (names and code, so an edited migration is not
   // served stale); each file loads it (~1 s) instead of initdb (~6 s).
   const key = createHash('sha256')

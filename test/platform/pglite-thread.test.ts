@@ -5,15 +5,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { isUniqueViolation, openPgliteThread } from '../../src/platform/database.js';
 import { PgliteThread } from '../../src/platform/pglite-thread.js';
+import { pgliteTemplate } from '../helpers/database.js';
 
-// The embedded database as the service runs it, on its own thread; an empty in-memory one.
-const handle = await openPgliteThread({ dataDir: null });
+// The embedded database as the service runs it, on its own thread, with a table of its own.
+const handle = await openPgliteThread({ dump: await pgliteTemplate() });
 after(() => handle.close());
-const db = handle.db as unknown as Kysely<{ notes: { id: number; body: string } }>;
-await sql`create table notes (id int primary key, body text not null)`.execute(db);
+const db = handle.db.withTables<{ notes: { id: number; body: string; ref: number | null } }>();
+await sql`create table notes (id int primary key, body text not null,
+  ref int references notes (id) deferrable initially deferred)`.execute(db);
 
 async function bodies(): Promise<string[]> {
   const rows = await db.selectFrom('notes').select('body').orderBy('id').execute();
@@ -93,11 +95,47 @@ test('embedded database thread: a transaction has the session to itself until it
   await db.deleteFrom('notes').execute();
 });
 
-test('embedded database thread: a closed database fails queries at once with a clear error', async () => {
+test('embedded database thread: a failed commit ends only its own transaction', async () => {
+  const events: string[] = [];
+  let next: Promise<unknown> = Promise.resolve();
+  const failed = db
+    .transaction()
+    .execute(async (trx) => {
+      // Breaks a deferred foreign key: COMMIT fails, and Kysely then rolls back.
+      await trx.insertInto('notes').values({ id: 1, body: 'dangling', ref: 999 }).execute();
+      // Meanwhile a second transaction and then an outside query wait for the session.
+      next = db.transaction().execute(async (t2) => {
+        await t2.insertInto('notes').values({ id: 2, body: 'second' }).execute();
+        await sleep(100);
+        events.push('second transaction ends');
+      });
+      await sleep(20);
+      void bodies().then((b) => events.push(`outside query sees ${b.join(',')}`));
+    })
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
+  assert.equal(((await failed) as { code?: string } | null)?.code, '23503');
+  await next;
+  await sleep(50);
+  // The outside query ran after the second transaction, not inside it.
+  assert.deepEqual(events, ['second transaction ends', 'outside query sees second']);
+  await db.deleteFrom('notes').execute();
+});
+
+test('embedded database thread: closing waits for queries sent before; later ones fail with 57P01', async () => {
   const other = await PgliteThread.open({ dataDir: null });
-  assert.deepEqual((await other.query('select 1 as one', [])).rows, [{ one: 1 }]);
+  const sent = other.query('select pg_sleep(0.2) is null as slept', []);
   await other.close();
-  await assert.rejects(other.query('select 1', []), /embedded database stopped/);
+  assert.deepEqual((await sent).rows, [{ slept: false }]);
+  const err = await other.query('select 1', []).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.match(String(err), /embedded database stopped/);
+  // PostgreSQL's admin_shutdown: the service answers 503, as for a lost PostgreSQL server.
+  assert.equal((err as { code?: string } | null)?.code, '57P01');
 });
 
 test('embedded database thread: a folder that cannot hold a database is refused at open', async () => {
