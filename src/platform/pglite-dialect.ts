@@ -1,8 +1,8 @@
-import type { CompiledQuery } from 'kysely';
 import {
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
+  type CompiledQuery,
   type DatabaseConnection,
   type Dialect,
   type Driver,
