@@ -55,8 +55,6 @@ class Session {
   }
 }
 
-type Reply = Awaited<ReturnType<PgliteThread['query']>>;
-
 class ThreadConnection implements DatabaseConnection {
   /** Whether this connection's transaction holds the session. */
   inTransaction = false;
@@ -87,7 +85,7 @@ class ThreadConnection implements DatabaseConnection {
   /** Begins a transaction once the session is free. */
   async begin(statement: string): Promise<void> {
     try {
-      await this.session.begin((): Promise<Reply> => this.thread.query(statement, []));
+      await this.session.begin(() => this.thread.query(statement, []));
       this.inTransaction = true;
     } catch (err) {
       this.session.end(); // it had the session; the transaction never began

@@ -88,8 +88,11 @@ export class PgliteThread {
   /** Closes the database (waiting for queries sent before) and ends the thread. */
   async close(): Promise<void> {
     if (this.stopped) return;
-    await this.send({ op: 'close' });
-    await this.worker.terminate();
+    try {
+      await this.send({ op: 'close' });
+    } finally {
+      await this.worker.terminate(); // ended either way, even if PGlite's close failed
+    }
   }
 
   private send(request: ThreadRequest): Promise<QueryReply> {
