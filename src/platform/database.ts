@@ -33,6 +33,22 @@ interface Logger {
 // int8 (count(*), sums) as a JS number on both engines; bounded counts only.
 pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 
+/** A handle over a Kysely instance: its ping is a trivial query on either engine. */
+function handleOf(
+  db: Kysely<Database>,
+  poolStats: DatabaseHandle['poolStats'],
+  close: () => Promise<void>,
+): DatabaseHandle {
+  return {
+    db,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    poolStats,
+    close,
+  };
+}
+
 function openPostgres(url: string, options: Config['database'], log: Logger): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
@@ -52,14 +68,11 @@ function openPostgres(url: string, options: Config['database'], log: Logger): Da
     client.on('error', (err) => log.warn({ err }, 'database connection lost during a query'));
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return {
+  return handleOf(
     db,
-    ping: async () => {
-      await sql`select 1`.execute(db);
-    },
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => db.destroy(),
-  };
+    () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    () => db.destroy(),
+  );
 }
 
 async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
@@ -70,15 +83,13 @@ async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
 /** The embedded database on its own thread (what the service runs); close() ends the thread. */
 export async function openPgliteThread(source: PgliteSource): Promise<DatabaseHandle> {
   const thread = await PgliteThread.open(source);
-  const db = new Kysely<Database>({ dialect: new PgliteThreadDialect(thread) });
-  return {
+  const dialect = new PgliteThreadDialect(thread);
+  const db = new Kysely<Database>({ dialect });
+  return handleOf(
     db,
-    ping: async () => {
-      await sql`select 1`.execute(db);
-    },
-    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
-    close: () => db.destroy(),
-  };
+    () => dialect.poolStats(),
+    () => db.destroy(),
+  );
 }
 
 /**
@@ -89,16 +100,13 @@ export async function openPgliteThread(source: PgliteSource): Promise<DatabaseHa
 export function wrapPglite(client: PGlite, owned: boolean): DatabaseHandle {
   trimResultParsers(client);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-  return {
+  return handleOf(
     db,
-    ping: async () => {
-      await sql`select 1`.execute(db);
-    },
-    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
-    close: async () => {
+    () => ({ total: 1, idle: 1, waiting: 0 }),
+    async () => {
       if (owned) await db.destroy();
     },
-  };
+  );
 }
 
 /** Opens PostgreSQL when DATABASE_URL is set, embedded PGlite otherwise. */

@@ -33,6 +33,11 @@ class Session {
     return this.when(true, send);
   }
 
+  /** For the pool metrics: whether a transaction holds the session, and how many wait for it. */
+  stats(): { idle: number; waiting: number } {
+    return { idle: this.inTransaction ? 0 : 1, waiting: this.waiting.length };
+  }
+
   /** The transaction holding the session has ended (committed, rolled back or failed). */
   end(): void {
     this.inTransaction = false;
@@ -108,9 +113,10 @@ class ThreadConnection implements DatabaseConnection {
 }
 
 class ThreadDriver implements Driver {
-  private readonly session = new Session();
-
-  constructor(private readonly thread: PgliteThread) {}
+  constructor(
+    private readonly thread: PgliteThread,
+    private readonly session: Session,
+  ) {}
 
   async init(): Promise<void> {}
 
@@ -145,14 +151,21 @@ class ThreadDriver implements Driver {
 
 /** Kysely over the embedded database's thread, with PostgreSQL's SQL and introspection. */
 export class PgliteThreadDialect implements Dialect {
+  private readonly session = new Session();
+
   constructor(private readonly thread: PgliteThread) {}
+
+  /** The one session as a pool of one: in use by a transaction or not, and who waits for it. */
+  poolStats(): { total: number; idle: number; waiting: number } {
+    return { total: 1, ...this.session.stats() };
+  }
 
   createAdapter() {
     return new PostgresAdapter();
   }
 
   createDriver(): Driver {
-    return new ThreadDriver(this.thread);
+    return new ThreadDriver(this.thread, this.session);
   }
 
   createQueryCompiler() {

@@ -73,9 +73,12 @@ test('embedded database thread: a transaction has the session to itself until it
     });
     await sleep(100);
     assert.equal(outsideDone, false);
+    // The pool metrics show the session in use and the query waiting for it.
+    assert.deepEqual(handle.poolStats(), { total: 1, idle: 0, waiting: 1 });
     await trx.insertInto('notes').values({ id: 2, body: 'also committed' }).execute();
   });
   assert.deepEqual(await outside.committed, ['committed', 'also committed']);
+  assert.deepEqual(handle.poolStats(), { total: 1, idle: 1, waiting: 0 });
 
   const failed = db
     .transaction()
