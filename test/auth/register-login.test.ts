@@ -138,11 +138,13 @@ test('login: unknown e-mail takes about as long as a wrong password (dummy hash)
   await time(uniqueEmail()); // warm the dummy hash
   const known: number[] = [];
   const unknown: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  // Interleaved, and the median of 7 each: the other test file running beside this one slows
+  // single hashes by 2x at times (CI once measured 96 vs 41 ms with 3 samples each).
+  for (let i = 0; i < 7; i++) {
     known.push(await time(user.email));
     unknown.push(await time(uniqueEmail()));
   }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[1]!;
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[3]!;
   // Both verify an argon2id hash: neither is a fast path (a missing hash check would take < 5 ms).
   assert.ok(
     median(unknown) > median(known) * 0.5,
