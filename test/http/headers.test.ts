@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import helmet from 'helmet';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { headersSetBy } from '../../src/http/security-headers.js';
 import { setupTestEnv } from '../helpers/app.js';
 
 const env = await setupTestEnv();
@@ -21,6 +25,39 @@ test('API responses carry the strict REST policy: nothing may load, nothing may 
     assert.equal(res.headers['x-frame-options'], 'DENY', url);
     assert.equal(res.headers['x-content-type-options'], 'nosniff', url);
     assert.equal(res.headers['x-powered-by'], undefined, url);
+    assert.equal(res.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains');
+    assert.equal(res.headers['cross-origin-opener-policy'], 'same-origin', url);
+    assert.equal(res.headers['referrer-policy'], 'no-referrer', url);
+  }
+  // An error before any handler runs (a body that is not JSON) keeps them too.
+  const bad = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"email":',
+  });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'");
+  assert.equal(bad.headers['x-frame-options'], 'DENY');
+});
+
+test('the headers taken from helmet once are those it sets on a real response', async () => {
+  const middleware = helmet({
+    contentSecurityPolicy: { directives: { imgSrc: ["'self'", 'data:'] } },
+  });
+  const server = createServer((req, res) => middleware(req, res, () => res.end()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const real = Object.fromEntries(
+      [...(await fetch(`http://127.0.0.1:${port}/`)).headers].filter(
+        ([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name),
+      ),
+    );
+    assert.ok(Object.keys(real).length >= 10);
+    assert.deepEqual(headersSetBy(middleware), real);
+  } finally {
+    server.close();
   }
 });
 
