@@ -56,7 +56,7 @@ function requestActor(request: FastifyRequest, tokens: AccessTokens): Promise<Ac
 /**
  * Register before the rate limiter: a request with a bearer token starts its session lookup as
  * soon as the token verifies, so that the lookup and the rate-limit count leave for Redis in the
- * same event-loop turn (one write, one round trip) instead of one after the other.
+ * same event-loop turn and their round trips overlap instead of following one another.
  */
 export function registerSessionPrefetch(app: FastifyInstance, tokens: AccessTokens): void {
   app.addHook('onRequest', (request, _reply, done) => {
