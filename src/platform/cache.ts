@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { Redis } from 'ioredis';
+import { writeBatcher } from './redis-write-batching.js';
 import { throttledWarning } from './throttled-warning.js';
 
 interface Logger {
@@ -230,6 +231,14 @@ export const cachePlugin = fp<{ config: Config; cache?: Cache }>(
       cache ?? (await openCache({ ...config.redis, workers: config.workers }, app.log));
     if (!cache) app.addHook('onClose', () => handle.close());
     app.decorate('cache', handle);
+    if (handle.redis) {
+      // Before the hooks that use Redis (session lookup, rate limit): their commands leave as one.
+      const batch = writeBatcher(handle.redis);
+      app.addHook('onRequest', (_request, _reply, done) => {
+        batch();
+        done();
+      });
+    }
   },
   { name: 'cache' },
 );
