@@ -1,4 +1,5 @@
 import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
 import cluster from 'node:cluster';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
@@ -19,7 +20,32 @@ async function serveOne(config: Config): Promise<void> {
       await app.close();
     },
   );
+  exitWhenDatabaseLost(app, config.http.shutdownTimeoutMs);
   await app.listen({ port: config.http.port, host: config.http.host });
+}
+
+/**
+ * When the database is gone for good (the embedded database's thread stopped), a process that can
+ * only answer 503 helps no one: it closes (at most `deadlineMs`) and exits 1, for its supervisor
+ * (systemd, a container restart policy, Kubernetes) to start it again.
+ */
+export function exitWhenDatabaseLost(
+  app: FastifyInstance,
+  deadlineMs: number,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  void app.database.lost?.then(async (err) => {
+    app.log.fatal({ err }, 'the database is gone: exiting so that the service is started again');
+    const deadline = setTimeout(() => exit(1), deadlineMs);
+    deadline.unref();
+    try {
+      await app.close();
+    } catch (closeErr) {
+      app.log.error({ err: closeErr }, 'closing after the database was lost failed');
+    }
+    clearTimeout(deadline);
+    exit(1);
+  });
 }
 
 /** The primary of a worker group: migrates once, forks workers, replaces crashed ones. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { exitWhenDatabaseLost } from '../src/server.js';
 import { setupTestEnv } from './helpers/app.js';
 import { startServerProcess } from './helpers/server-process.js';
 
@@ -73,6 +74,25 @@ for (const stage of ['handler', 'preHandler hook'] as const) {
     assert.deepEqual(events, ['started', 'handler done, cache written', 'closed']);
   });
 }
+
+test(
+  'when its database is gone for good, the service closes and exits 1',
+  { timeout: 30_000 },
+  async () => {
+    let lose!: (err: Error) => void;
+    const lost = new Promise<Error>((resolve) => (lose = resolve));
+    const app = await env.app({}, { database: { ...env.database.handle, lost } });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    assert.ok(address && typeof address === 'object');
+    const live = `http://127.0.0.1:${address.port}/health/live`;
+    assert.equal((await fetch(live)).status, 200);
+    const exited = new Promise<number>((resolve) => exitWhenDatabaseLost(app, 10_000, resolve));
+    lose(new Error('the embedded database stopped (exit code 1)'));
+    assert.equal(await exited, 1);
+    await assert.rejects(fetch(live));
+  },
+);
 
 test('SIGTERM stops the server process cleanly (exit 0)', { timeout: 60_000 }, async () => {
   const server = await startServerProcess({ DATABASE_URL: env.database.url ?? 'memory://' });

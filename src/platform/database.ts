@@ -24,6 +24,11 @@ export interface DatabaseHandle {
   /** Connections in use and total, for metrics. */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
+  /**
+   * Resolves when the database is gone for good: the embedded database's thread stopped without
+   * being closed. Absent for PostgreSQL, whose pool reconnects by itself.
+   */
+  lost?: Promise<Error>;
 }
 
 interface Logger {
@@ -38,6 +43,7 @@ function handleOf(
   db: Kysely<Database>,
   poolStats: DatabaseHandle['poolStats'],
   close: () => Promise<void>,
+  lost?: Promise<Error>,
 ): DatabaseHandle {
   return {
     db,
@@ -46,6 +52,7 @@ function handleOf(
     },
     poolStats,
     close,
+    ...(lost ? { lost } : {}),
   };
 }
 
@@ -89,6 +96,7 @@ export async function openPgliteThread(source: PgliteSource): Promise<DatabaseHa
     db,
     () => dialect.poolStats(),
     () => db.destroy(),
+    thread.lost,
   );
 }
 

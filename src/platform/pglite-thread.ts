@@ -40,12 +40,16 @@ function stoppedError(exitCode: number): EmbeddedDatabaseError {
  * up every request; on its own thread, the service's work and the database's run side by side,
  * as they do with a PostgreSQL server. Queries run one at a time in the order they are sent.
  * The thread keeps the process alive only while queries are pending. If it dies, pending and
- * later queries fail.
+ * later queries fail, and `lost` resolves.
  */
 export class PgliteThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private stopped: Error | null = null;
+  private closing = false;
+  private markLost: (err: Error) => void = () => undefined;
+  /** Resolves, with the reason, when the thread stops without close() having been called. */
+  readonly lost = new Promise<Error>((resolve) => (this.markLost = resolve));
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: PgliteReply) => this.settle(reply));
@@ -87,6 +91,7 @@ export class PgliteThread {
 
   /** Closes the database (waiting for queries sent before) and ends the thread. */
   async close(): Promise<void> {
+    this.closing = true;
     if (this.stopped) return;
     try {
       await this.send({ op: 'close' });
@@ -124,6 +129,7 @@ export class PgliteThread {
   }
 
   private stop(err: Error): void {
+    if (!this.stopped && !this.closing) this.markLost(err);
     this.stopped ??= err;
     for (const id of [...this.pending.keys()]) this.take(id)?.reject(this.stopped);
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -140,6 +141,27 @@ test('embedded database thread: closing waits for queries sent before; later one
   // PostgreSQL's admin_shutdown: the service answers 503, as for a lost PostgreSQL server.
   assert.equal((err as { code?: string } | null)?.code, '57P01');
 });
+
+test(
+  'embedded database thread: one that dies is reported lost, and its queries fail; one closed is not',
+  { timeout: 60_000 },
+  async () => {
+    const dying = await PgliteThread.open({ dataDir: null });
+    const sent = dying.query('select pg_sleep(5)', []);
+    // As a crash of the thread would end it.
+    await (dying as unknown as { worker: Worker }).worker.terminate();
+    assert.match((await dying.lost).message, /embedded database stopped/);
+    await assert.rejects(sent, { code: '57P01' });
+
+    const closed = await PgliteThread.open({ dataDir: null });
+    await closed.close();
+    const outcome = await Promise.race([
+      closed.lost.then(() => 'lost'),
+      sleep(300).then(() => 'not lost'),
+    ]);
+    assert.equal(outcome, 'not lost');
+  },
+);
 
 test('embedded database thread: a folder that cannot hold a database is refused at open', async () => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'gilla-pglite-')), 'not-a-folder');
