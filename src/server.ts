@@ -12,7 +12,7 @@ import { migrateUp } from './platform/migrator.js';
 /** One process serving HTTP until SIGTERM/SIGINT, then draining in-flight requests (bounded). */
 async function serveOne(config: Config): Promise<void> {
   const app = await buildApp(config);
-  closeWithGrace(
+  const graceful = closeWithGrace(
     { delay: config.http.shutdownTimeoutMs, logger: app.log },
     async ({ signal, err }) => {
       if (err) app.log.error({ err }, 'shutting down after an error');
@@ -20,7 +20,11 @@ async function serveOne(config: Config): Promise<void> {
       await app.close();
     },
   );
-  exitWhenDatabaseLost(app, config.http.shutdownTimeoutMs);
+  exitWhenDatabaseLost(app, {
+    deadlineMs: config.http.shutdownTimeoutMs,
+    // Its own close would end in exit 0 (on a signal, or an emptied event loop).
+    before: () => graceful.uninstall(),
+  });
   await app.listen({ port: config.http.port, host: config.http.host });
 }
 
@@ -31,13 +35,14 @@ async function serveOne(config: Config): Promise<void> {
  */
 export function exitWhenDatabaseLost(
   app: FastifyInstance,
-  deadlineMs: number,
-  exit: (code: number) => void = (code) => process.exit(code),
+  options: { deadlineMs: number; before?: () => void; exit?: (code: number) => void },
 ): void {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
   void app.database.lost?.then(async (err) => {
     app.log.fatal({ err }, 'the database is gone: exiting so that the service is started again');
-    const deadline = setTimeout(() => exit(1), deadlineMs);
-    deadline.unref();
+    options.before?.();
+    // Not unref'd: it holds the process until the exit below, whatever closing leaves running.
+    const deadline = setTimeout(() => exit(1), options.deadlineMs);
     try {
       await app.close();
     } catch (closeErr) {

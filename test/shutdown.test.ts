@@ -87,9 +87,13 @@ test(
     assert.ok(address && typeof address === 'object');
     const live = `http://127.0.0.1:${address.port}/health/live`;
     assert.equal((await fetch(live)).status, 200);
-    const exited = new Promise<number>((resolve) => exitWhenDatabaseLost(app, 10_000, resolve));
+    let before = 0;
+    const exited = new Promise<number>((resolve) =>
+      exitWhenDatabaseLost(app, { deadlineMs: 10_000, before: () => (before += 1), exit: resolve }),
+    );
     lose(new Error('the embedded database stopped (exit code 1)'));
     assert.equal(await exited, 1);
+    assert.equal(before, 1);
     await assert.rejects(fetch(live));
   },
 );

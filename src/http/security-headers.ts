@@ -12,6 +12,7 @@ const DOCS_PREFIX = '/api/docs';
  * the docs pages get one that lets their own scripts, styles and images load. Neither depends on
  * the request (no nonces), so helmet runs once for each at start and every response gets the
  * headers it set: running its dozen middlewares per request cost 4 % of an authenticated GET.
+ * A directive given as a function (a nonce) would be worked out once here: keep them constant.
  */
 export function registerSecurityHeaders(app: FastifyInstance, config: Config): void {
   const forApi = helmet({

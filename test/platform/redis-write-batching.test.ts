@@ -8,7 +8,10 @@ import { TEST_REDIS_URL } from '../helpers/app.js';
 /** A Redis client whose socket writes are counted (each write is one system call). */
 async function countedRedis(t: TestContext): Promise<{ redis: Redis; writes: () => number }> {
   const redis = new Redis(TEST_REDIS_URL ?? '', { keyPrefix: `gilla-test:batch:${Date.now()}:` });
-  t.after(() => redis.disconnect());
+  t.after(async () => {
+    await redis.del('a', 'n');
+    redis.disconnect();
+  });
   await redis.ping();
   let writes = 0;
   const socket = redis.stream as typeof redis.stream & {
@@ -56,6 +59,7 @@ test('the socket is let go after the turn: a later command is sent without anoth
   const batch = writeBatcher(redis);
   batch();
   batch(); // a second call in the same turn holds nothing more back
+  assert.equal(redis.stream.writableCorked, 1);
   await nextTurn();
   assert.equal(redis.stream.writableCorked, 0);
   assert.equal(await redis.ping(), 'PONG');
