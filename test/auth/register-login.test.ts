@@ -138,22 +138,18 @@ test('login: unknown e-mail takes about as long as a wrong password (dummy hash)
   await time(uniqueEmail()); // warm the dummy hash
   const known: number[] = [];
   const unknown: number[] = [];
-  // Interleaved, and the median of 7 each: the other test file running beside this one slows
-  // single hashes by 2x at times (CI once measured 96 vs 41 ms with 3 samples each).
+  // Interleaved, and the fastest of 7 each: a loaded machine only ever adds time, and the other
+  // test file running beside this one slows single logins by 2-3x at times (CI measured medians
+  // of 306 vs 94 ms while a build ran beside it).
   for (let i = 0; i < 7; i++) {
     known.push(await time(user.email));
     unknown.push(await time(uniqueEmail()));
   }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[3]!;
+  const fastest = { known: Math.min(...known), unknown: Math.min(...unknown) };
+  const shown = `unknown ${fastest.unknown} ms vs known ${fastest.known} ms`;
   // Both verify an argon2id hash: neither is a fast path (a missing hash check would take < 5 ms).
-  assert.ok(
-    median(unknown) > median(known) * 0.5,
-    `unknown ${median(unknown)} ms vs known ${median(known)} ms`,
-  );
-  assert.ok(
-    median(unknown) < median(known) * 2,
-    `unknown ${median(unknown)} ms vs known ${median(known)} ms`,
-  );
+  assert.ok(fastest.unknown > fastest.known * 0.5, shown);
+  assert.ok(fastest.unknown < fastest.known * 2, shown);
 });
 
 test('login: a hash made with older settings is upgraded on the next successful login', async () => {
