@@ -28,10 +28,8 @@ export class EmbeddedDatabaseError extends Error {
 }
 
 /** Queries after the thread ended; PostgreSQL's admin_shutdown code, so requests answer 503. */
-function stoppedError(exitCode: number): EmbeddedDatabaseError {
-  return new EmbeddedDatabaseError(`the embedded database stopped (exit code ${exitCode})`, {
-    code: '57P01',
-  });
+function stoppedError(why: string): EmbeddedDatabaseError {
+  return new EmbeddedDatabaseError(`the embedded database ${why}`, { code: '57P01' });
 }
 
 /**
@@ -53,14 +51,8 @@ export class PgliteThread {
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: PgliteReply) => this.settle(reply));
-    worker.on('error', (err) =>
-      this.stop(
-        new EmbeddedDatabaseError(`the embedded database failed: ${err.message}`, {
-          code: '57P01',
-        }),
-      ),
-    );
-    worker.on('exit', (code) => this.stop(stoppedError(code)));
+    worker.on('error', (err) => this.stop(stoppedError(`failed: ${err.message}`)));
+    worker.on('exit', (code) => this.stop(stoppedError(`stopped (exit code ${code})`)));
     worker.unref();
   }
 
@@ -79,7 +71,7 @@ export class PgliteThread {
       };
       const onMessage = (message: unknown) =>
         done(message === 'ready' ? undefined : new Error('unexpected message from the database'));
-      const onExit = (code: number) => done(stoppedError(code));
+      const onExit = (code: number) => done(stoppedError(`stopped (exit code ${code})`));
       worker.on('message', onMessage).on('error', done).on('exit', onExit);
     });
     return new PgliteThread(worker);
