@@ -223,3 +223,66 @@ test('SMTP down: mail waits in the outbox and is delivered when it is back', asy
   }
   assert.ok(sentAt !== null, 'the outbox row is marked sent');
 });
+
+test('a reset link lasts 30 minutes and a verification link 24 hours; an expired one is refused', async () => {
+  const user = await createUser(app);
+  const verifyToken = tokenFromMail(await smtp.waitFor(forMe(user.email, /Confirm your e-mail/)));
+  await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password/forgot',
+    payload: { email: user.email },
+  });
+  await smtp.waitFor(forMe(user.email, /Reset your/));
+  const rows = await app.db
+    .selectFrom('one_time_tokens')
+    .select(['purpose', 'created_at', 'expires_at'])
+    .where('user_id', '=', user.id)
+    .execute();
+  const minutes = (purpose: string) => {
+    const row = rows.find((r) => r.purpose === purpose);
+    assert.ok(row, purpose);
+    return (row.expires_at.getTime() - row.created_at.getTime()) / 60_000;
+  };
+  assert.ok(Math.abs(minutes('password_reset') - 30) < 0.1, `reset: ${minutes('password_reset')}`);
+  assert.ok(Math.abs(minutes('email_verification') - 24 * 60) < 0.1, 'verification: 24 h');
+  await app.db
+    .updateTable('one_time_tokens')
+    .set({ expires_at: new Date(Date.now() - 1000) })
+    .where('user_id', '=', user.id)
+    .where('purpose', '=', 'email_verification')
+    .execute();
+  const late = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/email/verify',
+    payload: { token: verifyToken },
+  });
+  assert.equal(late.statusCode, 400);
+  const me = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth });
+  assert.equal(me.json().emailVerified, false);
+});
+
+test('malformed verification and reset tokens are a clear 400, and nothing changes', async () => {
+  const user = await createUser(app);
+  for (const token of ['', 'short', 'has spaces in it and is long enough', 'x'.repeat(5000), 42]) {
+    const verify = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/email/verify',
+      payload: { token },
+    });
+    assert.equal(verify.statusCode, 400, `verify ${String(token).slice(0, 20)}`);
+    assert.equal(verify.json().code, 'validation_failed');
+    const reset = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password/reset',
+      payload: { token, password: 'a brand new passphrase' },
+    });
+    assert.equal(reset.statusCode, 400, `reset ${String(token).slice(0, 20)}`);
+    assert.equal(reset.json().code, 'validation_failed');
+  }
+  const stillOld = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: user.email, password: user.password },
+  });
+  assert.equal(stillOld.statusCode, 200);
+});
