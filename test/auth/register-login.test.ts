@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { setupTestEnv } from '../helpers/app.js';
@@ -93,10 +94,64 @@ test('register: bad input is a clear 400, never a 5xx', async () => {
     { email: uniqueEmail(), password: 'long enough pw', emailVerified: true },
     { email: uniqueEmail() },
   ];
+  const count = async () =>
+    Number(
+      (
+        await app.db
+          .selectFrom('users')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const before = await count();
   for (const payload of bodies) {
     const res = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload });
     assert.equal(res.statusCode, 400, JSON.stringify(payload));
+    assert.equal(res.json().code, 'validation_failed');
   }
+  assert.equal(await count(), before, 'no user was written');
+});
+
+test('register: 8 and 128 characters are accepted; entries from all through the 10,000-word list are refused', async () => {
+  for (const password of ['k7#mQ2vz', 'z'.repeat(127) + '7']) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: uniqueEmail(), password },
+    });
+    assert.equal(res.statusCode, 201, `${password.length} characters`);
+  }
+  const list = readFileSync('assets/common-passwords.txt', 'utf8').split('\n').filter(Boolean);
+  assert.equal(list.length, 10_000);
+  // Every 250th entry long enough to pass the length rule, down to the list's last ones.
+  const long = list.filter((p) => p.length >= 8);
+  const sample = [...long.filter((_, i) => i % 250 === 0), ...long.slice(-3)];
+  for (const password of sample) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: uniqueEmail(), password },
+    });
+    assert.equal(res.statusCode, 400, password);
+    assert.match(res.json().errors[0].message, /most common/);
+  }
+});
+
+test('login: a password over 1024 characters is a 400 before any hashing; 1024 is an ordinary 401', async () => {
+  const user = await createUser(app);
+  const tooLong = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: user.email, password: 'x'.repeat(1025) },
+  });
+  assert.equal(tooLong.statusCode, 400);
+  assert.equal(tooLong.json().errors[0].path, 'password');
+  const longest = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: user.email, password: 'x'.repeat(1024) },
+  });
+  assert.equal(longest.statusCode, 401);
 });
 
 test('login: right password 200; unknown e-mail and wrong password the same 401', async () => {
