@@ -4,7 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { setupTestEnv, TEST_SECRETS } from './helpers/app.js';
+import { buildApp } from '../src/app.js';
+import { openDatabase } from '../src/platform/database.js';
+import { setupTestEnv, testConfig, TEST_SECRETS } from './helpers/app.js';
 import { TEST_DATABASE_URL } from './helpers/database.js';
 
 const env = await setupTestEnv();
@@ -91,6 +93,30 @@ test('migrate status/down/up and user create', { timeout: 120_000 }, async () =>
   );
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /^created admin root@example.com/);
+  // The service, on the CLI's database, signs the admin in with the password read from stdin.
+  const handle = await openDatabase(
+    {
+      url: env.database.url,
+      dataDir: cliDb.DATA_DIR ?? null,
+      migrateOnStart: false,
+      poolMax: 2,
+      timeoutMs: 5000,
+    },
+    { warn: () => undefined },
+  );
+  const app = await buildApp(testConfig(), { database: handle });
+  try {
+    const signIn = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'root@example.com', password: 'a long admin passphrase' },
+    });
+    assert.equal(signIn.statusCode, 200, signIn.body);
+    assert.equal(signIn.json().user.role, 'admin');
+  } finally {
+    await app.close();
+    await handle.close();
+  }
   const weak = await gilla(['user', 'create', '--email', 'weak@example.com'], 'password\n');
   assert.equal(weak.code, 1);
   assert.match(weak.stderr, /password/);
