@@ -104,8 +104,9 @@ test('migrate status/down/up and user create', { timeout: 120_000 }, async () =>
     },
     { warn: () => undefined },
   );
-  const app = await buildApp(testConfig(), { database: handle });
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
+    app = await buildApp(testConfig(), { database: handle });
     const signIn = await app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',
@@ -114,7 +115,7 @@ test('migrate status/down/up and user create', { timeout: 120_000 }, async () =>
     assert.equal(signIn.statusCode, 200, signIn.body);
     assert.equal(signIn.json().user.role, 'admin');
   } finally {
-    await app.close();
+    await app?.close();
     await handle.close();
   }
   const weak = await gilla(['user', 'create', '--email', 'weak@example.com'], 'password\n');

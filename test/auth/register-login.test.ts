@@ -137,7 +137,7 @@ test('register: 8 and 128 characters are accepted; entries from all through the 
   }
 });
 
-test('login: a password over 1024 characters is a 400 before any hashing; 1024 is an ordinary 401', async () => {
+test('login: a password over 1024 characters is a 400 naming it; 1024 is an ordinary 401', async () => {
   const user = await createUser(app);
   const tooLong = await app.inject({
     method: 'POST',
