@@ -353,24 +353,13 @@ async function logins(
   };
   const hashBefore = await timeHash();
   const cores = availableParallelism();
-  // The bare server's /health does the same checks (a database and a Redis round trip): its p99
-  // under the same login load shows what the machine allows any server. On a VM whose cores are
-  // all hashing, a process woken to answer can wait for a scheduler tick (4 ms at HZ=250).
-  const bareHealth = `http://127.0.0.1:${bare}/health`;
-  // Unmeasured warm-up of both (when the health section did not run first): cold code would
-  // inflate the idle p99 that the ratio divides by.
-  await drive('GET /health warm-up', { url: `${base}/health`, connections: 1, duration: 3 });
-  await drive('GET /health warm-up (bare)', { url: bareHealth, connections: 1, duration: 3 });
-  await eventLoopDelay(base); // starts a fresh measurement
-  const healthIdle = await drive('GET /health idle (1 conn)', {
-    url: `${base}/health`,
-    connections: 1,
-  });
-  const loopIdle = await eventLoopDelay(base);
-  const bareIdle = await drive('GET /health idle (bare, 1 conn)', {
-    url: bareHealth,
-    connections: 1,
-  });
+  // One-connection probes, each measured idle and while logins saturate the cores. The bare
+  // server's /health does the same checks (a database and a Redis round trip): its p99 under the
+  // same login load shows what the machine allows any server. On a VM whose cores are all
+  // hashing, a process woken to answer can wait for a scheduler tick (4 ms at HZ=250).
+  const healthProbe = { url: `${base}/health`, connections: 1 };
+  const bareProbe = { url: `http://127.0.0.1:${bare}/health`, connections: 1 };
+  const meProbe = { url: `${base}/api/v1/users/me`, headers: auth, connections: 1 };
   const loginLoad: autocannon.Options = {
     url: `${base}/api/v1/auth/login`,
     method: 'POST',
@@ -378,31 +367,33 @@ async function logins(
     body: JSON.stringify({ email, password }),
     connections: 8,
   };
+  const duringLogin = async (name: string, probe: autocannon.Options) => {
+    const [, busy] = await Promise.all([
+      drive(`POST /auth/login (with ${name} client)`, loginLoad),
+      drive(`${name} during login load (1 conn)`, probe),
+    ]);
+    return busy;
+  };
+  // Unmeasured warm-up of both /health routes: cold code would inflate the idle p99 that the
+  // ratio divides by (when the health section did not run first).
+  await drive('GET /health warm-up', { ...healthProbe, duration: 3 });
+  await drive('GET /health warm-up (bare)', { ...bareProbe, duration: 3 });
+  await eventLoopDelay(base); // starts a fresh measurement
+  const healthIdle = await drive('GET /health idle (1 conn)', healthProbe);
+  const loopIdle = await eventLoopDelay(base);
+  const bareIdle = await drive('GET /health (bare) idle (1 conn)', bareProbe);
   // Throughput alone: a second client hammering the machine at the same time would take the CPU
   // that the target counts as hashing. Then latency of other requests while logins saturate it.
   const login = await drive('POST /auth/login', loginLoad);
   const hashAfter = await timeHash();
   const hashMs = (hashBefore + hashAfter) / 2;
   await eventLoopDelay(base);
-  const [loginWithHealth, healthBusy] = await Promise.all([
-    drive('POST /auth/login (with /health client)', loginLoad),
-    drive('GET /health during login load (1 conn)', { url: `${base}/health`, connections: 1 }),
-  ]);
+  const healthBusy = await duringLogin('GET /health', healthProbe);
   const loopBusy = await eventLoopDelay(base);
-  const [, bareBusy] = await Promise.all([
-    drive('POST /auth/login (with bare /health client)', loginLoad),
-    drive('GET /health during login (bare, 1 conn)', {
-      url: bareHealth,
-      connections: 1,
-    }),
-  ]);
-  const meOneConn = { url: `${base}/api/v1/users/me`, headers: auth, connections: 1 };
-  const meIdle = await drive('GET /users/me idle (1 conn)', meOneConn);
-  const [, meBusy] = await Promise.all([
-    drive('POST /auth/login (with /users/me client)', loginLoad),
-    drive('GET /users/me during login load (1 conn)', meOneConn),
-  ]);
-  rows.push(login, loginWithHealth, healthIdle, healthBusy, bareIdle, bareBusy, meIdle, meBusy);
+  const bareBusy = await duringLogin('GET /health (bare)', bareProbe);
+  const meIdle = await drive('GET /users/me idle (1 conn)', meProbe);
+  const meBusy = await duringLogin('GET /users/me', meProbe);
+  rows.push(login, healthIdle, healthBusy, bareIdle, bareBusy, meIdle, meBusy);
   const loginTarget = (0.8 * cores * 1000) / hashMs;
   notes.push(
     `login ${login.rps.toFixed(1)}/s vs target 0.8 x ${cores} cores / ${hashMs.toFixed(1)} ms per hash (${hashBefore.toFixed(1)} before, ${hashAfter.toFixed(1)} after) = ${loginTarget.toFixed(1)}/s`,
