@@ -1,6 +1,98 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/*
+ * The shape of src/ (see README, "Code layout"): folders depend in one direction. Each folder
+ * lists the folders it may import values from (type-only imports are free: they vanish at run
+ * time); `app.ts`, `server.ts` and `cli.ts` assemble everything and may import anything.
+ */
+const FEATURES = [
+  'mail',
+  'users',
+  'auth',
+  'oauth',
+  'settings',
+  'flags',
+  'projects',
+  'specifications',
+  'items',
+  'accounts',
+  'health',
+];
+const MAY_IMPORT = {
+  domain: [],
+  platform: [],
+  http: ['domain', 'platform'],
+  mail: ['domain', 'platform', 'http'],
+  users: ['domain', 'platform', 'http'],
+  auth: ['domain', 'platform', 'http', 'users', 'mail'],
+  oauth: ['domain', 'platform', 'http', 'users', 'auth'],
+  settings: ['domain', 'platform', 'http', 'auth', 'oauth'],
+  flags: ['domain', 'platform', 'http'],
+  projects: ['domain', 'platform', 'http', 'users'],
+  specifications: ['domain', 'platform', 'http', 'projects'],
+  items: ['domain', 'platform', 'http', 'projects', 'specifications'],
+  accounts: ['domain', 'platform', 'http', 'users', 'auth', 'projects'],
+  health: ['domain', 'platform', 'http'],
+};
+const FOLDERS = Object.keys(MAY_IMPORT);
+for (const f of FEATURES) if (!FOLDERS.includes(f)) throw new Error(`no layer for ${f}`);
+
+// Another folder's repository is private to it: go through its service.
+const FOREIGN_REPOSITORY = {
+  group: ['../*/*.repository.js', '../**/*.repository.js'],
+  message: "Another feature's repository is private to it: call its service.",
+};
+
+function layerRules(folder, extra = []) {
+  const forbidden = FOLDERS.filter((f) => f !== folder && !MAY_IMPORT[folder].includes(f));
+  return {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...(forbidden.length > 0
+            ? [
+                {
+                  group: forbidden.flatMap((f) => [`../${f}/*`, `../../${f}/*`]),
+                  allowTypeImports: true,
+                  message: `src/${folder} may import values from ${MAY_IMPORT[folder].join(', ') || 'nothing outside itself'} only (eslint.config.mjs).`,
+                },
+              ]
+            : []),
+          FOREIGN_REPOSITORY,
+          ...extra,
+        ],
+      },
+    ],
+  };
+}
+
+const architecture = FOLDERS.flatMap((folder) => [
+  { files: [`src/${folder}/**/*.ts`], rules: layerRules(folder) },
+  {
+    // Services and repositories know nothing of HTTP and never open a transaction: the edge
+    // (a route handler or the flow it calls) opens it and hands it down.
+    files: [`src/${folder}/**/*.service.ts`, `src/${folder}/**/*.repository.ts`],
+    rules: {
+      ...layerRules(folder, [
+        {
+          group: ['../http/*'],
+          message: 'Services and repositories do not import http/: shared rules live in domain/.',
+        },
+      ]),
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='transaction']",
+          message:
+            'Services never open a transaction: take `tx` from the edge (http/unit-of-work.ts).',
+        },
+      ],
+    },
+  },
+]);
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bin/**', 'eslint.config.mjs'] },
   js.configs.recommended,
@@ -30,6 +122,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...architecture,
   {
     // Migrations are written against Kysely<any> (Kysely docs): they must not know app types.
     files: ['src/platform/migrations/*.ts'],

@@ -1,36 +1,41 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Writable } from 'node:stream';
-import type { Config } from './config.js';
-import { healthRoutes } from './health/health.routes.js';
-import { registerSessionPrefetch } from './http/authenticate.js';
-import { registerDrain } from './http/drain.js';
-import { registerCors } from './http/cors.js';
-import { registerSecurityHeaders } from './http/security-headers.js';
-import { openapiPlugin } from './http/openapi.js';
-import { registerNotFound, registerProblemHandlers } from './http/problem.js';
-import { genReqId, registerRequestId } from './http/request-id.js';
-import { LOG_REDACT_PATHS, registerRequestLog } from './http/request-log.js';
-import { createValidatorCompiler } from './http/validation.js';
-import { cachePlugin, type Cache } from './platform/cache.js';
-import { databasePlugin, type DatabaseHandle } from './platform/database.js';
-import { metricsPlugin } from './platform/metrics.js';
-import { errorReportingPlugin } from './platform/error-reporting.js';
-import { encryptionPlugin } from './platform/crypto.js';
-import { mailPlugin } from './mail/mail.plugin.js';
-import { tokensPlugin } from './auth/access-tokens.js';
+import { accountRoutes, adminAccountRoutes } from './accounts/accounts.routes.js';
 import { authPlugin } from './auth/auth.plugin.js';
-import { rateLimitPlugin } from './http/rate-limit.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { claimedUserId, sessionPrefetchPlugin } from './auth/authenticate.js';
+import { tokensPlugin } from './auth/access-tokens.js';
 import { jwksRoutes } from './auth/jwks.routes.js';
+import type { Config } from './config.js';
 import { flagsPlugin } from './flags/flags.plugin.js';
+import { flagRoutes } from './flags/flags.routes.js';
+import { healthRoutes } from './health/health.routes.js';
+import { corsPlugin } from './http/cors.js';
+import { drainOnClosePlugin, drainPlugin } from './http/drain.js';
+import { openapiPlugin } from './http/openapi.js';
+import { notFoundPlugin, problemsPlugin } from './http/problem.js';
+import { rateLimitPlugin } from './http/rate-limit.js';
+import { genReqId, requestIdPlugin } from './http/request-id.js';
+import { LOG_REDACT_PATHS, requestLogPlugin } from './http/request-log.js';
+import { securityHeadersPlugin } from './http/security-headers.js';
+import { unitOfWorkPlugin } from './http/unit-of-work.js';
+import { createValidatorCompiler } from './http/validation.js';
+import { exportRoutes } from './items/export.routes.js';
+import { itemRoutes } from './items/items.routes.js';
+import { mailPlugin } from './mail/mail.plugin.js';
+import { identityRoutes } from './oauth/identities.routes.js';
 import { oauthPlugin } from './oauth/oauth.plugin.js';
 import { oauthRoutes } from './oauth/oauth.routes.js';
-import { flagRoutes } from './flags/flags.routes.js';
-import { itemRoutes } from './items/items.routes.js';
+import { cachePlugin, type Cache } from './platform/cache.js';
+import { encryptionPlugin } from './platform/crypto.js';
+import { databasePlugin, type DatabaseHandle } from './platform/database.js';
+import { errorReportingPlugin } from './platform/error-reporting.js';
+import { metricsPlugin } from './platform/metrics.js';
 import { projectRoutes } from './projects/projects.routes.js';
-import { specificationRoutes } from './specifications/specifications.routes.js';
+import { readSettings } from './settings/settings.service.js';
 import { settingsRoutes } from './settings/settings.routes.js';
+import { specificationRoutes } from './specifications/specifications.routes.js';
 import { adminUserRoutes, userRoutes } from './users/users.routes.js';
 
 export interface BuildOptions {
@@ -42,7 +47,11 @@ export interface BuildOptions {
   logStream?: Writable;
 }
 
-/** Builds the whole service as a Fastify instance: platform first, then the features. */
+/**
+ * Builds the whole service as a Fastify instance. Its parts are named plugins that declare what
+ * they depend on (registering one before its dependencies fails at start); hooks run in the order
+ * registered here.
+ */
 export async function buildApp(
   config: Config,
   options: BuildOptions = {},
@@ -73,14 +82,16 @@ export async function buildApp(
   app.setValidatorCompiler(createValidatorCompiler());
   // JSON only: a text/plain body is 415, not a string that slips past the schema.
   app.removeContentTypeParser('text/plain');
-  registerRequestId(app);
-  registerProblemHandlers(app);
-  registerRequestLog(app);
-  // Half the shutdown budget for in-flight work; the rest is for closing connections.
-  const drain = registerDrain(app, Math.floor(config.http.shutdownTimeoutMs / 2));
 
-  registerSecurityHeaders(app, config);
-  await registerCors(app, config);
+  // What every request passes through, in this order.
+  await app.register(requestIdPlugin);
+  await app.register(requestLogPlugin);
+  // Half the shutdown budget for in-flight work; the rest is for closing connections.
+  await app.register(drainPlugin, { maxWaitMs: Math.floor(config.http.shutdownTimeoutMs / 2) });
+  await app.register(securityHeadersPlugin, { config });
+  await app.register(corsPlugin, { config });
+
+  // Platform: one plugin per outside dependency.
   await app.register(databasePlugin, {
     config,
     ...(options.database ? { database: options.database } : {}),
@@ -88,22 +99,27 @@ export async function buildApp(
   await app.register(cachePlugin, { config, ...(options.cache ? { cache: options.cache } : {}) });
   await app.register(metricsPlugin);
   await app.register(errorReportingPlugin, { config });
-  await app.register(tokensPlugin, { config });
-  registerSessionPrefetch(app, app.tokens);
-  // Before any route, so that every response is counted and carries the RateLimit headers.
-  await app.register(rateLimitPlugin, { config });
+  await app.register(problemsPlugin);
   await app.register(encryptionPlugin, { config });
+  await app.register(unitOfWorkPlugin);
+  await app.register(tokensPlugin, { config });
+  await app.register(sessionPrefetchPlugin);
+  await app.register(rateLimitPlugin, {
+    config,
+    userOf: (request) => claimedUserId(request, app.tokens),
+  });
+  await app.register(notFoundPlugin);
   await app.register(openapiPlugin, { config });
   await app.register(mailPlugin, { config });
+  await app.register(drainOnClosePlugin);
+
+  // Features.
   await app.register(flagsPlugin);
   await app.register(authPlugin, {
     config,
-    registrationOpen: async () => (await app.settings.get()).registrationOpen,
+    registrationOpen: async () => (await readSettings(app.db, app.cache)).registrationOpen,
   });
   await app.register(oauthPlugin, { config });
-  // Before any plugin above closes its database, cache or mail worker.
-  drain.waitOnClose();
-  registerNotFound(app);
 
   await app.register(healthRoutes, { version: config.app.version });
   await app.register(jwksRoutes);
@@ -116,11 +132,15 @@ export async function buildApp(
     authPerMinute: config.auth.rateLimitPerMinute,
   });
   await app.register(userRoutes, { prefix: '/api/v1/users' });
+  await app.register(accountRoutes, { prefix: '/api/v1/users' });
+  await app.register(identityRoutes, { prefix: '/api/v1/users' });
   await app.register(adminUserRoutes, { prefix: '/api/v1/admin' });
+  await app.register(adminAccountRoutes, { prefix: '/api/v1/admin' });
   await app.register(flagRoutes, { prefix: '/api/v1/admin' });
   await app.register(settingsRoutes, { prefix: '/api/v1', config });
   await app.register(projectRoutes, { prefix: '/api/v1' });
   await app.register(specificationRoutes, { prefix: '/api/v1' });
   await app.register(itemRoutes, { prefix: '/api/v1' });
+  await app.register(exportRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { AppError } from './errors.js';
+import { assertEmail, createUserWithPassword } from './accounts/accounts.service.js';
+import { acceptableHash } from './auth/passwords.js';
+import { DomainError } from './domain/errors.js';
 import { Encryptor } from './platform/crypto.js';
 import { openDatabase } from './platform/database.js';
 import { rotateKeys, type RotationProgress } from './platform/key-rotation.js';
-import { createUserWithPassword } from './users/users.service.js';
 import { migrateDown, migrateUp, migrationStatus } from './platform/migrator.js';
 import { configOrExit, serve } from './server.js';
 
@@ -85,20 +86,30 @@ async function user(args: string[]): Promise<void> {
     },
   });
   if (!values.email) fail('gilla user create: --email is required');
+  const email = values.email;
   const password = await readStdin();
   const config = configOrExit();
+  let passwordHash: string;
+  try {
+    assertEmail(email);
+    passwordHash = await acceptableHash(password);
+  } catch (err) {
+    if (err instanceof DomainError) fail(`gilla user create: ${err.message}`, 1);
+    throw err;
+  }
   const handle = await openDatabase(config.database, pino({ level: 'warn' }));
   try {
     if (config.database.migrateOnStart) await migrateUp(handle.db);
+    // One statement: no transaction needed.
     const created = await createUserWithPassword(handle.db, {
-      email: values.email,
-      password,
+      email,
+      passwordHash,
       name: values.name ?? null,
       role: values.admin ? 'admin' : 'user',
     });
     process.stdout.write(`created ${created.role} ${created.email} (${created.id})\n`);
   } catch (err) {
-    if (err instanceof AppError) fail(`gilla user create: ${err.message}`, 1);
+    if (err instanceof DomainError) fail(`gilla user create: ${err.message}`, 1);
     throw err;
   } finally {
     await handle.close();

@@ -12,7 +12,7 @@ import {
 } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { v7 as uuidv7 } from 'uuid';
-import { InvalidTokenError, TokenExpiredError } from '../errors.js';
+import { InvalidTokenError, TokenExpiredError } from '../domain/errors.js';
 
 /** What a valid access token says. */
 export interface AccessClaims {

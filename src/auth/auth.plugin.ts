@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { registerAuthentication } from '../http/authenticate.js';
+import { registerAuthentication } from './authenticate.js';
 import type { AuthDeps } from './auth.service.js';
 import { LoginThrottle } from './login-throttle.js';
 
@@ -17,8 +17,6 @@ export const authPlugin = fp<{ config: Config; registrationOpen?: () => Promise<
     registerAuthentication(app, tokens);
     app.decorate('authDeps', {
       tokens,
-      cache: app.cache,
-      encryptor: app.encryptor,
       refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
       throttle: new LoginThrottle(app.cache),
       appName: config.app.name,

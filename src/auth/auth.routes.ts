@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import { actorOf } from '../http/actor.js';
 import { perIpPerMinute } from '../http/rate-limit.js';
 import { bearer, NoContent, problems } from '../http/schemas.js';
+import { anonymousWork, read, work } from '../http/unit-of-work.js';
+import { loginFlow, refreshFlow, registerFlow } from './auth.flows.js';
 import {
   ForgotBody,
   LoginBody,
@@ -18,19 +19,12 @@ import {
 import {
   endOwnSession,
   forgotPassword,
-  login,
-  refresh,
-  register,
   resendVerification,
   resetPassword,
   verifyEmail,
 } from './auth.service.js';
+import { acceptableHash } from './passwords.js';
 import { endSessions, listSessions } from './sessions.service.js';
-
-function client(request: FastifyRequest) {
-  const agent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent : null };
-}
 
 /** `/api/v1/auth`: registration, login, tokens, sessions, password reset, e-mail verification. */
 export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = async (
@@ -52,8 +46,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
         response: { 201: TokenResponseSchema, ...problems(400, 403, 409, 413, 415, 429) },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await register(app.db, deps, request.body, client(request))),
+    async (request, reply) => reply.code(201).send(await registerFlow(request, deps, request.body)),
   );
 
   app.post(
@@ -67,7 +60,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
         response: { 200: TokenResponseSchema, ...problems(400, 401, 403, 429) },
       },
     },
-    async (request) => login(app.db, deps, request.body, client(request)),
+    (request) => loginFlow(request, deps, request.body),
   );
 
   app.post(
@@ -80,7 +73,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
         response: { 200: TokenResponseSchema, ...problems(400, 401, 429) },
       },
     },
-    async (request) => refresh(app.db, deps, request.body.refreshToken, client(request)),
+    (request) => refreshFlow(request, deps, request.body.refreshToken),
   );
 
   app.post(
@@ -95,8 +88,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
       },
     },
     async (request, reply) => {
-      const actor = actorOf(request);
-      await endSessions(app.db, app.cache, { userId: actor.userId, sessionId: actor.sessionId });
+      const { userId, sessionId } = actorOf(request);
+      await work(request, (tx, ctx) => endSessions(tx, ctx.effects, { userId, sessionId }));
       return reply.code(204).send(null);
     },
   );
@@ -113,7 +106,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
       },
     },
     async (request, reply) => {
-      await endSessions(app.db, app.cache, { userId: actorOf(request).userId });
+      const { userId } = actorOf(request);
+      await work(request, (tx, ctx) => endSessions(tx, ctx.effects, { userId }));
       return reply.code(204).send(null);
     },
   );
@@ -129,9 +123,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
         response: { 200: Type.Object({ data: Type.Array(SessionSchema) }), ...problems(401) },
       },
     },
-    async (request) => ({
-      data: await listSessions(app.db, actorOf(request).userId, actorOf(request).sessionId),
-    }),
+    async (request) => ({ data: await read(request, listSessions) }),
   );
 
   app.delete(
@@ -147,7 +139,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
       },
     },
     async (request, reply) => {
-      await endOwnSession(app.db, deps, actorOf(request).userId, request.params.id);
+      await work(request, (tx, ctx) => endOwnSession(tx, ctx, request.params.id));
       return reply.code(204).send(null);
     },
   );
@@ -167,7 +159,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
       // Answer first, then look the account up: the response time tells nothing about whether
       // the address has an account.
       const { email } = request.body;
-      app.afterResponse(reply, () => forgotPassword(app.db, deps, email));
+      app.afterResponse(reply, () =>
+        anonymousWork(request, (tx, ctx) => forgotPassword(tx, ctx, deps, email)),
+      );
       return reply.code(202).send(null);
     },
   );
@@ -184,7 +178,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
       },
     },
     async (request, reply) => {
-      await resetPassword(app.db, deps, request.body);
+      const passwordHash = await acceptableHash(request.body.password);
+      await anonymousWork(request, (tx, ctx) =>
+        resetPassword(tx, ctx, { token: request.body.token, passwordHash }),
+      );
       return reply.code(204).send(null);
     },
   );
@@ -201,7 +198,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
       },
     },
     async (request, reply) => {
-      await verifyEmail(app.db, request.body.token);
+      await anonymousWork(request, (tx) => verifyEmail(tx, request.body.token));
       return reply.code(204).send(null);
     },
   );
@@ -219,7 +216,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
       },
     },
     async (request, reply) => {
-      await resendVerification(app.db, deps, actorOf(request).userId);
+      await work(request, (tx, ctx) => resendVerification(tx, ctx, deps));
       return reply.code(202).send(null);
     },
   );

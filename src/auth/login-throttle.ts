@@ -1,4 +1,4 @@
-import { RateLimitedError } from '../errors.js';
+import { RateLimitedError } from '../domain/errors.js';
 import type { Cache } from '../platform/cache.js';
 
 /** Failures counted per account within this window. */

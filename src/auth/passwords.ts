@@ -2,7 +2,7 @@ import argon2 from 'argon2';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../domain/errors.js';
 import { HashWorker } from './hash-worker-client.js';
 
 /** OWASP's argon2id settings: 19 MiB, 2 iterations, 1 lane. */
@@ -72,4 +72,10 @@ export async function verifyPassword(
   }
   const ok = await hashing.verify(hash, password);
   return { ok, needsRehash: ok && argon2.needsRehash(hash, ARGON2_OPTIONS) };
+}
+
+/** A new password, checked against the rules and hashed (before any transaction opens). */
+export async function acceptableHash(password: string, field = 'password'): Promise<string> {
+  assertAcceptablePassword(password, field);
+  return hashPassword(password);
 }

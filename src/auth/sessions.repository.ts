@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database } from '../platform/schema.js';
 import type { UserRow, UserRole } from '../users/users.table.js';
 import type { SessionRow } from './sessions.table.js';
@@ -27,6 +27,18 @@ export async function insertRefreshToken(
     .execute();
 }
 
+/**
+ * The one rule for a live session: not revoked, not expired, and its user not disabled. Every
+ * query that asks for live sessions joins `users` and uses this.
+ */
+function isLive(eb: ExpressionBuilder<Database, 'sessions' | 'users'>) {
+  return eb.and([
+    eb('sessions.revoked_at', 'is', null),
+    eb('sessions.expires_at', '>', sql<Date>`now()`),
+    eb('users.disabled_at', 'is', null),
+  ]);
+}
+
 /** A live session with what authorization needs of its user. */
 export function findLiveSession(
   db: Kysely<Database>,
@@ -37,9 +49,7 @@ export function findLiveSession(
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select(['sessions.user_id', 'users.role', 'sessions.expires_at'])
     .where('sessions.id', '=', sessionId)
-    .where('sessions.revoked_at', 'is', null)
-    .where('sessions.expires_at', '>', sql<Date>`now()`)
-    .where('users.disabled_at', 'is', null)
+    .where(isLive)
     .executeTakeFirst();
 }
 
@@ -94,20 +104,19 @@ export function liveSessionsOf(
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select(['sessions.id', 'users.role', 'sessions.expires_at'])
     .where('sessions.user_id', '=', userId)
-    .where('sessions.revoked_at', 'is', null)
-    .where('sessions.expires_at', '>', sql<Date>`now()`)
-    .where('users.disabled_at', 'is', null)
+    .where(isLive)
     .execute();
 }
 
+/** A user's live sessions, newest first (at most 100). */
 export function listLiveSessions(db: Kysely<Database>, userId: string): Promise<SessionRow[]> {
   return db
     .selectFrom('sessions')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', sql<Date>`now()`)
-    .orderBy('created_at', 'desc')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .where('sessions.user_id', '=', userId)
+    .where(isLive)
+    .orderBy('sessions.created_at', 'desc')
     .limit(100)
     .execute();
 }

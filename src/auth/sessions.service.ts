@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { InvalidTokenError } from '../errors.js';
-import type { Cache } from '../platform/cache.js';
-import { hashToken, randomToken, type Encryptor } from '../platform/crypto.js';
+import { InvalidTokenError } from '../domain/errors.js';
+import type { AnyContext, Context, Effects } from '../domain/unit-of-work.js';
+import { hashToken, randomToken } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
+import type { UserRow } from '../users/users.table.js';
 import type { AccessTokens } from './access-tokens.js';
-import { markSessionsEnded } from './session-cache.js';
+import { markSessionsEnded, recacheUserSessions } from './session-cache.js';
 import {
   insertRefreshToken,
   insertSession,
@@ -14,21 +15,14 @@ import {
   revokeSessions,
   rotateUnusedRefreshToken,
 } from './sessions.repository.js';
-import type { UserRow } from '../users/users.table.js';
 
 /** Two tabs refreshing with the same token within this window both get the new pair. */
 const REFRESH_RACE_GRACE_SECONDS = 10;
 
+/** What sessions need besides the context: the token signer and how long a session lives. */
 export interface SessionDeps {
   tokens: AccessTokens;
-  cache: Cache;
-  encryptor: Encryptor;
   refreshTtlSeconds: number;
-}
-
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
 }
 
 export interface IssuedTokens {
@@ -40,22 +34,6 @@ export interface IssuedTokens {
   sessionId: string;
 }
 
-async function issue(
-  deps: SessionDeps,
-  userId: string,
-  sessionId: string,
-  refreshToken: string,
-): Promise<IssuedTokens> {
-  return {
-    accessToken: await deps.tokens.sign(userId, sessionId),
-    refreshToken,
-    tokenType: 'Bearer',
-    expiresIn: deps.tokens.ttlSeconds,
-    userId,
-    sessionId,
-  };
-}
-
 export interface NewSession {
   userId: string;
   sessionId: string;
@@ -63,95 +41,124 @@ export interface NewSession {
 }
 
 /**
- * Writes a new session and its first refresh token; run it inside a transaction, and sign the
- * access token with `issueTokens` after the commit (never hold a connection while signing).
+ * Writes a new session and its first refresh token, in the caller's transaction; sign the access
+ * token with `issueTokens` after the commit (never hold a connection while signing).
  */
 export async function startSession(
-  db: Kysely<Database>,
+  tx: Kysely<Database>,
+  { client }: AnyContext,
   deps: SessionDeps,
   userId: string,
-  client: ClientInfo,
 ): Promise<NewSession> {
   const sessionId = uuidv7();
   const refreshToken = randomToken();
-  await insertSession(db, {
+  await insertSession(tx, {
     id: sessionId,
     user_id: userId,
     ip: client.ip,
     user_agent: client.userAgent?.slice(0, 512) ?? null,
     expires_at: new Date(Date.now() + deps.refreshTtlSeconds * 1000),
   });
-  await insertRefreshToken(db, sessionId, hashToken(refreshToken));
+  await insertRefreshToken(tx, sessionId, hashToken(refreshToken));
   return { userId, sessionId, refreshToken };
 }
 
 /** Signs the access token of a started session. */
-export function issueTokens(deps: SessionDeps, session: NewSession): Promise<IssuedTokens> {
-  return issue(deps, session.userId, session.sessionId, session.refreshToken);
+export async function issueTokens(deps: SessionDeps, session: NewSession): Promise<IssuedTokens> {
+  return {
+    accessToken: await deps.tokens.sign(session.userId, session.sessionId),
+    refreshToken: session.refreshToken,
+    tokenType: 'Bearer',
+    expiresIn: deps.tokens.ttlSeconds,
+    userId: session.userId,
+    sessionId: session.sessionId,
+  };
 }
 
+/** How a refresh ended: a new pair (and the user when it was read on the way), or reuse. */
 export type RefreshOutcome =
-  { kind: 'rotated' | 'raced'; tokens: IssuedTokens; user: UserRow | null } | { kind: 'reused' };
+  { kind: 'rotated' | 'raced'; session: NewSession; user: UserRow | null } | { kind: 'reused' };
 
 /**
- * Rotates a refresh token. A token already rotated within the grace window yields the pair the
- * first refresh produced; later, it is reuse: the whole session is revoked.
+ * The common case of a refresh, in one statement: an unused token of a live session is used and
+ * its successor stored. Null: not that case (see `settleUsedRefreshToken`).
  */
-export async function refreshSession(
+export async function rotateRefreshToken(
   db: Kysely<Database>,
-  deps: SessionDeps,
+  { client, enc }: AnyContext,
   refreshToken: string,
-  client: ClientInfo,
-): Promise<RefreshOutcome> {
-  const tokenHash = hashToken(refreshToken);
+): Promise<RefreshOutcome | null> {
   const next = randomToken();
   const rotated = await rotateUnusedRefreshToken(db, {
-    tokenHash,
+    tokenHash: hashToken(refreshToken),
     nextHash: hashToken(next),
     graceSeconds: REFRESH_RACE_GRACE_SECONDS,
-    nextEnc: deps.encryptor.encrypt(next),
+    nextEnc: enc.encrypt(next),
     ip: client.ip,
     userAgent: client.userAgent?.slice(0, 512) ?? null,
   });
-  if (rotated) {
-    const { session_id: sessionId, ...user } = rotated;
-    return { kind: 'rotated', tokens: await issue(deps, user.id, sessionId, next), user };
-  }
-  // Not an unused token of a live session: a racing tab, a replay, or nothing valid at all.
-  const outcome = await db.transaction().execute(async (trx) => {
-    const row = await lockRefreshToken(trx, tokenHash);
-    if (
-      !row ||
-      row.used_at === null ||
-      row.revoked_at !== null ||
-      row.expires_at <= row.now ||
-      row.disabled_at !== null
-    ) {
-      throw new InvalidTokenError('The refresh token is not valid');
-    }
-    const sinceUse = (row.now.getTime() - row.used_at.getTime()) / 1000;
-    if (sinceUse <= REFRESH_RACE_GRACE_SECONDS && row.successor_enc !== null) {
-      return { kind: 'raced' as const, row, successor: deps.encryptor.decrypt(row.successor_enc) };
-    }
-    await revokeSessions(trx, { userId: row.user_id, sessionId: row.session_id });
-    return { kind: 'revoke' as const, row };
-  });
-  if (outcome.kind === 'revoke') {
-    await markSessionsEnded(deps.cache, [outcome.row.session_id]);
-    return { kind: 'reused' };
-  }
-  const tokens = await issue(deps, outcome.row.user_id, outcome.row.session_id, outcome.successor);
-  return { kind: 'raced', tokens, user: null };
+  if (!rotated) return null;
+  const { session_id: sessionId, ...user } = rotated;
+  return { kind: 'rotated', session: { userId: user.id, sessionId, refreshToken: next }, user };
 }
 
-/** Ends sessions of a user (one, all, or all but one) in the database, then in the cache. */
+/**
+ * A token that was not an unused one of a live session: a racing tab (within the grace window,
+ * the pair the first refresh produced), a replay (the whole session is revoked), or nothing valid.
+ */
+export async function settleUsedRefreshToken(
+  tx: Kysely<Database>,
+  { enc, effects }: AnyContext,
+  refreshToken: string,
+): Promise<RefreshOutcome> {
+  const row = await lockRefreshToken(tx, hashToken(refreshToken));
+  if (
+    !row ||
+    row.used_at === null ||
+    row.revoked_at !== null ||
+    row.expires_at <= row.now ||
+    row.disabled_at !== null
+  ) {
+    throw new InvalidTokenError('The refresh token is not valid');
+  }
+  const sinceUse = (row.now.getTime() - row.used_at.getTime()) / 1000;
+  if (sinceUse <= REFRESH_RACE_GRACE_SECONDS && row.successor_enc !== null) {
+    const successor = enc.decrypt(row.successor_enc);
+    return {
+      kind: 'raced',
+      session: { userId: row.user_id, sessionId: row.session_id, refreshToken: successor },
+      user: null,
+    };
+  }
+  await endSessions(tx, effects, { userId: row.user_id, sessionId: row.session_id });
+  return { kind: 'reused' };
+}
+
+/**
+ * Records that sessions ended: once committed, their mark in the cache outlives any cached "live"
+ * entry, so every instance refuses their access tokens at once.
+ */
+export function sessionsEnded(effects: Effects, sessionIds: string[]): void {
+  if (sessionIds.length === 0) return;
+  effects.afterCommit('sessions-ended', ({ cache }) => markSessionsEnded(cache, sessionIds));
+}
+
+/**
+ * Records that a user's role changed: once committed, their live sessions carry the new role on
+ * every instance.
+ */
+export function roleChanged(effects: Effects, userId: string): void {
+  effects.afterCommit('role-changed', ({ db, cache }) => recacheUserSessions(db, cache, userId));
+}
+
+/** Ends sessions of a user (one, all, or all but one); returns how many ended. */
 export async function endSessions(
-  db: Kysely<Database>,
-  cache: Cache,
+  tx: Kysely<Database>,
+  effects: Effects,
   where: { userId: string; sessionId?: string; exceptSessionId?: string },
 ): Promise<number> {
-  const ended = await db.transaction().execute((trx) => revokeSessions(trx, where));
-  await markSessionsEnded(cache, ended);
+  const ended = await revokeSessions(tx, where);
+  sessionsEnded(effects, ended);
   return ended.length;
 }
 
@@ -164,19 +171,18 @@ export interface SessionView {
   current: boolean;
 }
 
-/** The user's live sessions, newest first, marking the caller's own. */
+/** The caller's live sessions, newest first, marking their own. */
 export async function listSessions(
   db: Kysely<Database>,
-  userId: string,
-  currentSessionId: string,
+  { actor }: Context,
 ): Promise<SessionView[]> {
-  const rows = await listLiveSessions(db, userId);
+  const rows = await listLiveSessions(db, actor.userId);
   return rows.map((r) => ({
     id: r.id,
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
     userAgent: r.user_agent,
     ip: r.ip,
-    current: r.id === currentSessionId,
+    current: r.id === actor.sessionId,
   }));
 }

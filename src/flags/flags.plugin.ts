@@ -1,20 +1,29 @@
 import fp from 'fastify-plugin';
-import { SettingsStore } from '../settings/settings.service.js';
-import { FlagStore } from './flags.service.js';
+import { evaluateFlags, isFlagEnabled } from './flags.service.js';
+
+/** Feature flags as the service's own code asks them. */
+export interface FlagChecks {
+  /** Whether a flag is on for a user (null: anonymous); unknown flags are off. */
+  isEnabled(key: string, userId: string | null): Promise<boolean>;
+  /** Every flag evaluated for one caller. */
+  evaluateAll(userId: string | null): Promise<Record<string, boolean>>;
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Feature flags for the service's own code: `app.flags.isEnabled(key, userId)`. */
-    flags: FlagStore;
-    settings: SettingsStore;
+    flags: FlagChecks;
   }
 }
 
-/** Decorates `app.flags` and `app.settings`. */
+/** Decorates `app.flags`. */
 export const flagsPlugin = fp(
   async (app) => {
-    app.decorate('flags', new FlagStore(app.db, app.cache));
-    app.decorate('settings', new SettingsStore(app.db, app.cache));
+    app.decorate('flags', {
+      isEnabled: (key: string, userId: string | null) =>
+        isFlagEnabled(app.db, app.cache, key, userId),
+      evaluateAll: (userId: string | null) => evaluateFlags(app.db, app.cache, userId),
+    });
     await Promise.resolve();
   },
   { name: 'flags', dependencies: ['database', 'cache'] },

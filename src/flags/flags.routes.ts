@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { actorOf } from '../http/actor.js';
+import { work } from '../http/unit-of-work.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
 import { FlagHistorySchema, FlagKeyParams, FlagSchema, PutFlagBody } from './flags.schemas.js';
-import { flagHistoryPage, putFlag, removeFlag } from './flags.service.js';
+import { allFlags, flagHistoryPage, putFlag, removeFlag } from './flags.service.js';
 
 /** `/api/v1/admin/flags`: feature flags, for administrators. */
 export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -19,7 +19,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ data: Type.Array(FlagSchema) }), ...problems(401, 403) },
       },
     },
-    async () => ({ data: await app.flags.all() }),
+    async () => ({ data: await allFlags(app.db, app.cache) }),
   );
 
   app.put(
@@ -33,8 +33,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: FlagSchema, ...problems(400, 401, 403) },
       },
     },
-    (request) =>
-      putFlag(app.db, app.flags, actorOf(request).userId, request.params.key, request.body),
+    (request) => work(request, (tx, ctx) => putFlag(tx, ctx, request.params.key, request.body)),
   );
 
   app.delete(
@@ -48,7 +47,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await removeFlag(app.db, app.flags, actorOf(request).userId, request.params.key);
+      await work(request, (tx, ctx) => removeFlag(tx, ctx, request.params.key));
       return reply.code(204).send(null);
     },
   );

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { NotFoundError } from '../errors.js';
-import { decodeCursor, pageOf } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../domain/cursor.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { Context } from '../domain/unit-of-work.js';
 import { cachedValue, type Cache, type CachedValue } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
 import {
@@ -75,97 +76,97 @@ export function evaluateFlag(
 const CACHE_KEY = 'flags:all';
 const CACHE_TTL_SECONDS = 30;
 
-/** Every flag, through the cache (shared across instances with Redis), invalidated on change. */
-export class FlagStore {
-  private readonly cached: CachedValue<Flag[]>;
+/** Every flag, read through the cache (shared across instances with Redis). */
+function cachedFlags(db: Kysely<Database>, cache: Cache): CachedValue<Flag[]> {
+  return cachedValue(
+    cache,
+    CACHE_KEY,
+    CACHE_TTL_SECONDS,
+    async () => (await listFlagRows(db)).map(rowToFlag),
+    (flags) =>
+      flags.map((f) => ({
+        ...f,
+        createdAt: new Date(f.createdAt),
+        updatedAt: new Date(f.updatedAt),
+      })),
+  );
+}
 
-  constructor(db: Kysely<Database>, cache: Cache) {
-    this.cached = cachedValue(
-      cache,
-      CACHE_KEY,
-      CACHE_TTL_SECONDS,
-      async () => (await listFlagRows(db)).map(rowToFlag),
-      (flags) =>
-        flags.map((f) => ({
-          ...f,
-          createdAt: new Date(f.createdAt),
-          updatedAt: new Date(f.updatedAt),
-        })),
-    );
-  }
+/** Every flag. */
+export function allFlags(db: Kysely<Database>, cache: Cache): Promise<Flag[]> {
+  return cachedFlags(db, cache).read();
+}
 
-  all(): Promise<Flag[]> {
-    return this.cached.read();
-  }
+/** Whether a flag is on for a user (null: anonymous); unknown flags are off. */
+export async function isFlagEnabled(
+  db: Kysely<Database>,
+  cache: Cache,
+  key: string,
+  userId: string | null,
+): Promise<boolean> {
+  const flag = (await allFlags(db, cache)).find((f) => f.key === key);
+  return flag !== undefined && evaluateFlag(flag, userId);
+}
 
-  /** Whether a flag is on for a user (null: anonymous); unknown flags are off. */
-  async isEnabled(key: string, userId: string | null): Promise<boolean> {
-    const flag = (await this.all()).find((f) => f.key === key);
-    return flag !== undefined && evaluateFlag(flag, userId);
-  }
+/** Every flag evaluated for one caller. */
+export async function evaluateFlags(
+  db: Kysely<Database>,
+  cache: Cache,
+  userId: string | null,
+): Promise<Record<string, boolean>> {
+  const flags = await allFlags(db, cache);
+  return Object.fromEntries(flags.map((f) => [f.key, evaluateFlag(f, userId)]));
+}
 
-  /** Every flag evaluated for one caller. */
-  async evaluateAll(userId: string | null): Promise<Record<string, boolean>> {
-    return Object.fromEntries((await this.all()).map((f) => [f.key, evaluateFlag(f, userId)]));
-  }
-
-  invalidate(): Promise<void> {
-    return this.cached.invalidate();
-  }
+/** Records that flags changed: once committed, every instance reads them afresh. */
+function flagsChanged(ctx: Context): void {
+  ctx.effects.afterCommit('flags-version', ({ db, cache }) => cachedFlags(db, cache).invalidate());
 }
 
 /** Creates or replaces a flag, recording who changed what, in one transaction. */
 export async function putFlag(
-  db: Kysely<Database>,
-  store: FlagStore,
-  actorId: string,
+  trx: Kysely<Database>,
+  ctx: Context,
   key: string,
   input: FlagInput,
 ): Promise<Flag> {
-  const flag = await db.transaction().execute(async (trx) => {
-    const before = await findFlagRow(trx, key);
-    const row = await upsertFlagRow(trx, {
-      key,
-      enabled: input.enabled,
-      description: input.description ?? null,
-      rollout_percent: input.rolloutPercent ?? (input.enabled ? 100 : 0),
-      allow_users: [...new Set(input.allowUsers ?? [])],
-      deny_users: [...new Set(input.denyUsers ?? [])],
-      updated_by: actorId,
-    });
-    const after = rowToFlag(row);
-    await insertFlagHistory(trx, {
-      flag_key: key,
-      action: before ? 'updated' : 'created',
-      changed_by: actorId,
-      before: before ? rowToFlag(before) : null,
-      after,
-    });
-    return after;
+  const actorId = ctx.actor.userId;
+  const before = await findFlagRow(trx, key);
+  const row = await upsertFlagRow(trx, {
+    key,
+    enabled: input.enabled,
+    description: input.description ?? null,
+    rollout_percent: input.rolloutPercent ?? (input.enabled ? 100 : 0),
+    allow_users: [...new Set(input.allowUsers ?? [])],
+    deny_users: [...new Set(input.denyUsers ?? [])],
+    updated_by: actorId,
   });
-  await store.invalidate();
-  return flag;
+  const after = rowToFlag(row);
+  await insertFlagHistory(trx, {
+    flag_key: key,
+    action: before ? 'updated' : 'created',
+    changed_by: actorId,
+    before: before ? rowToFlag(before) : null,
+    after,
+  });
+  flagsChanged(ctx);
+  return after;
 }
 
-export async function removeFlag(
-  db: Kysely<Database>,
-  store: FlagStore,
-  actorId: string,
-  key: string,
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const before = await findFlagRow(trx, key);
-    if (!before) throw new NotFoundError('Flag');
-    await deleteFlagRow(trx, key);
-    await insertFlagHistory(trx, {
-      flag_key: key,
-      action: 'deleted',
-      changed_by: actorId,
-      before: rowToFlag(before),
-      after: null,
-    });
+/** Deletes a flag, recording who did. */
+export async function removeFlag(trx: Kysely<Database>, ctx: Context, key: string): Promise<void> {
+  const actorId = ctx.actor.userId;
+  const before = await findFlagRow(trx, key);
+  if (!before) throw new NotFoundError('Flag');
+  await deleteFlagRow(trx, key);
+  await insertFlagHistory(trx, {
+    flag_key: key,
+    action: 'deleted',
+    changed_by: actorId,
+    before: rowToFlag(before),
+    after: null,
   });
-  await store.invalidate();
+  flagsChanged(ctx);
 }
 
 export async function flagHistoryPage(

@@ -25,12 +25,5 @@ export interface FeatureFlagHistoryTable {
   after: ColumnType<Record<string, unknown> | null, string | null, string | null>;
 }
 
-export interface AppSettingTable {
-  key: string;
-  value: Json<unknown>;
-  updated_at: Generated<Date>;
-  updated_by: string | null;
-}
-
 export type FeatureFlagRow = Selectable<FeatureFlagTable>;
 export type FeatureFlagHistoryRow = Selectable<FeatureFlagHistoryTable>;

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppError } from '../errors.js';
+import { UnavailableError } from '../domain/errors.js';
 import { PROBE_RATE_LIMIT } from '../http/rate-limit.js';
 import { sharedHealthCheck } from './health.service.js';
 import { HealthSchema, ProbeSchema } from './health.schemas.js';
@@ -60,7 +60,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ version: string }> = asyn
     async (request, reply) => {
       const body = await app.metrics.source.text().catch((err: unknown) => {
         request.log.warn({ err }, 'metrics of the worker group unavailable');
-        throw new AppError('unavailable', 'Metrics are unavailable; try again shortly');
+        throw new UnavailableError('Metrics are unavailable; try again shortly');
       });
       return reply.type(app.metrics.registry.contentType).send(body);
     },

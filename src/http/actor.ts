@@ -1,16 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import { InvalidTokenError } from '../errors.js';
-import type { UserRole } from '../users/users.table.js';
-
-/** Who is calling: set by authentication, null for anonymous requests. */
-export interface Actor {
-  userId: string;
-  sessionId: string;
-  role: UserRole;
-}
+import type { Actor } from '../domain/actor.js';
+import { InvalidTokenError } from '../domain/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** Who is calling: set by authentication, null for anonymous requests. */
     actor: Actor | null;
   }
 }

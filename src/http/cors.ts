@@ -1,5 +1,5 @@
 import cors from '@fastify/cors';
-import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 
 /** Response headers a browser script on an allowed origin may read. */
@@ -16,16 +16,19 @@ const EXPOSED_HEADERS = [
  * CORS for the origins in CORS_ORIGINS only (`*` for any). A request from another origin, or
  * with no Origin at all (servers, probes), gets no CORS headers, only `Vary: Origin`.
  */
-export async function registerCors(app: FastifyInstance, config: Config): Promise<void> {
-  const anyOrigin = config.http.corsOrigins.includes('*');
-  const allowed = new Set(config.http.corsOrigins);
-  await app.register(cors, {
-    // An absent or empty Origin, or one not allowed: no CORS headers (`false`), never an error.
-    origin: (origin, callback) => {
-      callback(null, origin && (anyOrigin || allowed.has(origin)) ? origin : false);
-    },
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    credentials: false,
-    exposedHeaders: EXPOSED_HEADERS,
-  });
-}
+export const corsPlugin = fp<{ config: Config }>(
+  async (app, { config }) => {
+    const anyOrigin = config.http.corsOrigins.includes('*');
+    const allowed = new Set(config.http.corsOrigins);
+    await app.register(cors, {
+      // An absent or empty Origin, or one not allowed: no CORS headers (`false`), never an error.
+      origin: (origin, callback) => {
+        callback(null, origin && (anyOrigin || allowed.has(origin)) ? origin : false);
+      },
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      credentials: false,
+      exposedHeaders: EXPOSED_HEADERS,
+    });
+  },
+  { name: 'cors' },
+);

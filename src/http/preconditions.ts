@@ -1,8 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PreconditionFailedError } from '../errors.js';
-
-/** What an `If-Match` header allows: any version (`*`), a set of versions, or (absent) anything. */
-export type IfMatch = { any: true } | { any: false; versions: ReadonlySet<number> } | null;
+import type { IfMatch } from '../domain/preconditions.js';
 
 /** Sets the resource's strong ETag (its version) and returns it: `return withEtag(reply, item)`. */
 export function withEtag<T extends { version: number }>(reply: FastifyReply, resource: T): T {
@@ -25,10 +22,4 @@ export function ifMatchOf(request: FastifyRequest): IfMatch {
     if (match?.[1] !== undefined) versions.add(Number(match[1]));
   }
   return { any: false, versions };
-}
-
-/** Throws 412 unless `ifMatch` allows the resource's current version. */
-export function assertIfMatch(ifMatch: IfMatch, currentVersion: number): void {
-  if (ifMatch === null || ifMatch.any) return;
-  if (!ifMatch.versions.has(currentVersion)) throw new PreconditionFailedError();
 }

@@ -1,7 +1,16 @@
 import type { ErrorObject } from 'ajv';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
-import { AppError, ERROR_STATUS, type ErrorCode, type FieldError } from '../errors.js';
+import {
+  DomainError,
+  RateLimitedError,
+  UnavailableError,
+  ValidationError,
+  type ErrorCode,
+  type FieldError,
+} from '../domain/errors.js';
+import { classifyDatabaseError } from '../platform/database-errors.js';
 
 /** The RFC 9457 body every error response carries. */
 export interface Problem {
@@ -13,12 +22,32 @@ export interface Problem {
   errors?: FieldError[];
 }
 
+/** Each machine code of CONTRACT.md with its HTTP status: the one place they meet. */
+const STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  invalid_credentials: 401,
+  invalid_token: 401,
+  token_expired: 401,
+  email_not_verified: 403,
+  account_disabled: 403,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  precondition_required: 428,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+};
+
 const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = Object.fromEntries(
-  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
+  Object.entries(STATUS).map(([code, status]) => [status, code as ErrorCode]),
 );
 
 function problem(code: ErrorCode, detail: string, errors?: FieldError[]): Problem {
-  const status = ERROR_STATUS[code];
+  const status = STATUS[code];
   return {
     type: `urn:gilla:problem:${code}`,
     title: STATUS_CODES[status] ?? 'Error',
@@ -27,6 +56,20 @@ function problem(code: ErrorCode, detail: string, errors?: FieldError[]): Proble
     code,
     ...(errors && errors.length > 0 ? { errors } : {}),
   };
+}
+
+/** The headers that go with a domain error's code (RFC 6750 challenges, Retry-After). */
+function headersOf(error: DomainError): Record<string, string> {
+  if (error instanceof RateLimitedError || error instanceof UnavailableError) {
+    return { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) };
+  }
+  if (error.code === 'invalid_token') {
+    return { 'www-authenticate': 'Bearer error="invalid_token"' };
+  }
+  if (error.code === 'token_expired') {
+    return { 'www-authenticate': 'Bearer error="invalid_token", error_description="expired"' };
+  }
+  return {};
 }
 
 function fieldPath(err: ErrorObject, context: string | undefined): string {
@@ -68,51 +111,34 @@ const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
   FST_ERR_BAD_URL: ['validation_failed', 'The URL is malformed'],
 };
 
-// Errors from the database driver that mean "cannot reach it", not "bug".
-const UNAVAILABLE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|timeout exceeded when trying to connect|Connection terminated|connection timeout|terminating connection|Query read timeout|not queryable|Client was closed|the database system is (starting up|shutting down|in recovery mode)/i;
-
-/** PostgreSQL's class 22, "data exception": invalid text, out of range, bad characters. */
-function isDataException(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
-}
-
-function isUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | null;
-  if (!e) return false;
-  // Class 08 (connection exception), 57P (operator intervention: shutdown, crash, not yet up)
-  // and 57014 (statement timeout): the database, not the request, is the problem.
-  if (typeof e.code === 'string' && /^(08|57P)/.test(e.code)) return true;
-  if (e.code === '57014') return true;
-  return UNAVAILABLE.test(`${e.code ?? ''} ${e.message ?? ''}`);
-}
-
 /** Maps any error to a problem; unknown errors become a bare 500. */
 export function toProblem(error: unknown): { problem: Problem; headers: Record<string, string> } {
-  if (error instanceof AppError) {
-    return {
-      problem: problem(error.code, error.message, error.extra.errors),
-      headers: error.extra.headers ?? {},
-    };
+  if (error instanceof DomainError) {
+    const errors = error instanceof ValidationError ? error.errors : undefined;
+    return { problem: problem(error.code, error.message, errors), headers: headersOf(error) };
   }
   const fe = error as FastifyError;
   if (fe?.validation) return { problem: fromValidation(fe), headers: {} };
   const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
   if (known) return { problem: problem(known[0], known[1]), headers: {} };
-  if (isDataException(error)) {
-    // Backstop: input the schemas let through but PostgreSQL refuses (a NUL byte, a value out of
-    // range) is the client's error, not ours.
-    return {
-      problem: problem('validation_failed', 'A value in the request cannot be stored'),
-      headers: {},
-    };
-  }
-  if (isUnavailable(error)) {
-    return {
-      problem: problem('unavailable', 'The database is unavailable; try again shortly'),
-      headers: { 'retry-after': '5' },
-    };
+  switch (classifyDatabaseError(error)) {
+    case 'bad_data':
+      return {
+        problem: problem('validation_failed', 'A value in the request cannot be stored'),
+        headers: {},
+      };
+    case 'unavailable':
+      return {
+        problem: problem('unavailable', 'The database is unavailable; try again shortly'),
+        headers: { 'retry-after': '5' },
+      };
+    case 'conflict_retry':
+      return {
+        problem: problem('unavailable', 'The change collided with another; try again'),
+        headers: { 'retry-after': '1' },
+      };
+    case null:
+      break;
   }
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
   const code =
@@ -131,33 +157,41 @@ export function sendProblem(
   return reply.code(p.status).headers(headers).type('application/problem+json').send(p);
 }
 
-/** The one error handler. */
-export function registerProblemHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { problem: p, headers } = toProblem(error);
-    if (p.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.debug({ code: p.code }, 'request rejected');
-    if (p.code === 'internal') {
-      app.errorReporter.report(error, {
-        requestId: request.id,
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        userId: request.actor?.userId,
-      });
-    }
-    return sendProblem(reply, p, headers);
-  });
-}
+/** The one error handler: every error, the framework's too, is rendered here. */
+export const problemsPlugin = fp(
+  async (app) => {
+    app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      const { problem: p, headers } = toProblem(error);
+      if (p.status >= 500) request.log.error({ err: error }, 'request failed');
+      else request.log.debug({ code: p.code }, 'request rejected');
+      if (p.code === 'internal') {
+        app.errorReporter.report(error, {
+          requestId: request.id,
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          userId: request.actor?.userId,
+        });
+      }
+      return sendProblem(reply, p, headers);
+    });
+    await Promise.resolve();
+  },
+  { name: 'problems', dependencies: ['error-reporting'] },
+);
 
-/** The JSON 404 for unknown routes and methods, rate limited like any route (after the limiter exists). */
-export function registerNotFound(app: FastifyInstance): void {
-  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) =>
-    sendProblem(
-      reply,
-      problem(
-        'not_found',
-        `No route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`,
+/** The JSON 404 for unknown routes and methods, rate limited like any route. */
+export const notFoundPlugin = fp(
+  async (app) => {
+    app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) =>
+      sendProblem(
+        reply,
+        problem(
+          'not_found',
+          `No route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`,
+        ),
       ),
-    ),
-  );
-}
+    );
+    await Promise.resolve();
+  },
+  { name: 'not-found', dependencies: ['rate-limit'] },
+);

@@ -1,10 +1,8 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type {} from '../auth/access-tokens.js';
 import type { Config } from '../config.js';
-import { RateLimitedError } from '../errors.js';
-import { bearerToken, requestClaims } from './authenticate.js';
+import { RateLimitedError } from '../domain/errors.js';
 import { throttledWarning } from '../platform/throttled-warning.js';
 import { failOpenRedisStore, PER_INSTANCE } from './rate-limit-store.js';
 
@@ -13,9 +11,12 @@ import { failOpenRedisStore, PER_INSTANCE } from './rate-limit-store.js';
  * otherwise. Counts live in Redis when configured (shared by every instance); a failing Redis
  * fails open. Routes may set a stricter `config.rateLimit` (auth routes do).
  */
-export const rateLimitPlugin = fp<{ config: Config }>(
-  async (app, { config }) => {
-    const { tokens } = app;
+export const rateLimitPlugin = fp<{
+  config: Config;
+  /** The signed-in user a request claims to be (a verified token), or null. */
+  userOf: (request: FastifyRequest) => Promise<string | null>;
+}>(
+  async (app, { config, userOf }) => {
     const redis = app.cache.redis;
     app.decorate('rateLimitPerHour', config.rateLimit.perHour);
     const warn = throttledWarning(
@@ -36,14 +37,8 @@ export const rateLimitPlugin = fp<{ config: Config }>(
       skipOnError: true,
       ...(redis ? { store: failOpenRedisStore(redis, 'rl:', onStoreError) } : {}),
       keyGenerator: async (request: FastifyRequest) => {
-        // Anonymous calls (probes, most traffic) need no token work and no error object.
-        if (bearerToken(request) === null) return `ip:${request.ip}`;
-        try {
-          const claims = await requestClaims(request, tokens);
-          return `u:${claims.userId}`;
-        } catch {
-          return `ip:${request.ip}`;
-        }
+        const userId = await userOf(request);
+        return userId === null ? `ip:${request.ip}` : `u:${userId}`;
       },
       onExceeded: (request: FastifyRequest) => {
         app.metrics.rateLimited.inc({ bucket: request.routeOptions.url ?? 'unmatched' });
@@ -52,7 +47,9 @@ export const rateLimitPlugin = fp<{ config: Config }>(
         new RateLimitedError(Math.ceil(context.ttl / 1000)),
     });
   },
-  { name: 'rate-limit', dependencies: ['cache', 'metrics', 'tokens'] },
+  // After the session prefetch: a request's session lookup and its count leave for Redis in the
+  // same event-loop turn, and their round trips overlap.
+  { name: 'rate-limit', dependencies: ['cache', 'metrics', 'session-prefetch'] },
 );
 
 /**

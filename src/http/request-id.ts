@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -11,9 +11,13 @@ export function genReqId(req: IncomingMessage): string {
 }
 
 /** Puts the request id on every response. */
-export function registerRequestId(app: FastifyInstance): void {
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-}
+export const requestIdPlugin = fp(
+  async (app) => {
+    app.addHook('onRequest', (request, reply, done) => {
+      reply.header('x-request-id', request.id);
+      done();
+    });
+    await Promise.resolve();
+  },
+  { name: 'request-id' },
+);

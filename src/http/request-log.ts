@@ -1,5 +1,5 @@
 import type {} from './actor.js';
-import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { SECRET_QUERY_PARAMS } from '../platform/secret-names.js';
 
 const SECRET_PARAMS = new RegExp(`^(${SECRET_QUERY_PARAMS.join('|')})$`, 'i');
@@ -33,20 +33,24 @@ export const LOG_REDACT_PATHS = [
 ];
 
 /** One log line per request, written when the response is done. */
-export function registerRequestLog(app: FastifyInstance): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: redactUrl(request.url),
-        route: request.routeOptions.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-        ip: request.ip,
-        userId: request.actor?.userId,
-      },
-      'request',
-    );
-    done();
-  });
-}
+export const requestLogPlugin = fp(
+  async (app) => {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info(
+        {
+          method: request.method,
+          url: redactUrl(request.url),
+          route: request.routeOptions.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+          ip: request.ip,
+          userId: request.actor?.userId,
+        },
+        'request',
+      );
+      done();
+    });
+    await Promise.resolve();
+  },
+  { name: 'request-log' },
+);

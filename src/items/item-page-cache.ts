@@ -1,5 +1,7 @@
-import { bumpVersion, type Cache } from '../platform/cache.js';
+import type { Cache } from '../platform/cache.js';
 import type { Encryptor } from '../platform/crypto.js';
+import { projectAccessVersionKey } from '../projects/projects.service.js';
+import { specificationVersionKey } from '../specifications/specifications.service.js';
 
 /**
  * Hot item pages, cached in Redis (or in-process with one process) so that re-reading a
@@ -7,9 +9,10 @@ import type { Encryptor } from '../platform/crypto.js';
  *
  * Every key carries version counters, and a change bumps the counter after it commits, so the next
  * read through any instance misses:
- * - `items:{spec}:v`: any item created, changed, moved or deleted in the specification, or the
- *   specification deleted;
- * - `access:{project}:v`: a member removed (or leaving), or the project deleted.
+ * - the specification's (`specificationChanged`): any item created, changed, moved or deleted in
+ *   it, or the specification deleted;
+ * - the project's access (`projectAccessChanged`): a member removed (or leaving), or the project
+ *   deleted.
  * (An account deletion removes only projects nobody else is a member of, and ends its sessions.)
  * A read that loaded before a change can only fill keys under the old versions, which nobody
  * reads any more. Pages are stored encrypted like the bodies they hold; entries live a minute, the
@@ -19,18 +22,8 @@ import type { Encryptor } from '../platform/crypto.js';
 const TTL_SECONDS = 60;
 const MAX_KNOWN_SPECIFICATIONS = 50_000;
 
-const specVersionKey = (specificationId: string) => `items:${specificationId}:v`;
-const accessVersionKey = (projectId: string) => `access:${projectId}:v`;
-
-/** After an item change or a specification delete has committed. */
-export async function invalidateItemPages(cache: Cache, specificationId: string): Promise<void> {
-  await bumpVersion(cache, specVersionKey(specificationId));
-}
-
-/** After a membership change or a project delete has committed. */
-export async function invalidateProjectAccess(cache: Cache, projectId: string): Promise<void> {
-  await bumpVersion(cache, accessVersionKey(projectId));
-}
+const specVersionKey = specificationVersionKey;
+const accessVersionKey = projectAccessVersionKey;
 
 export interface PageKey {
   specificationId: string;

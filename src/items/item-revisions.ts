@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { NotFoundError } from '../errors.js';
-import { decodeCursor, pageOf } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../domain/cursor.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { Context } from '../domain/unit-of-work.js';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
-import { requireRole } from '../projects/project-access.js';
+import { requireRole } from '../projects/projects.service.js';
 import { insertRevision, listRevisionRows, revisionProject } from './items.repository.js';
 import type { ItemRow, RevisionAction } from './items.table.js';
 
@@ -57,14 +58,13 @@ export async function recordRevision(
  */
 export async function revisionPage(
   db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  { actor, enc }: Context,
   itemId: string,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ data: Revision[]; nextCursor: string | null }> {
   const projectId = await revisionProject(db, itemId);
   if (projectId === undefined) throw new NotFoundError('Item');
-  await requireRole(db, projectId, actorId, 'viewer', 'Item');
+  await requireRole(db, projectId, actor.userId, 'viewer', 'Item');
   const beforeVersion = decodeCursor(query.cursor, 'number');
   const rows = await listRevisionRows(db, itemId, { beforeVersion, limit: query.limit + 1 });
   return pageOf(

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../http/actor.js';
 import { ifMatchOf, withEtag } from '../http/preconditions.js';
+import { read, work } from '../http/unit-of-work.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
 import { SpecificationParams } from '../specifications/specifications.schemas.js';
 import { revisionPage } from './item-revisions.js';
@@ -22,15 +23,13 @@ import {
   moveItem,
   updateItem,
 } from './items.service.js';
-import { invalidateItemPages, ItemPageCache } from './item-page-cache.js';
+import { ItemPageCache } from './item-page-cache.js';
 
 /** `/api/v1`: the items of specifications, their order and their history. */
 export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const common = { tags: ['items'], security: bearer };
   app.addHook('preHandler', app.authenticate);
   const pages = new ItemPageCache(app.cache, app.encryptor);
-  // Every item change, once committed, makes the next page read miss on every instance.
-  const changed = (specificationId: string) => invalidateItemPages(app.cache, specificationId);
 
   app.get(
     '/specifications/:specificationId/items',
@@ -47,7 +46,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const userId = actorOf(request).userId;
       const { specificationId } = request.params;
       return pages.through({ specificationId, userId, ...request.query }, () =>
-        listItems(app.db, app.encryptor, userId, specificationId, request.query),
+        read(request, (db, ctx) => listItems(db, ctx, specificationId, request.query)),
       );
     },
   );
@@ -64,14 +63,9 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const item = await createItem(
-        app.db,
-        app.encryptor,
-        actorOf(request).userId,
-        request.params.specificationId,
-        request.body,
+      const item = await work(request, (tx, ctx) =>
+        createItem(tx, ctx, request.params.specificationId, request.body),
       );
-      await changed(item.specificationId);
       return withEtag(reply.code(201), item);
     },
   );
@@ -87,10 +81,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      withEtag(
-        reply,
-        await getItem(app.db, app.encryptor, actorOf(request).userId, request.params.itemId),
-      ),
+      withEtag(reply, await read(request, (db, ctx) => getItem(db, ctx, request.params.itemId))),
   );
 
   app.patch(
@@ -105,15 +96,9 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const item = await updateItem(
-        app.db,
-        app.encryptor,
-        actorOf(request).userId,
-        request.params.itemId,
-        request.body,
-        ifMatchOf(request),
+      const item = await work(request, (tx, ctx) =>
+        updateItem(tx, ctx, request.params.itemId, request.body, ifMatchOf(request)),
       );
-      await changed(item.specificationId);
       return withEtag(reply, item);
     },
   );
@@ -129,14 +114,9 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const specificationId = await deleteItem(
-        app.db,
-        app.encryptor,
-        actorOf(request).userId,
-        request.params.itemId,
-        ifMatchOf(request),
+      await work(request, (tx, ctx) =>
+        deleteItem(tx, ctx, request.params.itemId, ifMatchOf(request)),
       );
-      await changed(specificationId);
       return reply.code(204).send(null);
     },
   );
@@ -153,15 +133,9 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const item = await moveItem(
-        app.db,
-        app.encryptor,
-        actorOf(request).userId,
-        request.params.itemId,
-        request.body.after,
-        ifMatchOf(request),
+      const item = await work(request, (tx, ctx) =>
+        moveItem(tx, ctx, request.params.itemId, request.body.after, ifMatchOf(request)),
       );
-      await changed(item.specificationId);
       return withEtag(reply, item);
     },
   );
@@ -178,13 +152,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) =>
-      revisionPage(
-        app.db,
-        app.encryptor,
-        actorOf(request).userId,
-        request.params.itemId,
-        request.query,
-      ),
+      read(request, (db, ctx) => revisionPage(db, ctx, request.params.itemId, request.query)),
   );
 
   app.get(
@@ -200,12 +168,8 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) =>
       withEtag(
         reply,
-        await getItemByKey(
-          app.db,
-          app.encryptor,
-          actorOf(request).userId,
-          request.params.projectId,
-          request.params.key,
+        await read(request, (db, ctx) =>
+          getItemByKey(db, ctx, request.params.projectId, request.params.key),
         ),
       ),
   );

@@ -1,14 +1,17 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { NotFoundError, ValidationError } from '../errors.js';
-import { decodeCursor, pageOf } from '../http/cursor.js';
-import { assertIfMatch, type IfMatch } from '../http/preconditions.js';
-import { cleanTitle, limitBytes } from '../http/text-fields.js';
+import { decodeCursor, pageOf } from '../domain/cursor.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { assertIfMatch, type IfMatch } from '../domain/preconditions.js';
+import { cleanTitle, limitBytes } from '../domain/text-fields.js';
+import type { Context } from '../domain/unit-of-work.js';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
-import { assertRole } from '../projects/project-access.js';
-import { allocateItemNumber, lockProjectOrder } from '../projects/projects.repository.js';
-import { specificationFor } from '../specifications/specifications.service.js';
+import { allocateItemNumber, assertRole, lockProjectOrder } from '../projects/projects.service.js';
+import {
+  specificationChanged,
+  specificationFor,
+} from '../specifications/specifications.service.js';
 import { endOrderKey, orderKeyAfter } from './item-order.js';
 import { diff, recordRevision } from './item-revisions.js';
 import {
@@ -97,47 +100,47 @@ async function anchor(
 
 /** Creates an item with the project's next key, at the end or right after `after`. */
 export async function createItem(
-  db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  trx: Kysely<Database>,
+  ctx: Context,
   specificationId: string,
   input: ItemInput & { title: string; after?: string | null | undefined },
 ): Promise<Item> {
+  const { enc } = ctx;
+  const actorId = ctx.actor.userId;
   const title = cleanTitle(input.title, 'title');
   const body = limitBytes(input.body ?? '', 'body');
   const status = input.status ?? 'draft';
-  return db.transaction().execute(async (trx) => {
-    const found = await specificationFor(trx, actorId, specificationId, 'editor');
-    // The project's order lock first (as a project delete takes it), then the specification,
-    // read again: it may have been deleted while this waited.
-    const allocated = await allocateItemNumber(trx, found.project_id);
-    if (!allocated) throw new NotFoundError('Specification');
-    const spec = await specificationFor(trx, actorId, specificationId, 'editor', true);
-    const after = input.after ? await anchor(trx, actorId, specificationId, input.after) : null;
-    const orderKey =
-      input.after === undefined
-        ? await endOrderKey(trx, specificationId)
-        : ((await orderKeyAfter(trx, specificationId, after, null)) as string);
-    const row = await insertItemRow(trx, {
-      id: uuidv7(),
-      specification_id: specificationId,
-      project_id: spec.project_id,
-      key: `${allocated.key}-${allocated.number}`,
-      order_key: orderKey,
-      title,
-      body_enc: enc.encrypt(body),
-      status,
-      created_by: actorId,
-      updated_by: actorId,
-    });
-    await recordRevision(trx, enc, row, {
-      version: row.version,
-      action: 'created',
-      changedBy: actorId,
-      changes: diff({}, { ...tracked({ title, body, status }), after: after?.id ?? null }),
-    });
-    return toItem(row, enc);
+  const found = await specificationFor(trx, actorId, specificationId, 'editor');
+  // The project's order lock first (as a project delete takes it), then the specification,
+  // read again: it may have been deleted while this waited.
+  const allocated = await allocateItemNumber(trx, found.project_id);
+  if (!allocated) throw new NotFoundError('Specification');
+  const spec = await specificationFor(trx, actorId, specificationId, 'editor', true);
+  const after = input.after ? await anchor(trx, actorId, specificationId, input.after) : null;
+  const orderKey =
+    input.after === undefined
+      ? await endOrderKey(trx, specificationId)
+      : ((await orderKeyAfter(trx, specificationId, after, null)) as string);
+  const row = await insertItemRow(trx, {
+    id: uuidv7(),
+    specification_id: specificationId,
+    project_id: spec.project_id,
+    key: `${allocated.key}-${allocated.number}`,
+    order_key: orderKey,
+    title,
+    body_enc: enc.encrypt(body),
+    status,
+    created_by: actorId,
+    updated_by: actorId,
   });
+  await recordRevision(trx, enc, row, {
+    version: row.version,
+    action: 'created',
+    changedBy: actorId,
+    changes: diff({}, { ...tracked({ title, body, status }), after: after?.id ?? null }),
+  });
+  specificationChanged(ctx.effects, specificationId);
+  return toItem(row, enc);
 }
 
 /** A page of a specification's items in document order. */
@@ -149,12 +152,12 @@ export interface ItemPage {
 /** A page of a specification's items, with the project they belong to (null on an empty page). */
 export async function listItems(
   db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  { actor, enc }: Context,
   specificationId: string,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ page: ItemPage; projectId: string | null }> {
   const afterOrderKey = decodeCursor(query.cursor, 'string');
+  const actorId = actor.userId;
   const rows = await listItemRowsOfUser(db, specificationId, actorId, {
     afterOrderKey,
     limit: query.limit + 1,
@@ -172,121 +175,115 @@ export async function listItems(
 
 export async function getItem(
   db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  { actor, enc }: Context,
   itemId: string,
 ): Promise<Item> {
-  return toItem(await itemFor(db, actorId, itemId, 'viewer'), enc);
+  return toItem(await itemFor(db, actor.userId, itemId, 'viewer'), enc);
 }
 
 /** An item by its key, e.g. `AUTH-12` (case-insensitive). */
 export async function getItemByKey(
   db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  { actor, enc }: Context,
   projectId: string,
   key: string,
 ): Promise<Item> {
-  const row = await findItemByKeyOfUser(db, projectId, key.toUpperCase(), actorId);
+  const row = await findItemByKeyOfUser(db, projectId, key.toUpperCase(), actor.userId);
   if (!row) throw new NotFoundError('Item');
   return toItem(row, enc);
 }
 
 /** Changes title, body or status, honouring If-Match; every change lands in the history. */
 export async function updateItem(
-  db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  trx: Kysely<Database>,
+  ctx: Context,
   itemId: string,
   patch: ItemInput,
   ifMatch: IfMatch,
 ): Promise<Item> {
+  const { enc } = ctx;
+  const actorId = ctx.actor.userId;
   const title = patch.title === undefined ? undefined : cleanTitle(patch.title, 'title');
   const body = patch.body === undefined ? undefined : limitBytes(patch.body, 'body');
-  return db.transaction().execute(async (trx) => {
-    const current = await itemFor(trx, actorId, itemId, 'editor', true);
-    assertIfMatch(ifMatch, current.version);
-    const before = tracked(toItem(current, enc));
-    const after = {
-      title: title ?? before.title,
-      body: body ?? before.body,
-      status: patch.status ?? before.status,
-    };
-    const changes = diff(before, after);
-    if (Object.keys(changes).length === 0) return toItem(current, enc);
-    const row = await updateItemRow(trx, itemId, {
-      ...(changes.title ? { title: after.title } : {}),
-      ...(changes.body ? { body_enc: enc.encrypt(after.body) } : {}),
-      ...(changes.status ? { status: after.status } : {}),
-      updated_by: actorId,
-    });
-    await recordRevision(trx, enc, row, {
-      version: row.version,
-      action: 'updated',
-      changedBy: actorId,
-      changes,
-    });
-    return toItem(row, enc);
+  const current = await itemFor(trx, actorId, itemId, 'editor', true);
+  assertIfMatch(ifMatch, current.version);
+  const before = tracked(toItem(current, enc));
+  const after = {
+    title: title ?? before.title,
+    body: body ?? before.body,
+    status: patch.status ?? before.status,
+  };
+  const changes = diff(before, after);
+  if (Object.keys(changes).length === 0) return toItem(current, enc);
+  const row = await updateItemRow(trx, itemId, {
+    ...(changes.title ? { title: after.title } : {}),
+    ...(changes.body ? { body_enc: enc.encrypt(after.body) } : {}),
+    ...(changes.status ? { status: after.status } : {}),
+    updated_by: actorId,
   });
+  await recordRevision(trx, enc, row, {
+    version: row.version,
+    action: 'updated',
+    changedBy: actorId,
+    changes,
+  });
+  specificationChanged(ctx.effects, row.specification_id);
+  return toItem(row, enc);
 }
 
 /** Moves an item right after another of its specification (null: to the top); one row written. */
 export async function moveItem(
-  db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  trx: Kysely<Database>,
+  ctx: Context,
   itemId: string,
   afterId: string | null,
   ifMatch: IfMatch,
 ): Promise<Item> {
+  const { enc } = ctx;
+  const actorId = ctx.actor.userId;
   if (afterId === itemId) {
     throw new ValidationError('An item cannot be moved after itself', [
       { path: 'after', message: 'is the item being moved' },
     ]);
   }
-  return db.transaction().execute(async (trx) => {
-    const found = await itemFor(trx, actorId, itemId, 'editor');
-    // The project's order lock before the item's (as a project delete takes them).
-    await lockProjectOrder(trx, found.project_id);
-    const current = await itemFor(trx, actorId, itemId, 'editor', true);
-    assertIfMatch(ifMatch, current.version);
-    const after =
-      afterId === null ? null : await anchor(trx, actorId, current.specification_id, afterId);
-    const orderKey = await orderKeyAfter(trx, current.specification_id, after, current.id);
-    if (orderKey === null) return toItem(current, enc);
-    const previous = await neighbour(trx, current.specification_id, current.order_key, 'previous');
-    const row = await updateItemRow(trx, itemId, { order_key: orderKey, updated_by: actorId });
-    await recordRevision(trx, enc, row, {
-      version: row.version,
-      action: 'moved',
-      changedBy: actorId,
-      changes: { after: { before: previous?.id ?? null, after: after?.id ?? null } },
-    });
-    return toItem(row, enc);
+  const found = await itemFor(trx, actorId, itemId, 'editor');
+  // The project's order lock before the item's (as a project delete takes them).
+  await lockProjectOrder(trx, found.project_id);
+  const current = await itemFor(trx, actorId, itemId, 'editor', true);
+  assertIfMatch(ifMatch, current.version);
+  const after =
+    afterId === null ? null : await anchor(trx, actorId, current.specification_id, afterId);
+  const orderKey = await orderKeyAfter(trx, current.specification_id, after, current.id);
+  if (orderKey === null) return toItem(current, enc);
+  const previous = await neighbour(trx, current.specification_id, current.order_key, 'previous');
+  const row = await updateItemRow(trx, itemId, { order_key: orderKey, updated_by: actorId });
+  await recordRevision(trx, enc, row, {
+    version: row.version,
+    action: 'moved',
+    changedBy: actorId,
+    changes: { after: { before: previous?.id ?? null, after: after?.id ?? null } },
   });
+  specificationChanged(ctx.effects, row.specification_id);
+  return toItem(row, enc);
 }
 
-/**
- * Deletes an item, honouring If-Match, and returns its specification's id; the item's key is never
- * handed out again.
- */
+/** Deletes an item, honouring If-Match; the item's key is never handed out again. */
 export async function deleteItem(
-  db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  trx: Kysely<Database>,
+  ctx: Context,
   itemId: string,
   ifMatch: IfMatch,
-): Promise<string> {
-  return db.transaction().execute(async (trx) => {
-    const current = await itemFor(trx, actorId, itemId, 'editor', true);
-    assertIfMatch(ifMatch, current.version);
-    await deleteItemRow(trx, itemId);
-    await recordRevision(trx, enc, current, {
-      version: current.version + 1,
-      action: 'deleted',
-      changedBy: actorId,
-      changes: diff(tracked(toItem(current, enc)), {}),
-    });
-    return current.specification_id;
+): Promise<void> {
+  const { enc } = ctx;
+  const actorId = ctx.actor.userId;
+  const current = await itemFor(trx, actorId, itemId, 'editor', true);
+  assertIfMatch(ifMatch, current.version);
+  await deleteItemRow(trx, itemId);
+  await recordRevision(trx, enc, current, {
+    version: current.version + 1,
+    action: 'deleted',
+    changedBy: actorId,
+    changes: diff(tracked(toItem(current, enc)), {}),
   });
+  specificationChanged(ctx.effects, current.specification_id);
 }

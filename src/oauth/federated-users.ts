@@ -1,36 +1,30 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { assertMaySignIn, queueVerificationMail, type AuthDeps } from '../auth/auth.service.js';
-import { AppError, ConflictError, ValidationError } from '../errors.js';
+import { queueVerificationMail, type AuthDeps } from '../auth/auth.service.js';
+import {
+  ConflictError,
+  EmailTakenError,
+  ForbiddenError,
+  InvalidCredentialsError,
+  ValidationError,
+} from '../domain/errors.js';
+import type { AnyContext } from '../domain/unit-of-work.js';
 import { isUniqueViolation } from '../platform/database.js';
 import type { Database } from '../platform/schema.js';
 import {
-  EmailTakenError,
+  findIdentity,
   findUserByEmail,
   findUserById,
+  insertIdentity,
   insertUser,
-} from '../users/users.repository.js';
+  touchIdentity,
+} from '../users/users.service.js';
 import type { UserRow } from '../users/users.table.js';
-import { findIdentity, insertIdentity, touchIdentity } from './oauth.repository.js';
 import type { FederatedProfile } from './provider.js';
 
-function isRace(err: unknown): boolean {
+/** Whether a federated sign-in lost a race with another first sign-in of the same person. */
+export function isSignInRace(err: unknown): boolean {
   return isUniqueViolation(err) || err instanceof EmailTakenError;
-}
-
-/** Two first sign-ins of one person at once both try to create it; the loser tries again. */
-async function once<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (!isRace(err)) throw err;
-  }
-  try {
-    return await run();
-  } catch (err) {
-    if (isRace(err)) throw new ConflictError('Another sign-in changed this account; try again');
-    throw err;
-  }
 }
 
 /**
@@ -38,30 +32,15 @@ async function once<T>(run: () => Promise<T>): Promise<T> {
  * with the same e-mail is linked only when both the provider and we have verified that address;
  * with no such account a new one is made (when registration is open).
  */
-export async function signInFederated(
-  db: Kysely<Database>,
-  deps: AuthDeps,
-  profile: FederatedProfile,
-): Promise<UserRow> {
-  // Read before the transaction: on embedded PostgreSQL it holds the only connection.
-  const registrationOpen = await deps.registrationOpen();
-  const { user, mailQueued } = await once(() =>
-    db.transaction().execute((trx) => resolveUser(trx, deps, profile, registrationOpen)),
-  );
-  if (mailQueued) deps.mailQueued();
-  // After the transaction: a new user stays made even when it may not sign in yet.
-  assertMaySignIn(deps, user);
-  return user;
-}
-
-async function resolveUser(
+export async function resolveFederatedUser(
   trx: Kysely<Database>,
+  ctx: AnyContext,
   deps: AuthDeps,
   profile: FederatedProfile,
   registrationOpen: boolean,
-): Promise<{ user: UserRow; mailQueued: boolean }> {
+): Promise<UserRow> {
   const known = await knownIdentityUser(trx, profile);
-  if (known) return { user: known, mailQueued: false };
+  if (known) return known;
   if (profile.email === null) {
     throw new ValidationError(`${profile.provider} did not share an e-mail address`, [
       { path: 'email', message: 'the provider shared none' },
@@ -72,7 +51,7 @@ async function resolveUser(
     // A first sign-in racing this one may have made this user and linked this very identity
     // after the lookup above; this statement sees what that one committed.
     const raced = await knownIdentityUser(trx, profile);
-    if (raced) return { user: raced, mailQueued: false };
+    if (raced) return raced;
     if (!profile.emailVerified || existing.email_verified_at === null) {
       throw new ConflictError(
         'An account with this e-mail already exists; sign in to it and link the provider there',
@@ -81,9 +60,9 @@ async function resolveUser(
     if (existing.identity_providers.includes(profile.provider)) {
       throw new ConflictError(`This account is already linked to another ${profile.provider} user`);
     }
-    return { user: await addIdentity(trx, existing.id, profile), mailQueued: false };
+    return addIdentity(trx, existing.id, profile);
   }
-  if (!registrationOpen) throw new AppError('forbidden', 'Registration is closed');
+  if (!registrationOpen) throw new ForbiddenError('Registration is closed');
   const created = await insertUser(trx, {
     id: uuidv7(),
     email: profile.email,
@@ -93,8 +72,8 @@ async function resolveUser(
     email_verified_at: profile.emailVerified ? new Date() : null,
   });
   const user = await addIdentity(trx, created.id, profile);
-  if (!profile.emailVerified) await queueVerificationMail(trx, deps, created.id, created.email);
-  return { user, mailQueued: !profile.emailVerified };
+  if (!profile.emailVerified) await queueVerificationMail(trx, ctx, deps, created);
+  return user;
 }
 
 /** The user of an identity already linked to (provider, issuer, subject), its details refreshed. */
@@ -109,7 +88,7 @@ async function knownIdentityUser(
     email_verified: profile.emailVerified,
   });
   const user = await findUserById(trx, identity.user_id);
-  if (!user) throw new AppError('invalid_credentials', 'The account no longer exists');
+  if (!user) throw new InvalidCredentialsError('The account no longer exists');
   return user;
 }
 
@@ -129,6 +108,6 @@ async function addIdentity(
     email_verified: profile.emailVerified,
   });
   const user = await findUserById(trx, userId);
-  if (!user) throw new AppError('invalid_credentials', 'The account no longer exists');
+  if (!user) throw new InvalidCredentialsError('The account no longer exists');
   return user;
 }

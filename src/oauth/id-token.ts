@@ -1,5 +1,10 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { AppError } from '../errors.js';
+import {
+  InvalidTokenError,
+  TokenExpiredError,
+  UnavailableError,
+  type DomainError,
+} from '../domain/errors.js';
 
 /** Only a provider's public-key algorithms: an HMAC token could be signed with a guessed secret. */
 const ASYMMETRIC_ALGORITHMS = [
@@ -29,14 +34,20 @@ export interface IssuerKeys {
 }
 
 /** The ID token was not acceptable; the reason is safe to show. */
-export class IdTokenError extends AppError {
-  constructor(reason: string, expired = false) {
-    super(expired ? 'token_expired' : 'invalid_token', `The ID token is not acceptable: ${reason}`);
+export class IdTokenError extends InvalidTokenError {
+  constructor(reason: string) {
+    super(`The ID token is not acceptable: ${reason}`);
   }
 }
 
-function reasonOf(err: unknown): IdTokenError | AppError {
-  if (err instanceof joseErrors.JWTExpired) return new IdTokenError('it has expired', true);
+function keysUnavailable(): UnavailableError {
+  return new UnavailableError("The provider's signing keys could not be fetched");
+}
+
+function reasonOf(err: unknown): DomainError {
+  if (err instanceof joseErrors.JWTExpired) {
+    return new TokenExpiredError('The ID token is not acceptable: it has expired');
+  }
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     return new IdTokenError(`the "${err.claim}" claim is wrong (${err.reason})`);
   }
@@ -50,16 +61,16 @@ function reasonOf(err: unknown): IdTokenError | AppError {
     return new IdTokenError('its signature is wrong');
   }
   if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) {
-    return new AppError('unavailable', "The provider's signing keys could not be fetched");
+    return keysUnavailable();
   }
   if (err instanceof joseErrors.JOSEError && err.code === 'ERR_JOSE_GENERIC') {
     // jose's plain error here is the key set's HTTP answer (not 200, not JSON): an outage.
-    return new AppError('unavailable', "The provider's signing keys could not be fetched");
+    return keysUnavailable();
   }
   if (err instanceof joseErrors.JOSEError) return new IdTokenError('it is malformed');
   if (err instanceof TypeError) {
     // fetch() of the key set failed: the provider is unreachable, not the token bad.
-    return new AppError('unavailable', "The provider's signing keys could not be fetched");
+    return keysUnavailable();
   }
   return new IdTokenError('it is malformed');
 }

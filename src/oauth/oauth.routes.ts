@@ -1,9 +1,10 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { TokenResponseSchema } from '../auth/auth.schemas.js';
 import { perIpPerMinute } from '../http/rate-limit.js';
 import { problems } from '../http/schemas.js';
+import { anonymousRead } from '../http/unit-of-work.js';
+import { federatedSignIn, sessionResponse } from './oauth.flows.js';
 import { randomToken } from '../platform/crypto.js';
 import {
   CallbackQuery,
@@ -16,8 +17,8 @@ import {
 } from './oauth.schemas.js';
 import { publicProviders } from './providers.js';
 import {
-  exchangeLoginCode,
   finishSignIn,
+  redeemLoginCode,
   signInWithIdToken,
   startSignIn,
   STATE_TTL_SECONDS,
@@ -43,11 +44,6 @@ function browserCookie(publicUrl: string) {
       maxAge: STATE_TTL_SECONDS,
     },
   };
-}
-
-function client(request: FastifyRequest) {
-  const agent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent : null };
 }
 
 /** `/api/v1/auth`: the enabled providers, browser sign-in, login-code exchange, ID-token sign-in. */
@@ -88,12 +84,14 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
     async (request, reply) => {
       const held = request.cookies[cookie.name];
       const browser = held !== undefined && BROWSER_VALUE.test(held) ? held : randomToken();
-      const location = await startSignIn(app.db, deps, {
-        provider: request.params.provider,
-        redirectTo: request.query.redirectTo,
-        appChallenge: request.query.codeChallenge,
-        browser,
-      });
+      const location = await anonymousRead(request, (db, ctx) =>
+        startSignIn(db, ctx, deps, {
+          provider: request.params.provider,
+          redirectTo: request.query.redirectTo,
+          appChallenge: request.query.codeChallenge,
+          browser,
+        }),
+      );
       return reply
         .setCookie(cookie.name, browser, cookie.options)
         .header('cache-control', 'no-store')
@@ -118,11 +116,14 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
       },
     },
     async (request, reply) => {
-      const location = await finishSignIn(app.db, deps, {
+      const input = {
         provider: request.params.provider,
         callbackUrl: new URL(request.url, deps.publicUrl),
         browser: request.cookies[cookie.name],
-      });
+      };
+      const location = await anonymousRead(request, (db, ctx) =>
+        finishSignIn(db, ctx, deps, input, federatedSignIn(request, deps.auth)),
+      );
       return reply.header('cache-control', 'no-store').redirect(location, 302);
     },
   );
@@ -138,7 +139,10 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
         response: { 200: TokenResponseSchema, ...problems(400, 401, 403, 413, 415, 429) },
       },
     },
-    async (request) => exchangeLoginCode(app.db, deps, request.body, client(request)),
+    async (request) => {
+      const user = await anonymousRead(request, (db) => redeemLoginCode(db, deps, request.body));
+      return sessionResponse(request, deps.auth, user);
+    },
   );
 
   app.post(
@@ -156,12 +160,13 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
         },
       },
     },
-    async (request) =>
-      signInWithIdToken(
-        app.db,
+    async (request) => {
+      const user = await signInWithIdToken(
         deps,
         { provider: request.params.provider, ...request.body },
-        client(request),
-      ),
+        federatedSignIn(request, deps.auth),
+      );
+      return sessionResponse(request, deps.auth, user);
+    },
   );
 };

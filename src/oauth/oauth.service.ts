@@ -1,23 +1,16 @@
 import type { Kysely } from 'kysely';
 import { timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
-import {
-  assertMaySignIn,
-  respond,
-  type AuthDeps,
-  type TokenResponse,
-} from '../auth/auth.service.js';
-import { issueTokens, startSession, type ClientInfo } from '../auth/sessions.service.js';
-import { AppError, InvalidTokenError, NotFoundError, ValidationError } from '../errors.js';
+import { assertMaySignIn, type AuthDeps } from '../auth/auth.service.js';
+import { InvalidTokenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import type { AnyContext } from '../domain/unit-of-work.js';
 import { hashToken, randomToken } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
-import { findUserById } from '../users/users.repository.js';
-import { userRowToUser } from '../users/users.service.js';
+import { findUserById } from '../users/users.service.js';
 import type { UserRow } from '../users/users.table.js';
-import { signInFederated } from './federated-users.js';
 import { consumeLoginCode, insertLoginCode, insertState, takeState } from './oauth.repository.js';
 import type { ProviderId } from './oauth.table.js';
-import type { OAuthProvider } from './provider.js';
+import type { FederatedProfile, OAuthProvider } from './provider.js';
 import { redirectErrorOf } from './redirect-errors.js';
 
 /** A browser sign-in must come back within this time. */
@@ -35,6 +28,12 @@ export interface OAuthDeps {
   /** Counts a finished sign-in: `success` or the error it ended with. */
   counted(provider: ProviderId, outcome: string): void;
 }
+
+/**
+ * Finds or makes the user of a verified provider profile, in a unit of work of its own (the flow
+ * around it waits on the provider, which no transaction should).
+ */
+export type FederatedSignIn = (profile: FederatedProfile) => Promise<UserRow>;
 
 /** The enabled provider by id; a disabled or unknown one is "not found". */
 export function providerOf(deps: OAuthDeps, id: string): OAuthProvider {
@@ -77,6 +76,7 @@ function withParams(base: string, params: Record<string, string>): string {
  */
 export async function startSignIn(
   db: Kysely<Database>,
+  { enc }: AnyContext,
   deps: OAuthDeps,
   input: {
     provider: string;
@@ -109,7 +109,7 @@ export async function startSignIn(
     provider: provider.id,
     browser_hash: hashToken(input.browser),
     nonce: checks.nonce,
-    code_verifier_enc: deps.auth.encryptor.encrypt(checks.codeVerifier),
+    code_verifier_enc: enc.encrypt(checks.codeVerifier),
     redirect_to: redirectTo,
     app_challenge: input.appChallenge ?? null,
     expires_at: new Date(Date.now() + STATE_TTL_SECONDS * 1000),
@@ -124,8 +124,10 @@ export async function startSignIn(
  */
 export async function finishSignIn(
   db: Kysely<Database>,
+  { enc }: AnyContext,
   deps: OAuthDeps,
   input: { provider: string; callbackUrl: URL; browser: string | undefined },
+  signIn: FederatedSignIn,
 ): Promise<string> {
   const provider = providerOf(deps, input.provider);
   const state = input.callbackUrl.searchParams.get('state');
@@ -150,9 +152,9 @@ export async function finishSignIn(
       redirectUri: redirectUriOf(deps.publicUrl, provider.id),
       state,
       nonce: row.nonce,
-      codeVerifier: deps.auth.encryptor.decrypt(row.code_verifier_enc),
+      codeVerifier: enc.decrypt(row.code_verifier_enc),
     });
-    const user = await signInFederated(db, deps.auth, profile);
+    const user = await signIn(profile);
     const loginCode = randomToken();
     await insertLoginCode(db, {
       code_hash: hashToken(loginCode),
@@ -171,19 +173,6 @@ export async function finishSignIn(
   }
 }
 
-/** A new session for a user who may sign in. */
-async function sessionFor(
-  db: Kysely<Database>,
-  deps: OAuthDeps,
-  user: UserRow,
-  clientInfo: ClientInfo,
-): Promise<TokenResponse> {
-  const session = await db
-    .transaction()
-    .execute((trx) => startSession(trx, deps.auth, user.id, clientInfo));
-  return respond(await issueTokens(deps.auth, session), userRowToUser(user));
-}
-
 /** Whether the verifier answers the app's S256 challenge (none asked: nothing to answer). */
 async function answersChallenge(challenge: string | null, verifier: string | undefined) {
   if (challenge === null) return true;
@@ -194,16 +183,15 @@ async function answersChallenge(challenge: string | null, verifier: string | und
 }
 
 /**
- * Turns a login code (once, within 60 seconds) into our token response. When the app sent a
+ * Redeems a login code (once, within 60 seconds) for the user it signs in. When the app sent a
  * PKCE challenge at `start`, only its verifier redeems the code, so a code slipped to another
  * browser (login CSRF) is worthless there. A wrong verifier uses the code up.
  */
-export async function exchangeLoginCode(
+export async function redeemLoginCode(
   db: Kysely<Database>,
   deps: OAuthDeps,
   input: { loginCode: string; codeVerifier?: string | undefined },
-  clientInfo: ClientInfo,
-): Promise<TokenResponse> {
+): Promise<UserRow> {
   const code = await consumeLoginCode(db, hashToken(input.loginCode));
   const valid =
     code !== undefined && (await answersChallenge(code.app_challenge, input.codeVerifier));
@@ -211,29 +199,23 @@ export async function exchangeLoginCode(
   if (!user) throw new InvalidTokenError('The login code is invalid, used or expired');
   // The account may have been disabled since the callback.
   assertMaySignIn(deps.auth, user);
-  return sessionFor(db, deps, user, clientInfo);
+  return user;
 }
 
-/** Signs in with an ID token the client already holds, verified against the provider's keys. */
+/** The user of an ID token the client already holds, verified against the provider's keys. */
 export async function signInWithIdToken(
-  db: Kysely<Database>,
   deps: OAuthDeps,
   input: { provider: string; idToken: string; nonce?: string | undefined },
-  clientInfo: ClientInfo,
-): Promise<TokenResponse> {
+  signIn: FederatedSignIn,
+): Promise<UserRow> {
   const provider = providerOf(deps, input.provider);
   if (!provider.verifyIdToken) {
-    throw new AppError(
-      'validation_failed',
-      `${provider.name} issues no ID tokens; use the browser sign-in`,
-    );
+    throw new ValidationError(`${provider.name} issues no ID tokens; use the browser sign-in`);
   }
   try {
-    const profile = await provider.verifyIdToken(input.idToken, input.nonce);
-    const user = await signInFederated(db, deps.auth, profile);
-    const response = await sessionFor(db, deps, user, clientInfo);
+    const user = await signIn(await provider.verifyIdToken(input.idToken, input.nonce));
     deps.counted(provider.id, 'success');
-    return response;
+    return user;
   } catch (err) {
     deps.counted(provider.id, redirectErrorOf(err).error);
     throw err;

@@ -1,21 +1,7 @@
 import type { Generated, Selectable } from 'kysely';
+import type { ProviderId } from '../users/users.table.js';
 
-/** The sign-in providers Gilla knows; `oidc` is the generic OpenID Connect issuer. */
-export type ProviderId = 'google' | 'github' | 'oidc';
-
-/** A user's account at a provider: (provider, subject) identifies it, never the e-mail. */
-export interface UserIdentityTable {
-  id: string;
-  user_id: string;
-  provider: ProviderId;
-  /** The issuer that vouches for `subject` (changing OIDC_ISSUER must not reuse old subjects). */
-  issuer: string;
-  subject: string;
-  email: string | null;
-  email_verified: boolean;
-  created_at: Generated<Date>;
-  last_sign_in_at: Generated<Date>;
-}
+export type { ProviderId };
 
 /** A browser sign-in under way: one row per `start`, used up by its `callback`. */
 export interface OAuthStateTable {
@@ -44,5 +30,4 @@ export interface OAuthLoginCodeTable {
   used_at: Date | null;
 }
 
-export type UserIdentityRow = Selectable<UserIdentityTable>;
 export type OAuthStateRow = Selectable<OAuthStateTable>;

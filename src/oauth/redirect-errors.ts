@@ -1,4 +1,4 @@
-import { AppError, type ErrorCode } from '../errors.js';
+import { DomainError, type ErrorCode } from '../domain/errors.js';
 import { SignInError } from './provider.js';
 
 /** The `error` (and safe `error_description`) a failed browser sign-in redirects with. */
@@ -21,7 +21,7 @@ const BY_CODE: Partial<Record<ErrorCode, string>> = {
 /** Sorts a sign-in failure into the codes the app is told; anything unforeseen is server_error. */
 export function redirectErrorOf(err: unknown): RedirectError {
   if (err instanceof SignInError) return { error: err.failure, description: err.message };
-  if (err instanceof AppError) {
+  if (err instanceof DomainError) {
     const error = BY_CODE[err.code];
     if (error !== undefined) return { error, description: err.message };
   }

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { AppError } from '../errors.js';
+import { UnavailableError } from '../domain/errors.js';
 import { SignInError, type FlowChecks } from './provider.js';
 
 /** The callback URL as the provider sent the browser to it, rebuilt on our public address. */
@@ -58,8 +58,8 @@ export async function redeemCode(
 }
 
 /** The provider's discovery or API could not be used: 503 on the API, an error on redirect. */
-export function unavailable(provider: string, cause: unknown): AppError {
-  const err = new AppError('unavailable', `${provider} could not be reached; try again later`);
+export function unavailable(provider: string, cause: unknown): UnavailableError {
+  const err = new UnavailableError(`${provider} could not be reached; try again later`);
   err.cause = cause;
   return err;
 }

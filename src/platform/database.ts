@@ -1,22 +1,23 @@
 import type { PGlite } from '@electric-sql/pglite';
 import fp from 'fastify-plugin';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { migrateUp } from './migrator.js';
-import { PgliteThreadDialect } from './pglite-dialect.js';
-import { trimResultParsers } from './pglite-parsers.js';
-import { PgliteThread, type PgliteSource } from './pglite-thread.js';
+import { DatabaseUnreachableError, sqlStateOf } from './database-errors.js';
+import {
+  PgliteThread,
+  PgliteThreadDialect,
+  trimResultParsers,
+  type PgliteSource,
+} from './embedded/index.js';
 import type { Database } from './schema.js';
 
-/** An open database, whichever engine is behind it. */
-/** PostgreSQL's unique_violation (23505), on either engine. */
-export function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string } | null)?.code === '23505';
-}
+export { isUniqueViolation } from './database-errors.js';
 
+/** An open database, whichever engine is behind it. */
 export interface DatabaseHandle {
   db: Kysely<Database>;
   /** Resolves when the database answers a trivial query within the timeout. */
@@ -56,6 +57,39 @@ function handleOf(
   };
 }
 
+/** An error from the driver: the server's answer (with its SQLSTATE) as it is, anything else unreachable. */
+function classified(err: unknown): Error {
+  return err instanceof Error && sqlStateOf(err) !== null ? err : new DatabaseUnreachableError(err);
+}
+
+/**
+ * The pool as Kysely's dialect uses it (its public `PostgresPool` shape), with every failure that
+ * did not come from the server (a refused or timed-out connection, one lost mid-query) marked
+ * DatabaseUnreachableError, so that the edge answers 503 by kind, not by message text.
+ */
+function classifyingPool(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async () => {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw classified(err);
+      }
+      return {
+        query: ((...args: Parameters<pg.PoolClient['query']>) => {
+          const result: unknown = client.query(...args);
+          return result instanceof Promise
+            ? result.catch((err: unknown) => Promise.reject(classified(err)))
+            : result;
+        }) as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => client.release(destroy),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
 function openPostgres(url: string, options: Config['database'], log: Logger): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
@@ -74,7 +108,9 @@ function openPostgres(url: string, options: Config['database'], log: Logger): Da
   pool.on('connect', (client) => {
     client.on('error', (err) => log.warn({ err }, 'database connection lost during a query'));
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: classifyingPool(pool) }),
+  });
   return handleOf(
     db,
     () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

@@ -1,12 +1,19 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Encryptor } from './crypto.js';
 import type { Database } from './schema.js';
 
-/** Every encrypted column, with the table's primary key. */
-const ENCRYPTED_COLUMNS = [
-  { table: 'specifications', column: 'description_enc' },
-  { table: 'items', column: 'body_enc' },
-  { table: 'item_revisions', column: 'changes_enc' },
+/**
+ * Every encrypted column (named `*_enc`), with its table's primary key: the one list that key
+ * rotation works through. A test compares it with the schema, so a new `_enc` column that is
+ * not added here fails the suite.
+ */
+export const ENCRYPTED_COLUMNS = [
+  { table: 'specifications', column: 'description_enc', key: 'id', keyType: 'uuid' },
+  { table: 'items', column: 'body_enc', key: 'id', keyType: 'uuid' },
+  { table: 'item_revisions', column: 'changes_enc', key: 'id', keyType: 'uuid' },
+  { table: 'refresh_tokens', column: 'successor_enc', key: 'token_hash', keyType: 'text' },
+  { table: 'oauth_states', column: 'code_verifier_enc', key: 'state_hash', keyType: 'text' },
+  { table: 'mail_outbox', column: 'body_enc', key: 'id', keyType: 'uuid' },
 ] as const;
 
 export interface RotationProgress {
@@ -29,7 +36,7 @@ export async function countStale(
   for (const { table, column } of ENCRYPTED_COLUMNS) {
     const { rows } = await sql<{ n: string }>`
       select count(*) as n from ${sql.table(table)} where ${staleValues(enc, column)}`.execute(db);
-    counts[table] = Number(rows[0]?.n ?? 0);
+    counts[table] = (counts[table] ?? 0) + Number(rows[0]?.n ?? 0);
   }
   return counts;
 }
@@ -46,28 +53,34 @@ export async function rotateKeys(
 ): Promise<{ rotated: number }> {
   const totals = await countStale(db, enc);
   let rotated = 0;
-  for (const { table, column } of ENCRYPTED_COLUMNS) {
+  for (const { table, column, key, keyType } of ENCRYPTED_COLUMNS) {
     const total = totals[table] ?? 0;
     let done = 0;
-    let afterId = '00000000-0000-0000-0000-000000000000';
+    let after: string | null = null;
     options.onProgress?.({ table, done, total });
     for (;;) {
-      const { rows } = await sql<{ id: string; value: string }>`
-        select id, ${sql.ref(column)} as value from ${sql.table(table)}
-        where id > ${afterId} and ${staleValues(enc, column)}
-        order by id limit ${options.batchSize}`.execute(db);
+      const from: RawBuilder<unknown> =
+        after === null ? sql`true` : sql`${sql.ref(key)} > ${after}`;
+      const { rows }: { rows: { key: string; value: string }[] } = await sql<{
+        key: string;
+        value: string;
+      }>`
+        select ${sql.ref(key)} as key, ${sql.ref(column)} as value from ${sql.table(table)}
+        where ${from} and ${staleValues(enc, column)}
+        order by ${sql.ref(key)} limit ${options.batchSize}`.execute(db);
       const last = rows.at(-1);
       if (!last) break;
       const values = rows.map(
-        (r) => sql`(${r.id}::uuid, ${r.value}, ${enc.encrypt(enc.decrypt(r.value))})`,
+        (r) =>
+          sql`(${r.key}::${sql.raw(keyType)}, ${r.value}, ${enc.encrypt(enc.decrypt(r.value))})`,
       );
       const result = await sql`
         update ${sql.table(table)} as t set ${sql.ref(column)} = v.fresh
-        from (values ${sql.join(values)}) as v(id, stale, fresh)
-        where t.id = v.id and t.${sql.ref(column)} = v.stale`.execute(db);
+        from (values ${sql.join(values)}) as v(key, stale, fresh)
+        where t.${sql.ref(key)} = v.key and t.${sql.ref(column)} = v.stale`.execute(db);
       rotated += Number(result.numAffectedRows ?? 0);
       done += rows.length;
-      afterId = last.id;
+      after = last.key;
       options.onProgress?.({ table, done: Math.min(done, total), total });
     }
     // Values deleted while rotating were counted but never seen; the table is done all the same.

@@ -15,6 +15,7 @@ export interface Metrics {
   rateLimitStoreErrors: Counter;
   mailSent: Counter<'result'>;
   oauthSignIns: Counter<'provider' | 'outcome'>;
+  effectFailures: Counter<'effect'>;
 }
 
 declare module 'fastify' {
@@ -73,6 +74,12 @@ function createMetrics(poolStats: () => { total: number; idle: number; waiting: 
       name: 'gilla_oauth_sign_ins_total',
       help: 'Sign-ins through a provider (browser flow and ID token), by outcome',
       labelNames: ['provider', 'outcome'],
+      registers,
+    }),
+    effectFailures: new Counter({
+      name: 'gilla_after_commit_effect_failures_total',
+      help: 'After-commit effects (cache bumps, session-ended marks, mail kicks) that failed',
+      labelNames: ['effect'],
       registers,
     }),
   };

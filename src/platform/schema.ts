@@ -1,19 +1,12 @@
 import type { OneTimeTokenTable, RefreshTokenTable, SessionTable } from '../auth/sessions.table.js';
-import type {
-  AppSettingTable,
-  FeatureFlagHistoryTable,
-  FeatureFlagTable,
-} from '../flags/flags.table.js';
+import type { FeatureFlagHistoryTable, FeatureFlagTable } from '../flags/flags.table.js';
 import type { ItemRevisionTable, ItemTable } from '../items/items.table.js';
 import type { MailOutboxTable } from '../mail/mail.table.js';
-import type {
-  OAuthLoginCodeTable,
-  OAuthStateTable,
-  UserIdentityTable,
-} from '../oauth/oauth.table.js';
+import type { OAuthLoginCodeTable, OAuthStateTable } from '../oauth/oauth.table.js';
 import type { ProjectMemberTable, ProjectTable } from '../projects/projects.table.js';
+import type { AppSettingTable } from '../settings/settings.table.js';
 import type { SpecificationTable } from '../specifications/specifications.table.js';
-import type { UserTable } from '../users/users.table.js';
+import type { UserIdentityTable, UserTable } from '../users/users.table.js';
 
 /** Every table the service reads or writes, for Kysely. */
 export interface Database {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { ForbiddenError, NotFoundError } from '../errors.js';
+import { ForbiddenError, NotFoundError } from '../domain/errors.js';
 import type { Database } from '../platform/schema.js';
 import { findRole } from './projects.repository.js';
 import type { ProjectRole } from './projects.table.js';

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { invalidateProjectAccess } from '../items/item-page-cache.js';
-import { actorOf } from '../http/actor.js';
 import { ifMatchOf, withEtag } from '../http/preconditions.js';
+import { read, work } from '../http/unit-of-work.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
 import { addMember, changeMemberRole, listMembers, removeMember } from './members.service.js';
 import {
@@ -37,7 +36,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Page(ProjectSchema), ...problems(400, 401) },
       },
     },
-    (request) => listProjects(app.db, actorOf(request).userId, request.query),
+    (request) => read(request, (db, ctx) => listProjects(db, ctx, request.query)),
   );
 
   app.post(
@@ -51,7 +50,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const project = await createProject(app.db, actorOf(request).userId, request.body);
+      const project = await work(request, (tx, ctx) => createProject(tx, ctx, request.body));
       return withEtag(reply.code(201), project);
     },
   );
@@ -67,7 +66,10 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      withEtag(reply, await getProject(app.db, actorOf(request).userId, request.params.projectId)),
+      withEtag(
+        reply,
+        await read(request, (db, ctx) => getProject(db, ctx, request.params.projectId)),
+      ),
   );
 
   app.patch(
@@ -82,12 +84,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const project = await updateProject(
-        app.db,
-        actorOf(request).userId,
-        request.params.projectId,
-        request.body,
-        ifMatchOf(request),
+      const project = await work(request, (tx, ctx) =>
+        updateProject(tx, ctx, request.params.projectId, request.body, ifMatchOf(request)),
       );
       return withEtag(reply, project);
     },
@@ -104,13 +102,9 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await deleteProject(
-        app.db,
-        actorOf(request).userId,
-        request.params.projectId,
-        ifMatchOf(request),
+      await work(request, (tx, ctx) =>
+        deleteProject(tx, ctx, request.params.projectId, ifMatchOf(request)),
       );
-      await invalidateProjectAccess(app.cache, request.params.projectId);
       return reply.code(204).send(null);
     },
   );
@@ -127,7 +121,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) =>
-      listMembers(app.db, actorOf(request).userId, request.params.projectId, request.query),
+      read(request, (db, ctx) => listMembers(db, ctx, request.params.projectId, request.query)),
   );
 
   app.post(
@@ -142,11 +136,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const member = await addMember(
-        app.db,
-        actorOf(request).userId,
-        request.params.projectId,
-        request.body,
+      const member = await work(request, (tx, ctx) =>
+        addMember(tx, ctx, request.params.projectId, request.body),
       );
       return reply.code(201).send(member);
     },
@@ -164,12 +155,14 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) =>
-      changeMemberRole(
-        app.db,
-        actorOf(request).userId,
-        request.params.projectId,
-        request.params.userId,
-        request.body.role,
+      work(request, (tx, ctx) =>
+        changeMemberRole(
+          tx,
+          ctx,
+          request.params.projectId,
+          request.params.userId,
+          request.body.role,
+        ),
       ),
   );
 
@@ -184,14 +177,9 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await removeMember(
-        app.db,
-        actorOf(request).userId,
-        request.params.projectId,
-        request.params.userId,
+      await work(request, (tx, ctx) =>
+        removeMember(tx, ctx, request.params.projectId, request.params.userId),
       );
-      // A cached membership must not outlive the membership.
-      await invalidateProjectAccess(app.cache, request.params.projectId);
       return reply.code(204).send(null);
     },
   );

@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords.js';
 import type { Config } from '../config.js';
-import { actorOf } from '../http/actor.js';
 import { bearer, problems } from '../http/schemas.js';
+import { work } from '../http/unit-of-work.js';
 import { publicProviders } from '../oauth/providers.js';
+import { readSettings, updateSettings } from './settings.service.js';
 
 const SettingsSchema = Type.Object({ registrationOpen: Type.Boolean() });
 
@@ -40,7 +41,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
     },
     async (request) => {
       const [settings, flags] = await Promise.all([
-        app.settings.get(),
+        readSettings(app.db, app.cache),
         app.flags.evaluateAll(request.actor?.userId ?? null),
       ]);
       return {
@@ -67,7 +68,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
         response: { 200: SettingsSchema, ...problems(401, 403) },
       },
     },
-    () => app.settings.get(),
+    () => readSettings(app.db, app.cache),
   );
 
   app.patch(
@@ -84,7 +85,10 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
         response: { 200: SettingsSchema, ...problems(400, 401, 403) },
       },
     },
-    (request) => app.settings.update(actorOf(request).userId, request.body),
+    async (request) => {
+      await work(request, (tx, ctx) => updateSettings(tx, ctx, request.body));
+      return readSettings(app.db, app.cache);
+    },
   );
   await Promise.resolve();
 };

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Context } from '../domain/unit-of-work.js';
 import { cachedValue, type Cache, type CachedValue } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
 
@@ -11,48 +12,45 @@ const DEFAULTS: AppSettings = { registrationOpen: true };
 const CACHE_KEY = 'settings:all';
 const CACHE_TTL_SECONDS = 30;
 
-/** The settings, through the cache, invalidated on change (across instances with Redis). */
-export class SettingsStore {
-  private readonly cached: CachedValue<AppSettings>;
+/** The settings, read through the cache (shared across instances with Redis). */
+function cachedSettings(db: Kysely<Database>, cache: Cache): CachedValue<AppSettings> {
+  return cachedValue(cache, CACHE_KEY, CACHE_TTL_SECONDS, async () => {
+    const rows = await db.selectFrom('app_settings').select(['key', 'value']).execute();
+    const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+    return {
+      registrationOpen:
+        typeof stored.registrationOpen === 'boolean'
+          ? stored.registrationOpen
+          : DEFAULTS.registrationOpen,
+    };
+  });
+}
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    cache: Cache,
-  ) {
-    this.cached = cachedValue(cache, CACHE_KEY, CACHE_TTL_SECONDS, async () => {
-      const rows = await db.selectFrom('app_settings').select(['key', 'value']).execute();
-      const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
-      return {
-        registrationOpen:
-          typeof stored.registrationOpen === 'boolean'
-            ? stored.registrationOpen
-            : DEFAULTS.registrationOpen,
-      };
-    });
-  }
+/** The current settings. */
+export function readSettings(db: Kysely<Database>, cache: Cache): Promise<AppSettings> {
+  return cachedSettings(db, cache).read();
+}
 
-  get(): Promise<AppSettings> {
-    return this.cached.read();
+/** Applies the given settings; once committed, every instance reads them afresh. */
+export async function updateSettings(
+  tx: Kysely<Database>,
+  { actor, effects }: Context,
+  changes: Partial<AppSettings>,
+): Promise<void> {
+  for (const [key, value] of Object.entries(changes)) {
+    await tx
+      .insertInto('app_settings')
+      .values({ key, value: JSON.stringify(value), updated_by: actor.userId })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          value: JSON.stringify(value),
+          updated_by: actor.userId,
+          updated_at: sql`now()`,
+        }),
+      )
+      .execute();
   }
-
-  /** Applies the given settings in one transaction and returns the result. */
-  async update(actorId: string, changes: Partial<AppSettings>): Promise<AppSettings> {
-    await this.db.transaction().execute(async (trx) => {
-      for (const [key, value] of Object.entries(changes)) {
-        await trx
-          .insertInto('app_settings')
-          .values({ key, value: JSON.stringify(value), updated_by: actorId })
-          .onConflict((oc) =>
-            oc.column('key').doUpdateSet({
-              value: JSON.stringify(value),
-              updated_by: actorId,
-              updated_at: sql`now()`,
-            }),
-          )
-          .execute();
-      }
-    });
-    await this.cached.invalidate();
-    return this.get();
-  }
+  effects.afterCommit('settings-version', ({ db, cache }) =>
+    cachedSettings(db, cache).invalidate(),
+  );
 }

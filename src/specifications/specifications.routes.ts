@@ -1,14 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { invalidateItemPages } from '../items/item-page-cache.js';
-import { Type } from '@sinclair/typebox';
-import type { Readable } from 'node:stream';
-import { actorOf } from '../http/actor.js';
 import { ifMatchOf, withEtag } from '../http/preconditions.js';
+import { read, work } from '../http/unit-of-work.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
 import { ProjectParams } from '../projects/projects.schemas.js';
-import { exportSpecification } from './specification-export.js';
 import {
-  ExportQuery,
   NewSpecificationBody,
   SpecificationParams,
   SpecificationPatchBody,
@@ -21,9 +16,6 @@ import {
   listSpecifications,
   updateSpecification,
 } from './specifications.service.js';
-
-// A streamed body: documented as text, sent as a Readable.
-const StreamedText = Type.Unsafe<Readable>({ type: 'string' });
 
 /** `/api/v1`: specifications inside projects. */
 export const specificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -42,12 +34,8 @@ export const specificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) =>
-      listSpecifications(
-        app.db,
-        app.encryptor,
-        actorOf(request).userId,
-        request.params.projectId,
-        request.query,
+      read(request, (db, ctx) =>
+        listSpecifications(db, ctx, request.params.projectId, request.query),
       ),
   );
 
@@ -63,12 +51,8 @@ export const specificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const spec = await createSpecification(
-        app.db,
-        app.encryptor,
-        actorOf(request).userId,
-        request.params.projectId,
-        request.body,
+      const spec = await work(request, (tx, ctx) =>
+        createSpecification(tx, ctx, request.params.projectId, request.body),
       );
       return withEtag(reply.code(201), spec);
     },
@@ -87,12 +71,7 @@ export const specificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) =>
       withEtag(
         reply,
-        await getSpecification(
-          app.db,
-          app.encryptor,
-          actorOf(request).userId,
-          request.params.specificationId,
-        ),
+        await read(request, (db, ctx) => getSpecification(db, ctx, request.params.specificationId)),
       ),
   );
 
@@ -108,13 +87,14 @@ export const specificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const spec = await updateSpecification(
-        app.db,
-        app.encryptor,
-        actorOf(request).userId,
-        request.params.specificationId,
-        request.body,
-        ifMatchOf(request),
+      const spec = await work(request, (tx, ctx) =>
+        updateSpecification(
+          tx,
+          ctx,
+          request.params.specificationId,
+          request.body,
+          ifMatchOf(request),
+        ),
       );
       return withEtag(reply, spec);
     },
@@ -131,51 +111,12 @@ export const specificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await deleteSpecification(
-        app.db,
-        actorOf(request).userId,
-        request.params.specificationId,
-        ifMatchOf(request),
+      await work(request, (tx, ctx) =>
+        deleteSpecification(tx, ctx, request.params.specificationId, ifMatchOf(request)),
       );
-      await invalidateItemPages(app.cache, request.params.specificationId);
       return reply.code(204).send(null);
     },
   );
 
-  app.get(
-    '/specifications/:specificationId/export',
-    {
-      schema: {
-        ...common,
-        summary: 'The whole specification in document order, streamed',
-        params: SpecificationParams,
-        querystring: ExportQuery,
-        response: {
-          200: {
-            description: 'Markdown, JSON or CSV, as `format` asks',
-            content: {
-              'text/markdown': { schema: StreamedText },
-              'application/json': { schema: StreamedText },
-              'text/csv': { schema: StreamedText },
-            },
-          },
-          ...problems(400, 401, 404),
-        },
-      },
-    },
-    async (request, reply) => {
-      const file = await exportSpecification(
-        app.db,
-        app.encryptor,
-        actorOf(request).userId,
-        request.params.specificationId,
-        request.query.format,
-      );
-      return reply
-        .type(file.contentType)
-        .header('content-disposition', `attachment; filename="${file.filename}"`)
-        .send(file.stream);
-    },
-  );
   await Promise.resolve();
 };

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { NotFoundError } from '../errors.js';
-import { decodeCursor, pageOf } from '../http/cursor.js';
-import { assertIfMatch, type IfMatch } from '../http/preconditions.js';
-import { cleanTitle, limitBytes } from '../http/text-fields.js';
+import { decodeCursor, pageOf } from '../domain/cursor.js';
+import { NotFoundError } from '../domain/errors.js';
+import { assertIfMatch, type IfMatch } from '../domain/preconditions.js';
+import { cleanTitle, limitBytes } from '../domain/text-fields.js';
+import type { Context, Effects } from '../domain/unit-of-work.js';
+import { bumpVersion } from '../platform/cache.js';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
-import { assertRole, requireRole } from '../projects/project-access.js';
-import { findProjectOfUser } from '../projects/projects.repository.js';
+import { assertRole, lockProjectOfUser, requireRole } from '../projects/projects.service.js';
 import {
   deleteSpecificationRow,
   findSpecificationOfUser,
@@ -36,6 +37,19 @@ export interface SpecificationInput {
   title?: string | undefined;
   description?: string | null | undefined;
   status?: SpecificationStatus | undefined;
+}
+
+/** The cache version of everything in a specification: cached reads of it name it in their keys. */
+export const specificationVersionKey = (specificationId: string) => `items:${specificationId}:v`;
+
+/**
+ * Records that something in a specification changed (its items, or the specification deleted):
+ * once committed, cached reads of it miss on every instance.
+ */
+export function specificationChanged(effects: Effects, specificationId: string): void {
+  effects.afterCommit('specification-version', ({ cache }) =>
+    bumpVersion(cache, specificationVersionKey(specificationId)),
+  );
 }
 
 /** Maps a row to the API's specification, decrypting its description. */
@@ -76,40 +90,36 @@ export async function specificationFor(
 }
 
 export async function createSpecification(
-  db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  trx: Kysely<Database>,
+  { actor, enc }: Context,
   projectId: string,
   input: SpecificationInput & { title: string },
 ): Promise<Specification> {
+  const actorId = actor.userId;
   const title = cleanTitle(input.title, 'title');
   const descriptionEnc = encryptDescription(enc, input.description) ?? null;
-  return db.transaction().execute(async (trx) => {
-    // The lock makes a concurrent delete of the project wait, or show here as 404.
-    const project = await findProjectOfUser(trx, projectId, actorId, true);
-    assertRole(project?.role, 'editor');
-    const row = await insertSpecification(trx, {
-      id: uuidv7(),
-      project_id: projectId,
-      title,
-      description_enc: descriptionEnc,
-      status: input.status ?? 'draft',
-      created_by: actorId,
-      updated_by: actorId,
-    });
-    return toSpecification(row, enc);
+  // The lock makes a concurrent delete of the project wait, or show here as 404.
+  await lockProjectOfUser(trx, projectId, actorId, 'editor');
+  const row = await insertSpecification(trx, {
+    id: uuidv7(),
+    project_id: projectId,
+    title,
+    description_enc: descriptionEnc,
+    status: input.status ?? 'draft',
+    created_by: actorId,
+    updated_by: actorId,
   });
+  return toSpecification(row, enc);
 }
 
 /** A page of a project's specifications, oldest first. */
 export async function listSpecifications(
   db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  { actor, enc }: Context,
   projectId: string,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ data: Specification[]; nextCursor: string | null }> {
-  await requireRole(db, projectId, actorId, 'viewer');
+  await requireRole(db, projectId, actor.userId, 'viewer');
   const afterId = decodeCursor(query.cursor, 'uuid');
   const rows = await listSpecificationRows(db, projectId, { afterId, limit: query.limit + 1 });
   return pageOf(
@@ -122,47 +132,43 @@ export async function listSpecifications(
 
 export async function getSpecification(
   db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  { actor, enc }: Context,
   specificationId: string,
 ): Promise<Specification> {
-  return toSpecification(await specificationFor(db, actorId, specificationId, 'viewer'), enc);
+  return toSpecification(await specificationFor(db, actor.userId, specificationId, 'viewer'), enc);
 }
 
 /** Changes title, description or status (editors and owners), honouring If-Match. */
 export async function updateSpecification(
-  db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  trx: Kysely<Database>,
+  { actor, enc }: Context,
   specificationId: string,
   patch: SpecificationInput,
   ifMatch: IfMatch,
 ): Promise<Specification> {
+  const actorId = actor.userId;
   const title = patch.title === undefined ? undefined : cleanTitle(patch.title, 'title');
   const descriptionEnc = encryptDescription(enc, patch.description);
-  return db.transaction().execute(async (trx) => {
-    const current = await specificationFor(trx, actorId, specificationId, 'editor', true);
-    assertIfMatch(ifMatch, current.version);
-    const row = await updateSpecificationRow(trx, specificationId, {
-      ...(title !== undefined ? { title } : {}),
-      ...(descriptionEnc !== undefined ? { description_enc: descriptionEnc } : {}),
-      ...(patch.status !== undefined ? { status: patch.status } : {}),
-      updated_by: actorId,
-    });
-    return toSpecification(row, enc);
+  const current = await specificationFor(trx, actorId, specificationId, 'editor', true);
+  assertIfMatch(ifMatch, current.version);
+  const row = await updateSpecificationRow(trx, specificationId, {
+    ...(title !== undefined ? { title } : {}),
+    ...(descriptionEnc !== undefined ? { description_enc: descriptionEnc } : {}),
+    ...(patch.status !== undefined ? { status: patch.status } : {}),
+    updated_by: actorId,
   });
+  return toSpecification(row, enc);
 }
 
 /** Deletes a specification with all its items and their history, honouring If-Match. */
 export async function deleteSpecification(
-  db: Kysely<Database>,
-  actorId: string,
+  trx: Kysely<Database>,
+  ctx: Context,
   specificationId: string,
   ifMatch: IfMatch,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const current = await specificationFor(trx, actorId, specificationId, 'editor', true);
-    assertIfMatch(ifMatch, current.version);
-    await deleteSpecificationRow(trx, specificationId);
-  });
+  const current = await specificationFor(trx, ctx.actor.userId, specificationId, 'editor', true);
+  assertIfMatch(ifMatch, current.version);
+  await deleteSpecificationRow(trx, specificationId);
+  specificationChanged(ctx.effects, specificationId);
 }

@@ -1,16 +1,14 @@
 import { sql, type Kysely } from 'kysely';
+import { EmailTakenError } from '../domain/errors.js';
 import { isUniqueViolation } from '../platform/database.js';
 import type { Database } from '../platform/schema.js';
 import type { NewUserRow, UserRow, UserRowUpdate } from './users.table.js';
-
-/** Thrown by the repository when an e-mail is already taken. */
-export class EmailTakenError extends Error {}
 
 export async function insertUser(db: Kysely<Database>, row: NewUserRow): Promise<UserRow> {
   try {
     return await db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow();
   } catch (err) {
-    if (isUniqueViolation(err)) throw new EmailTakenError(row.email);
+    if (isUniqueViolation(err)) throw new EmailTakenError();
     throw err;
   }
 }

@@ -2,6 +2,23 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 
 export type UserRole = 'user' | 'admin';
 
+/** The sign-in providers Gilla knows; `oidc` is the generic OpenID Connect issuer. */
+export type ProviderId = 'google' | 'github' | 'oidc';
+
+/** A user's account at a provider: (provider, subject) identifies it, never the e-mail. */
+export interface UserIdentityTable {
+  id: string;
+  user_id: string;
+  provider: ProviderId;
+  /** The issuer that vouches for `subject` (changing OIDC_ISSUER must not reuse old subjects). */
+  issuer: string;
+  subject: string;
+  email: string | null;
+  email_verified: boolean;
+  created_at: Generated<Date>;
+  last_sign_in_at: Generated<Date>;
+}
+
 export interface UserTable {
   id: string;
   email: string;
@@ -21,3 +38,4 @@ export interface UserTable {
 export type UserRow = Selectable<UserTable>;
 export type NewUserRow = Insertable<UserTable>;
 export type UserRowUpdate = Updateable<UserTable>;
+export type UserIdentityRow = Selectable<UserIdentityTable>;

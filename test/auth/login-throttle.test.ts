@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { LoginThrottle } from '../../src/auth/login-throttle.js';
-import { AppError } from '../../src/errors.js';
+import { toProblem } from '../../src/http/problem.js';
 import { openCache, type Cache } from '../../src/platform/cache.js';
 import { openTestCache, testConfig } from '../helpers/app.js';
 import { uniqueEmail } from '../helpers/factories.js';
@@ -20,8 +20,9 @@ async function wait(throttle: LoginThrottle, email: string, ip: string): Promise
     await throttle.assertAllowed(email, ip);
     return 0;
   } catch (err) {
-    assert.ok(err instanceof AppError && err.code === 'rate_limited', String(err));
-    return Number(err.extra.headers?.['retry-after']);
+    const { problem, headers } = toProblem(err);
+    assert.equal(problem.code, 'rate_limited', String(err));
+    return Number(headers['retry-after']);
   }
 }
 

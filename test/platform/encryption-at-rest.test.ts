@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { Encryptor } from '../../src/platform/crypto.js';
-import { countStale, rotateKeys } from '../../src/platform/key-rotation.js';
+import { countStale, ENCRYPTED_COLUMNS, rotateKeys } from '../../src/platform/key-rotation.js';
 import { setupTestEnv, TEST_SECRETS, testConfig } from '../helpers/app.js';
 import {
   createItem,
@@ -93,12 +93,10 @@ test('key rotation re-encrypts in batches, resumes after an interruption, and th
     batchSize: 3,
     onProgress: (p) => progress.push(`${p.table} ${p.done}/${p.total}`),
   });
-  assert.equal(rotated, midway.items + midway.item_revisions!);
-  assert.deepEqual(await countStale(app.db, rotating), {
-    specifications: 0,
-    items: 0,
-    item_revisions: 0,
-  });
+  const stale = Object.values(midway).reduce((sum, n) => sum + n, 0);
+  assert.equal(rotated, stale);
+  const none = Object.fromEntries(ENCRYPTED_COLUMNS.map(({ table }) => [table, 0]));
+  assert.deepEqual(await countStale(app.db, rotating), none);
   assert.ok(progress.includes(`items ${midway.items}/${midway.items}`), progress.join(', '));
 
   // An app with only the new key reads everything.
@@ -147,8 +145,8 @@ test('gilla keys rotate: progress on stderr, a count on stdout, then only the ne
     },
   );
   assert.equal(result.code, 0, result.stderr);
-  // The description, the body and the body's first revision.
-  assert.match(result.stdout, /^re-encrypted 3 values under key [0-9a-f]{8}\n$/);
+  // The description, the body, the body's first revision and the owner's verification mail.
+  assert.match(result.stdout, /^re-encrypted 4 values under key [0-9a-f]{8}\n$/);
   assert.match(result.stderr, /items +\[#{30}\] 1\/1 100%/);
 
   const second = await buildApp(testConfig({ ...onDisk, ENCRYPTION_KEY: NEW }));
@@ -159,5 +157,54 @@ test('gilla keys rotate: progress on stderr, a count on stdout, then only the ne
     assert.equal(got.json<{ body: string }>().body, 'kept across rotation');
   } finally {
     await second.close();
+  }
+});
+
+test('every encrypted column of the schema is on the rotation list, and no other', async () => {
+  const { rows } = await sql<{ name: string }>`
+    select table_name || '.' || column_name as name from information_schema.columns
+    where table_schema = current_schema() and column_name like '%\_enc'
+    order by 1`.execute(app.db);
+  const listed = ENCRYPTED_COLUMNS.map((c) => `${c.table}.${c.column}`).sort();
+  assert.ok(rows.length >= 6, String(rows.length));
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    listed,
+  );
+});
+
+test('after rotation the new key alone reads every encrypted value: refresh successors and queued mail too', async () => {
+  const email = `rotate-${Date.now()}@example.com`;
+  const registered = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email, password: 'a long enough passphrase 42' },
+  });
+  assert.equal(registered.statusCode, 201, registered.body);
+  const { refreshToken } = registered.json<{ refreshToken: string }>();
+  const refreshed = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/refresh',
+    payload: { refreshToken },
+  });
+  assert.equal(refreshed.statusCode, 200, refreshed.body);
+  const forgot = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password/forgot',
+    payload: { email },
+  });
+  assert.equal(forgot.statusCode, 202);
+  const counts = await countStale(app.db, new Encryptor(NEW, OLD));
+  assert.ok(counts.refresh_tokens! >= 1 && counts.mail_outbox! >= 1, JSON.stringify(counts));
+
+  await rotateKeys(app.db, new Encryptor(NEW, OLD), { batchSize: 2 });
+  const onlyNew = new Encryptor(NEW);
+  for (const { table, column } of ENCRYPTED_COLUMNS) {
+    const { rows } = await sql<{ value: string }>`
+      select ${sql.ref(column)} as value from ${sql.table(table)}
+      where ${sql.ref(column)} is not null`.execute(app.db);
+    for (const { value } of rows) {
+      assert.doesNotThrow(() => onlyNew.decrypt(value), `${table}.${column}`);
+    }
   }
 });

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { isUniqueViolation, openPgliteThread } from '../../src/platform/database.js';
-import { PgliteThread } from '../../src/platform/pglite-thread.js';
+import { PgliteThread } from '../../src/platform/embedded/index.js';
 import { pgliteTemplate } from '../helpers/database.js';
 
 // The embedded database as the service runs it, on its own thread, with a table of its own.
@@ -170,7 +170,7 @@ test('embedded database thread: a folder that cannot hold a database is refused 
 });
 
 test('embedded database thread: an idle, unclosed database does not keep the process alive', () => {
-  const module = path.resolve('dist/src/platform/pglite-thread.js');
+  const module = path.resolve('dist/src/platform/embedded/index.js');
   const script = `import { PgliteThread } from ${JSON.stringify(module)};
     const t = await PgliteThread.open({ dataDir: null });
     console.log(JSON.stringify((await t.query('select 41 + 1 as n', [])).rows));`;

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { ValidationError } from './errors.js';
 
 /** A title or name: trimmed, 1–`max` characters, or a 400 naming the field. */
 export function cleanTitle(value: string, path: string, max = 200): string {

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js';
-import { resolveSession } from '../auth/session-cache.js';
-import { ForbiddenError, InvalidTokenError } from '../errors.js';
-import type { Actor } from './actor.js';
+import fp from 'fastify-plugin';
+import type { Actor } from '../domain/actor.js';
+import { ForbiddenError, InvalidTokenError } from '../domain/errors.js';
+import type {} from '../http/actor.js';
+import type { AccessClaims, AccessTokens } from './access-tokens.js';
+import { resolveSession } from './session-cache.js';
 
 const CLAIMS = Symbol('accessClaims');
 const ACTOR = Symbol('actor');
@@ -19,10 +21,7 @@ export function bearerToken(request: FastifyRequest): string | null {
 }
 
 /** Verifies the request's access token once per request (rate limiting and authentication share it). */
-export function requestClaims(
-  request: FastifyRequest,
-  tokens: AccessTokens,
-): Promise<AccessClaims> {
+function requestClaims(request: FastifyRequest, tokens: AccessTokens): Promise<AccessClaims> {
   const r = request as WithClaims;
   if (!r[CLAIMS]) {
     const token = bearerToken(request);
@@ -58,11 +57,32 @@ function requestActor(request: FastifyRequest, tokens: AccessTokens): Promise<Ac
  * soon as the token verifies, so that the lookup and the rate-limit count leave for Redis in the
  * same event-loop turn and their round trips overlap instead of following one another.
  */
-export function registerSessionPrefetch(app: FastifyInstance, tokens: AccessTokens): void {
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (bearerToken(request) !== null) void requestActor(request, tokens);
-    done();
-  });
+export const sessionPrefetchPlugin = fp(
+  async (app) => {
+    const { tokens } = app;
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (bearerToken(request) !== null) void requestActor(request, tokens);
+      done();
+    });
+    await Promise.resolve();
+  },
+  { name: 'session-prefetch', dependencies: ['tokens', 'database', 'cache'] },
+);
+
+/**
+ * Who a request claims to be for rate limiting: the user of a validly signed access token, or
+ * null (no token, or one that does not verify). Shares the verification with authentication.
+ */
+export async function claimedUserId(
+  request: FastifyRequest,
+  tokens: AccessTokens,
+): Promise<string | null> {
+  if (bearerToken(request) === null) return null;
+  try {
+    return (await requestClaims(request, tokens)).userId;
+  } catch {
+    return null;
+  }
 }
 
 declare module 'fastify' {

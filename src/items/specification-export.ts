@@ -1,11 +1,16 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Kysely } from 'kysely';
 import { Readable } from 'node:stream';
+import type { Context } from '../domain/unit-of-work.js';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
-import { listItemRowsOfUser } from '../items/items.repository.js';
-import { toItem, type Item } from '../items/items.service.js';
-import { specificationFor, toSpecification, type Specification } from './specifications.service.js';
+import {
+  specificationFor,
+  toSpecification,
+  type Specification,
+} from '../specifications/specifications.service.js';
+import { listItemRowsOfUser } from './items.repository.js';
+import { toItem, type Item } from './items.service.js';
 
 export type ExportFormat = 'markdown' | 'json' | 'csv';
 
@@ -90,11 +95,11 @@ async function* csv(items: AsyncGenerator<Item>) {
  */
 export async function exportSpecification(
   db: Kysely<Database>,
-  enc: Encryptor,
-  actorId: string,
+  { actor, enc }: Context,
   specificationId: string,
   format: ExportFormat,
 ): Promise<{ stream: Readable; contentType: string; filename: string }> {
+  const actorId = actor.userId;
   const spec = toSpecification(await specificationFor(db, actorId, specificationId, 'viewer'), enc);
   const items = itemsInOrder(db, enc, actorId, specificationId);
   const chunks =

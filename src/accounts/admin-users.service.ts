@@ -1,0 +1,54 @@
+import type { Kysely } from 'kysely';
+import { endSessions, roleChanged } from '../auth/sessions.service.js';
+import { LastAdminError, NotFoundError } from '../domain/errors.js';
+import type { Context } from '../domain/unit-of-work.js';
+import type { Database } from '../platform/schema.js';
+import {
+  findUserById,
+  lockActiveAdminIds,
+  toAdminUser,
+  updateUser,
+  type AdminUser,
+} from '../users/users.service.js';
+import type { UserRole } from '../users/users.table.js';
+
+/**
+ * Changes a user's role or disables them. Disabling ends their sessions at once; a role change
+ * reaches their live sessions at once. The last active admin cannot be demoted or disabled.
+ */
+export async function adminUpdateUser(
+  trx: Kysely<Database>,
+  { actor, effects }: Context,
+  userId: string,
+  input: { role?: UserRole | undefined; disabled?: boolean | undefined },
+): Promise<AdminUser> {
+  const current = await findUserById(trx, userId);
+  if (!current) throw new NotFoundError('User');
+  const losesAdmin =
+    current.role === 'admin' &&
+    current.disabled_at === null &&
+    (input.role === 'user' || input.disabled === true);
+  // Locking every active admin serializes concurrent demotions: two admins demoting each other
+  // (or themselves) at once cannot leave none.
+  if (losesAdmin && (await lockActiveAdminIds(trx)).every((id) => id === userId)) {
+    throw new LastAdminError(
+      userId === actor.userId
+        ? 'The last administrator cannot demote or disable themself'
+        : 'The last administrator cannot be demoted or disabled',
+    );
+  }
+  const disabledAt =
+    input.disabled === undefined
+      ? undefined
+      : input.disabled
+        ? (current.disabled_at ?? new Date())
+        : null;
+  const row = await updateUser(trx, userId, {
+    ...(input.role !== undefined ? { role: input.role } : {}),
+    ...(disabledAt !== undefined ? { disabled_at: disabledAt } : {}),
+  });
+  if (!row) throw new NotFoundError('User');
+  if (input.disabled === true) await endSessions(trx, effects, { userId });
+  if (input.role !== undefined) roleChanged(effects, userId);
+  return toAdminUser(row);
+}

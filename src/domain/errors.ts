@@ -1,0 +1,163 @@
+/**
+ * The machine codes clients see (CONTRACT.md). Each names one outcome and keeps its meaning; the
+ * HTTP status and headers that go with a code are decided in one place, `http/problem.ts`.
+ */
+export type ErrorCode =
+  | 'validation_failed'
+  | 'invalid_credentials'
+  | 'invalid_token'
+  | 'token_expired'
+  | 'email_not_verified'
+  | 'account_disabled'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'precondition_failed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'precondition_required'
+  | 'rate_limited'
+  | 'internal'
+  | 'unavailable';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/**
+ * Base of every error the domain throws on purpose: a stable `code` and a message a person can
+ * read. No HTTP here; the edge renders it.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'validation_failed';
+
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class InvalidCredentialsError extends DomainError {
+  readonly code = 'invalid_credentials';
+}
+
+export class InvalidTokenError extends DomainError {
+  readonly code = 'invalid_token';
+
+  constructor(message = 'The token is missing, malformed, revoked or wrongly signed') {
+    super(message);
+  }
+}
+
+export class TokenExpiredError extends DomainError {
+  readonly code = 'token_expired';
+
+  constructor(message = 'The token has expired') {
+    super(message);
+  }
+}
+
+export class EmailNotVerifiedError extends DomainError {
+  readonly code = 'email_not_verified';
+
+  constructor() {
+    super('Confirm your e-mail address first');
+  }
+}
+
+export class AccountDisabledError extends DomainError {
+  readonly code = 'account_disabled';
+
+  constructor() {
+    super('This account is disabled');
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+
+  constructor(message = 'You may not do this') {
+    super(message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+
+  constructor(what = 'Resource') {
+    super(`${what} not found`);
+  }
+}
+
+/** A change that clashes with the current state; subclasses name which clash. */
+export class ConflictError extends DomainError {
+  readonly code = 'conflict';
+}
+
+export class EmailTakenError extends ConflictError {
+  constructor() {
+    super('An account with this e-mail already exists');
+  }
+}
+
+/** A project would be left without an owner. */
+export class LastOwnerError extends ConflictError {}
+
+/** The service would be left without an active administrator. */
+export class LastAdminError extends ConflictError {}
+
+/** An account would be left with no way to sign in. */
+export class LastSignInMethodError extends ConflictError {
+  constructor() {
+    super('This is the last way to sign in; set a password or link another provider first');
+  }
+}
+
+export class AlreadyMemberError extends ConflictError {
+  constructor() {
+    super('That user is already a member');
+  }
+}
+
+export class PreconditionFailedError extends DomainError {
+  readonly code = 'precondition_failed';
+
+  constructor() {
+    super('If-Match does not match the current version');
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  readonly code = 'rate_limited';
+
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'Too many requests; try again later',
+  ) {
+    super(message);
+  }
+}
+
+/** Something the service depends on (the database, a provider) cannot be reached right now. */
+export class UnavailableError extends DomainError {
+  readonly code = 'unavailable';
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,85 @@
+import type { Kysely } from 'kysely';
+import type { Cache } from '../platform/cache.js';
+import type { Encryptor } from '../platform/crypto.js';
+import type { Database } from '../platform/schema.js';
+import type { Actor, ClientInfo } from './actor.js';
+
+/** What an after-commit effect may use: the database outside the finished transaction, the cache. */
+export interface AfterCommit {
+  db: Kysely<Database>;
+  cache: Cache;
+}
+
+type Effect = (after: AfterCommit) => Promise<void> | void;
+
+/**
+ * What must happen only once the transaction has committed (a cache version bump, a session-ended
+ * mark, a mail kick). Services record; the edge runs them after the commit, and drops them on a
+ * rollback.
+ */
+export class Effects {
+  private readonly pending: { name: string; run: Effect }[] = [];
+
+  /** Records an effect; `name` labels its failures in the log and the metric. */
+  afterCommit(name: string, run: Effect): void {
+    this.pending.push({ name, run });
+  }
+
+  /**
+   * Runs the recorded effects in order. A failing effect is reported and never stops the others
+   * or fails the committed change: each one's consequence is bounded on its own (cache entries
+   * expire within a minute, the mail worker polls).
+   */
+  async run(after: AfterCommit, onFailure: (name: string, err: unknown) => void): Promise<void> {
+    for (const { name, run } of this.pending.splice(0)) {
+      try {
+        await run(after);
+      } catch (err) {
+        onFailure(name, err);
+      }
+    }
+  }
+}
+
+/**
+ * What every service call gets besides its database handle (a transaction for writes) and its
+ * input. `A` is the actor: `Actor` for signed-in calls, `null` for anonymous flows.
+ */
+export interface Context<A extends Actor | null = Actor> {
+  readonly actor: A;
+  readonly client: ClientInfo;
+  readonly enc: Encryptor;
+  readonly cache: Cache;
+  readonly effects: Effects;
+}
+
+/** A context whatever the caller: for flows that anonymous and signed-in callers share. */
+export type AnyContext = Context<Actor | null>;
+
+/** The handles a unit of work is built from. */
+export interface WorkDeps {
+  db: Kysely<Database>;
+  enc: Encryptor;
+  cache: Cache;
+  onEffectFailure: (name: string, err: unknown) => void;
+}
+
+/**
+ * One unit of work: opens the transaction, hands it and a context to `fn`, commits, then runs the
+ * effects `fn` recorded. With `transaction: false` (reads, and writes of one statement) `fn` gets
+ * the database itself and the effects run once it returns.
+ */
+export async function runUnitOfWork<A extends Actor | null, T>(
+  deps: WorkDeps,
+  who: { actor: A; client: ClientInfo },
+  fn: (tx: Kysely<Database>, ctx: Context<A>) => Promise<T>,
+  options: { transaction: boolean } = { transaction: true },
+): Promise<T> {
+  const effects = new Effects();
+  const ctx: Context<A> = { ...who, enc: deps.enc, cache: deps.cache, effects };
+  const result = options.transaction
+    ? await deps.db.transaction().execute((tx) => fn(tx, ctx))
+    : await fn(deps.db, ctx);
+  await effects.run({ db: deps.db, cache: deps.cache }, deps.onEffectFailure);
+  return result;
+}
