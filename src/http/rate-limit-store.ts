@@ -19,10 +19,16 @@ type RedisStoreClass = new (
 
 type LocalStoreClass = new (continueExceeding: boolean, exponentialBackoff: boolean) => Store;
 
-// @fastify/rate-limit's own stores (the Redis one counts atomically in Lua); they ship no types.
+// @fastify/rate-limit's own stores (the Redis one counts atomically in Lua); they ship no types
+// and are not its public API. So the dependency is pinned to the version these were read
+// against, and test/http/rate-limit-store.test.ts fails when the installed one differs or the
+// stores stop behaving as used here.
+export const VETTED_RATE_LIMIT_VERSION = '11.2.0';
 const require = createRequire(import.meta.url);
-const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as RedisStoreClass;
-const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as LocalStoreClass;
+/** @internal The private stores, exported for the test that pins them. */
+export const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as RedisStoreClass;
+/** @internal */
+export const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as LocalStoreClass;
 
 /**
  * A route's rate-limit option: count this route in the instance's memory even when Redis is

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { isUniqueViolation, openPgliteThread } from '../../src/platform/database.js';
-import { PgliteThread } from '../../src/platform/embedded/index.js';
-import { pgliteTemplate } from '../helpers/database.js';
+import { isUniqueViolation, openPgliteThread } from '../../../src/platform/database.js';
+import { PgliteThread } from '../../../src/platform/embedded/index.js';
+import { pgliteTemplate } from '../../helpers/database.js';
 
 // The embedded database as the service runs it, on its own thread, with a table of its own.
 const handle = await openPgliteThread({ dump: await pgliteTemplate() });

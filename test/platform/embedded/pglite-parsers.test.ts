@@ -2,8 +2,8 @@ import { PGlite } from '@electric-sql/pglite';
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { sql } from 'kysely';
-import { KEPT_ARRAY_TYPES, trimResultParsers } from '../../src/platform/embedded/index.js';
-import { openTestDatabase } from '../helpers/database.js';
+import { KEPT_ARRAY_TYPES, trimResultParsers } from '../../../src/platform/embedded/index.js';
+import { openTestDatabase } from '../../helpers/database.js';
 
 // Every kept type, alone and as an array, and types without an entry of their own.
 const SAMPLE = `select
