@@ -14,11 +14,11 @@ import { healthRoutes } from './health/health.routes.js';
 import { corsPlugin } from './http/cors.js';
 import { drainOnClosePlugin, drainPlugin } from './http/drain.js';
 import { openapiPlugin } from './http/openapi.js';
-import { notFoundPlugin, problemsPlugin } from './http/problem.js';
+import { frameworkErrors, notFoundPlugin, problemsPlugin } from './http/problem.js';
 import { rateLimitPlugin } from './http/rate-limit.js';
 import { genReqId, requestIdPlugin } from './http/request-id.js';
 import { LOG_REDACT_PATHS, requestLogPlugin } from './http/request-log.js';
-import { securityHeadersPlugin } from './http/security-headers.js';
+import { securityHeaders, securityHeadersPlugin } from './http/security-headers.js';
 import { unitOfWorkPlugin } from './http/unit-of-work.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { exportRoutes } from './items/export.routes.js';
@@ -56,6 +56,7 @@ export async function buildApp(
   config: Config,
   options: BuildOptions = {},
 ): Promise<FastifyInstance> {
+  const headers = securityHeaders(config);
   const app = Fastify({
     logger: {
       level: config.log.level,
@@ -76,6 +77,7 @@ export async function buildApp(
     // creates it (initdb), and migrations run before the service listens.
     pluginTimeout: 120_000,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: frameworkErrors(headers.api),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const warning of config.warnings) app.log.warn(warning);
@@ -88,7 +90,7 @@ export async function buildApp(
   await app.register(requestLogPlugin);
   // Half the shutdown budget for in-flight work; the rest is for closing connections.
   await app.register(drainPlugin, { maxWaitMs: Math.floor(config.http.shutdownTimeoutMs / 2) });
-  await app.register(securityHeadersPlugin, { config });
+  await app.register(securityHeadersPlugin, { headers });
   await app.register(corsPlugin, { config });
 
   // Platform: one plugin per outside dependency.

@@ -81,6 +81,24 @@ interface Verified {
  * JWKS). A token verifies only with the key its (`alg`, `kid`) pair names: `none`, any other
  * algorithm, an unknown `kid` or an HMAC signed with the public key all fail.
  */
+/**
+ * Whether a token is a compact JWS in canonical form: three parts of unpadded base64url (RFC 7515
+ * §2) that decode and encode back to the same text. jose accepts `=` padding and stray trailing
+ * bits; refusing them gives every token exactly one spelling, which the verified-token memory
+ * and any outside denylist key on.
+ */
+function isCanonicalCompactJws(token: string): boolean {
+  const parts = token.split('.');
+  return (
+    parts.length === 3 &&
+    parts.every(
+      (part) =>
+        /^[A-Za-z0-9_-]+$/.test(part) &&
+        Buffer.from(part, 'base64url').toString('base64url') === part,
+    )
+  );
+}
+
 export class AccessTokens {
   private readonly keys = new Map<string, SigningKey>();
   /**
@@ -138,6 +156,7 @@ export class AccessTokens {
   async verify(token: string): Promise<AccessClaims> {
     const known = this.verified.get(token);
     if (known && known.expiresAt > Date.now()) return known.claims;
+    if (!isCanonicalCompactJws(token)) throw new InvalidTokenError();
     try {
       const { payload } = await jwtVerify(
         token,

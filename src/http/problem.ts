@@ -109,6 +109,7 @@ const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: ['validation_failed', 'The JSON body is empty'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['validation_failed', 'The body is not valid JSON'],
   FST_ERR_BAD_URL: ['validation_failed', 'The URL is malformed'],
+  FST_ERR_MAX_PARAM_LENGTH: ['validation_failed', 'A part of the path is too long'],
 };
 
 /** Maps any error to a problem; unknown errors become a bare 500. */
@@ -155,6 +156,21 @@ export function sendProblem(
   headers: Record<string, string> = {},
 ): FastifyReply {
   return reply.code(p.status).headers(headers).type('application/problem+json').send(p);
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any hook runs (a path with invalid
+ * percent-encoding, an over-long path parameter) answered as problem+json like everything else,
+ * with the request id and the API's security headers, and never echoing the URL.
+ */
+export function frameworkErrors(
+  securityHeaders: Record<string, string>,
+): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  return (error, request, reply) => {
+    const { problem: p, headers } = toProblem(error);
+    if (p.status >= 500) request.log.error({ err: error }, 'request failed');
+    void sendProblem(reply.headers(securityHeaders).header('x-request-id', request.id), p, headers);
+  };
 }
 
 /** The one error handler: every error, the framework's too, is rendered here. */

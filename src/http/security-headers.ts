@@ -14,32 +14,41 @@ const DOCS_PREFIX = '/api/docs';
  * headers it set: running its dozen middlewares per request cost 4 % of an authenticated GET.
  * A directive given as a function (a nonce) would be worked out once here: keep them constant.
  */
-export const securityHeadersPlugin = fp<{ config: Config }>(
-  async (app, { config }) => {
-    const forApi = helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+export interface SecurityHeaders {
+  api: Record<string, string>;
+  docs: Record<string, string>;
+}
+
+/** Runs helmet once for each policy and keeps the headers it set . */
+export function securityHeaders(config: Config): SecurityHeaders {
+  const forApi = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+    frameguard: { action: 'deny' },
+  });
+  const forDocs = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", 'https:', "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        // Only behind https: on plain http it would break the docs page's own assets.
+        upgradeInsecureRequests: config.http.publicUrl.startsWith('https:') ? [] : null,
       },
-      frameguard: { action: 'deny' },
-    });
-    const forDocs = helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", 'https:', "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-          // Only behind https: on plain http it would break the docs page's own assets.
-          upgradeInsecureRequests: config.http.publicUrl.startsWith('https:') ? [] : null,
-        },
-      },
-    });
-    const apiHeaders = headersSetBy(forApi);
-    const docsHeaders = headersSetBy(forDocs);
+    },
+  });
+  return { api: headersSetBy(forApi), docs: headersSetBy(forDocs) };
+}
+
+/** Puts the security headers on every response: the docs' under /api/docs, the API's elsewhere. */
+export const securityHeadersPlugin = fp<{ headers: SecurityHeaders }>(
+  async (app, { headers }) => {
     app.addHook('onRequest', (request, reply, done) => {
       const docs = request.url === DOCS_PREFIX || request.url.startsWith(`${DOCS_PREFIX}/`);
-      reply.headers(docs ? docsHeaders : apiHeaders);
+      reply.headers(docs ? headers.docs : headers.api);
       done();
     });
     await Promise.resolve();

@@ -72,6 +72,27 @@ test('a token that verified before is refused once it has expired', async (t) =>
   assert401(await me(user.accessToken), 'token_expired');
 });
 
+test('a token has one spelling: base64url padding or stray trailing bits are refused', async () => {
+  const user = await createUser(app);
+  const [h, p, sig] = user.accessToken.split('.') as [string, string, string];
+  // The HS256 signature is 32 bytes: 43 characters whose last carries 2 unused bits.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(sig.at(-1)!);
+  const strayBits = `${sig.slice(0, -1)}${alphabet[last ^ 1]}`;
+  assert.deepEqual(Buffer.from(strayBits, 'base64url'), Buffer.from(sig, 'base64url'));
+  const spellings = [
+    `${h}.${p}.${sig}=`,
+    `${h}.${p}.${sig}==`,
+    `${h}=.${p}.${sig}`,
+    `${h}.${p}==.${sig}`,
+    `${h}.${p}.${strayBits}`,
+  ];
+  // Before and after the canonical token has been used (and remembered as verified).
+  for (const token of spellings) assert401(await me(token));
+  assert.equal((await me(user.accessToken)).statusCode, 200);
+  for (const token of spellings) assert401(await me(token));
+});
+
 test('alg none in any casing is refused', async () => {
   const user = await createUser(app);
   const payload = decodeJwt(user.accessToken);

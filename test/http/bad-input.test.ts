@@ -116,3 +116,25 @@ test('prototype pollution in a JSON body is 400', async () => {
   });
   assert400(res, '__proto__');
 });
+
+test('a malformed or over-long path is a problem+json 400 that does not echo the URL', async () => {
+  const long = 'x'.repeat(500);
+  for (const url of [
+    '/api/v1/projects/%C0%AE',
+    `/api/v1/projects/${long}`,
+    `/api/v1/items/${long}/move`,
+  ]) {
+    const res = await app.inject({ method: 'GET', url, headers: admin.auth });
+    assert.equal(res.statusCode, 400, url);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/, url);
+    const body = res.json<{ code: string; status: number; type: string }>();
+    assert.equal(body.code, 'validation_failed', url);
+    assert.equal(body.status, 400, url);
+    assert.doesNotMatch(res.body, /xxxxxxxx|%C0|FST_ERR/, url);
+    assert.ok(res.headers['x-request-id'], url);
+    assert.equal(
+      res.headers['content-security-policy'],
+      "default-src 'none';frame-ancestors 'none'",
+    );
+  }
+});
