@@ -9,6 +9,8 @@ export interface MailOutboxTable {
   attempts: Generated<number>;
   next_attempt_at: Generated<Date>;
   sent_at: Date | null;
+  /** When it was given up: a day of failed attempts (a dead address, a key since dropped). */
+  failed_at: Generated<Date | null>;
   last_error: string | null;
   created_at: Generated<Date>;
 }

@@ -29,6 +29,7 @@ export async function claimDueMails(
         .selectFrom('mail_outbox')
         .select('id')
         .where('sent_at', 'is', null)
+        .where('failed_at', 'is', null)
         .where('next_attempt_at', '<=', sql<Date>`now()`)
         .orderBy('next_attempt_at')
         .limit(limit)
@@ -47,18 +48,27 @@ export async function markMailSent(db: Kysely<Database>, id: string): Promise<vo
     .execute();
 }
 
+/**
+ * Records a failed attempt: the next one after `retryInSeconds`, or none once the mail has been
+ * waiting longer than `giveUpAfterSeconds`. Returns whether it was given up.
+ */
 export async function markMailFailed(
   db: Kysely<Database>,
   id: string,
   error: string,
   retryInSeconds: number,
-): Promise<void> {
-  await db
+  giveUpAfterSeconds: number,
+): Promise<boolean> {
+  const row = await db
     .updateTable('mail_outbox')
     .set({
       last_error: error.slice(0, 500),
       next_attempt_at: sql`now() + make_interval(secs => ${retryInSeconds})`,
+      failed_at: sql`case when created_at < now() - make_interval(secs => ${giveUpAfterSeconds})
+        then now() end`,
     })
     .where('id', '=', id)
-    .execute();
+    .returning('failed_at')
+    .executeTakeFirst();
+  return row?.failed_at != null;
 }

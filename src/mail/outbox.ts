@@ -19,10 +19,13 @@ export async function enqueueMail(
   });
 }
 
-/** Retry after 30 s, 1, 2, 4 … minutes, at most an hour apart: a mail is never dropped. */
+/** Retry after 30 s, 1, 2, 4 … minutes, at most an hour apart … */
 function retryDelaySeconds(attempts: number): number {
   return Math.min(30 * 2 ** Math.max(0, attempts - 1), 3600);
 }
+
+/** … for a day; then the mail is given up (logged as an error, counted as `abandoned`). */
+const GIVE_UP_AFTER_SECONDS = 24 * 3600;
 
 interface Logger {
   warn(obj: object, msg: string): void;
@@ -41,7 +44,7 @@ export class OutboxWorker {
     private readonly encryptor: Encryptor,
     private readonly mailer: Mailer,
     private readonly log: Logger,
-    private readonly onResult: (result: 'sent' | 'failed') => void,
+    private readonly onResult: (result: 'sent' | 'failed' | 'abandoned') => void,
     private readonly intervalMs: number,
   ) {}
 
@@ -97,12 +100,25 @@ export class OutboxWorker {
           this.onResult('sent');
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
-          this.log.warn(
-            { err, mailId: row.id, attempts: row.attempts },
-            'mail delivery failed; will retry',
+          const abandoned = await markMailFailed(
+            this.db,
+            row.id,
+            message,
+            retryDelaySeconds(row.attempts),
+            GIVE_UP_AFTER_SECONDS,
           );
-          await markMailFailed(this.db, row.id, message, retryDelaySeconds(row.attempts));
-          this.onResult('failed');
+          if (abandoned) {
+            this.log.error(
+              { err, mailId: row.id, attempts: row.attempts },
+              'mail undeliverable for a day; given up',
+            );
+          } else {
+            this.log.warn(
+              { err, mailId: row.id, attempts: row.attempts },
+              'mail delivery failed; will retry',
+            );
+          }
+          this.onResult(abandoned ? 'abandoned' : 'failed');
         }
       }
       if (this.stopped) return;

@@ -66,7 +66,7 @@ function createMetrics(poolStats: () => { total: number; idle: number; waiting: 
     }),
     mailSent: new Counter({
       name: 'gilla_mail_deliveries_total',
-      help: 'Mail delivery attempts by result',
+      help: 'Mail delivery attempts by result: sent, failed (retried), abandoned (after a day)',
       labelNames: ['result'],
       registers,
     }),

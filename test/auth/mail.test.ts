@@ -281,3 +281,58 @@ test('malformed verification and reset tokens are a clear 400 naming the token',
     assert.equal(reset.json().errors[0].path, 'token');
   }
 });
+
+test('a mail undeliverable for a day is given up: counted, logged, never retried', async () => {
+  smtp.setFailing(true);
+  const email = uniqueEmail('dead');
+  try {
+    await createUser(app, { email });
+    // Queued a day and an hour ago, and due now.
+    await app.db
+      .updateTable('mail_outbox')
+      .set({
+        created_at: new Date(Date.now() - 25 * 3600 * 1000),
+        next_attempt_at: new Date(),
+      })
+      .where('recipient', '=', email)
+      .execute();
+    app.outbox.kick();
+    let failedAt: Date | null = null;
+    for (let i = 0; i < 100 && failedAt === null; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const row = await app.db
+        .selectFrom('mail_outbox')
+        .select('failed_at')
+        .where('recipient', '=', email)
+        .executeTakeFirstOrThrow();
+      failedAt = row.failed_at;
+    }
+    assert.ok(failedAt !== null, 'the mail is marked given up');
+    const metrics = (await app.inject({ url: '/metrics' })).body;
+    assert.match(metrics, /^gilla_mail_deliveries_total\{result="abandoned"\} [1-9]/m);
+  } finally {
+    smtp.setFailing(false);
+  }
+  const before = await app.db
+    .selectFrom('mail_outbox')
+    .select('attempts')
+    .where('recipient', '=', email)
+    .executeTakeFirstOrThrow();
+  // Even when it would be due again and the server is back, it is not sent.
+  await app.db
+    .updateTable('mail_outbox')
+    .set({ next_attempt_at: new Date() })
+    .where('recipient', '=', email)
+    .execute();
+  app.outbox.kick();
+  await app.outbox.idle();
+  await new Promise((r) => setTimeout(r, 300));
+  const after = await app.db
+    .selectFrom('mail_outbox')
+    .select(['attempts', 'sent_at'])
+    .where('recipient', '=', email)
+    .executeTakeFirstOrThrow();
+  assert.equal(after.sent_at, null);
+  assert.equal(after.attempts, before.attempts);
+  assert.ok(!smtp.inbox.some((m) => m.to.includes(email)));
+});
