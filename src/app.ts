@@ -1,6 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Writable } from 'node:stream';
+import { controlPlugin } from './control/control.plugin.js';
+import { httpServerFactory } from './http/tls.js';
 import { accountRoutes, adminAccountRoutes } from './accounts/accounts.routes.js';
 import { authPlugin } from './auth/auth.plugin.js';
 import { authRoutes } from './auth/auth.routes.js';
@@ -78,6 +80,8 @@ export async function buildApp(
     pluginTimeout: 120_000,
     routerOptions: { maxParamLength: 200 },
     frameworkErrors: frameworkErrors(headers.api),
+    // HTTPS (TLS 1.3 only) when TLS_CERT_FILE and TLS_KEY_FILE are set.
+    serverFactory: httpServerFactory(config.tls),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const warning of config.warnings) app.log.warn(warning);
@@ -114,6 +118,7 @@ export async function buildApp(
   await app.register(openapiPlugin, { config });
   await app.register(mailPlugin, { config });
   await app.register(drainOnClosePlugin);
+  await app.register(controlPlugin, { config });
 
   // Features.
   await app.register(flagsPlugin);

@@ -1,12 +1,25 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { assertEmail, createUserWithPassword } from './accounts/accounts.service.js';
-import { acceptableHash } from './auth/passwords.js';
-import { DomainError } from './domain/errors.js';
+import path from 'node:path';
+import type { Config } from './config.js';
+import { callService } from './control/control-client.js';
+import {
+  CONTROL_SOCKET,
+  type ControlProgress,
+  type ControlRequest,
+  type ControlResult,
+} from './control/control-protocol.js';
+import { runCommand } from './control/commands.js';
+import {
+  BackupRefusedError,
+  BackupToolMissingError,
+  pgRestore,
+  restoreEmbedded,
+} from './platform/backup.js';
 import { Encryptor } from './platform/crypto.js';
+import { DataDirInUseError, dataDirOwner, lockDataDir } from './platform/data-dir-lock.js';
 import { openDatabase } from './platform/database.js';
-import { rotateKeys, type RotationProgress } from './platform/key-rotation.js';
-import { migrateDown, migrateUp, migrationStatus } from './platform/migrator.js';
+import { migrateDown, migrateUp } from './platform/migrator.js';
 import { configOrExit, serve } from './server.js';
 
 const USAGE = `Usage: gilla <command>
@@ -19,6 +32,12 @@ Commands:
                                 create a user; the password is read from standard input
   keys rotate [--batch-size N]  re-encrypt stored content under ENCRYPTION_KEY (resumable;
                                 set ENCRYPTION_KEY_PREVIOUS to the key being replaced)
+  backup [--out FILE]           write a consistent backup (embedded: DATA_DIR/backups/…tar.gz;
+                                PostgreSQL: pg_dump custom format)
+  restore FILE                  put a backup back (the service must be stopped)
+
+user create, migrate status, keys rotate and backup work while the service runs: they ask it
+through its control socket in DATA_DIR, and open the data themselves only when no service does.
 `;
 
 function fail(message: string, code = 2): never {
@@ -29,15 +48,11 @@ function fail(message: string, code = 2): never {
 async function migrate(action: string | undefined): Promise<void> {
   if (action !== 'up' && action !== 'down' && action !== 'status') fail(USAGE);
   const config = configOrExit();
-  const handle = await openDatabase(config.database, pino({ level: 'warn' }));
+  if (action === 'status')
+    return exitWith(await dataCommand(config, { command: 'migrate-status' }));
+  const handle = await openData(config);
   try {
-    if (action === 'status') {
-      for (const m of await migrationStatus(handle.db)) {
-        process.stdout.write(
-          `${m.executedAt ? 'applied' : 'pending'}  ${m.name}${m.executedAt ? `  ${m.executedAt.toISOString()}` : ''}\n`,
-        );
-      }
-    } else {
+    {
       const names = action === 'up' ? await migrateUp(handle.db) : await migrateDown(handle.db);
       const verb = action === 'up' ? 'applied' : 'reverted';
       process.stdout.write(
@@ -47,6 +62,50 @@ async function migrate(action: string | undefined): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Opens the configured database; a data folder another live process owns is refused. */
+async function openData(config: Config) {
+  try {
+    return await openDatabase(config.database, pino({ level: 'warn' }));
+  } catch (err) {
+    if (err instanceof DataDirInUseError) fail(`gilla: ${err.message}`, 1);
+    throw err;
+  }
+}
+
+/**
+ * Runs a data command: through the running service's control socket when one serves this data
+ * folder, else on the database opened here (which then belongs to this process while it runs).
+ */
+async function dataCommand(config: Config, request: ControlRequest): Promise<ControlResult> {
+  const tty = process.stderr.isTTY;
+  const onProgress = (p: ControlProgress) => {
+    // On a terminal the bar redraws in place; in a log, one line per table and at the end.
+    if (tty) process.stderr.write(`\r${progressLine(p)}${p.done === p.total ? '\n' : ''}`);
+    else if (p.done === 0 || p.done === p.total) process.stderr.write(`${progressLine(p)}\n`);
+  };
+  const { url, dataDir } = config.database;
+  if (url === null && dataDir !== null) {
+    const answered = await callService(path.join(dataDir, CONTROL_SOCKET), request, onProgress);
+    if (answered) return answered;
+  }
+  const handle = await openData(config);
+  try {
+    if (config.database.migrateOnStart && request.command !== 'migrate-status') {
+      await migrateUp(handle.db);
+    }
+    const enc = new Encryptor(config.secrets.encryption, config.secrets.encryptionPrevious);
+    return await runCommand({ config, database: handle, enc }, request, onProgress);
+  } finally {
+    await handle.close();
+  }
+}
+
+function exitWith(result: ControlResult): never {
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  process.exit(result.exitCode);
 }
 
 async function checkHealth(args: string[]): Promise<void> {
@@ -86,37 +145,20 @@ async function user(args: string[]): Promise<void> {
     },
   });
   if (!values.email) fail('gilla user create: --email is required');
-  const email = values.email;
   const password = await readStdin();
   const config = configOrExit();
-  let passwordHash: string;
-  try {
-    assertEmail(email);
-    passwordHash = await acceptableHash(password);
-  } catch (err) {
-    if (err instanceof DomainError) fail(`gilla user create: ${err.message}`, 1);
-    throw err;
-  }
-  const handle = await openDatabase(config.database, pino({ level: 'warn' }));
-  try {
-    if (config.database.migrateOnStart) await migrateUp(handle.db);
-    // One statement: no transaction needed.
-    const created = await createUserWithPassword(handle.db, {
-      email,
-      passwordHash,
+  exitWith(
+    await dataCommand(config, {
+      command: 'user-create',
+      email: values.email,
+      password,
       name: values.name ?? null,
-      role: values.admin ? 'admin' : 'user',
-    });
-    process.stdout.write(`created ${created.role} ${created.email} (${created.id})\n`);
-  } catch (err) {
-    if (err instanceof DomainError) fail(`gilla user create: ${err.message}`, 1);
-    throw err;
-  } finally {
-    await handle.close();
-  }
+      admin: values.admin ?? false,
+    }),
+  );
 }
 
-function progressLine(progress: RotationProgress): string {
+function progressLine(progress: ControlProgress): string {
   const width = 30;
   const share = progress.total === 0 ? 1 : progress.done / progress.total;
   const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '-');
@@ -135,22 +177,54 @@ async function keys(args: string[]): Promise<void> {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
     fail('gilla keys rotate: --batch-size must be 1–10000');
   }
+  exitWith(await dataCommand(configOrExit(), { command: 'keys-rotate', batchSize }));
+}
+
+async function backup(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { out: { type: 'string' } } });
+  const out = values.out === undefined ? null : path.resolve(values.out);
   const config = configOrExit();
-  const handle = await openDatabase(config.database, pino({ level: 'warn' }));
-  const enc = new Encryptor(config.secrets.encryption, config.secrets.encryptionPrevious);
-  const tty = process.stderr.isTTY;
   try {
-    const { rotated } = await rotateKeys(handle.db, enc, {
-      batchSize,
-      onProgress: (p) => {
-        // On a terminal the bar redraws in place; in a log, one line per table and at the end.
-        if (tty) process.stderr.write(`\r${progressLine(p)}${p.done === p.total ? '\n' : ''}`);
-        else if (p.done === 0 || p.done === p.total) process.stderr.write(`${progressLine(p)}\n`);
-      },
-    });
-    process.stdout.write(`re-encrypted ${rotated} values under key ${enc.keyId}\n`);
-  } finally {
-    await handle.close();
+    exitWith(await dataCommand(config, { command: 'backup', out }));
+  } catch (err) {
+    if (err instanceof BackupToolMissingError || err instanceof BackupRefusedError) {
+      fail(`gilla backup: ${err.message}`, 1);
+    }
+    throw err;
+  }
+}
+
+async function restore(args: string[]): Promise<void> {
+  const [file] = args;
+  if (file === undefined) fail('gilla restore: name the backup file');
+  const config = configOrExit();
+  const { url, dataDir } = config.database;
+  try {
+    if (url !== null) {
+      await pgRestore(url, path.resolve(file));
+      process.stdout.write(`restored ${file}\n`);
+      return;
+    }
+    if (dataDir === null) fail('gilla restore: there is no data folder to restore into');
+    const owner = dataDirOwner(dataDir);
+    if (owner !== null) {
+      fail(`gilla restore: ${new DataDirInUseError(dataDir, owner).message}`, 1);
+    }
+    const lock = lockDataDir(dataDir, pino({ level: 'warn' }));
+    try {
+      const kept = await restoreEmbedded(path.resolve(file), dataDir);
+      process.stdout.write(
+        `restored ${file}${kept ? `; the database it replaced is kept in ${kept}` : ''}\n`,
+      );
+    } finally {
+      lock.release();
+    }
+  } catch (err) {
+    if (err instanceof BackupRefusedError || err instanceof DataDirInUseError) {
+      fail(`gilla restore: ${err.message}; nothing was changed`, 1);
+    }
+    if (err instanceof BackupToolMissingError) fail(`gilla restore: ${err.message}`, 1);
+    throw err;
   }
 }
 
@@ -168,6 +242,10 @@ export async function main(argv: string[]): Promise<void> {
       return user(rest);
     case 'keys':
       return keys(rest);
+    case 'backup':
+      return backup(rest);
+    case 'restore':
+      return restore(rest);
     case undefined:
     case 'help':
     case '--help':

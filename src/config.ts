@@ -35,8 +35,14 @@ export interface Config {
     migrateOnStart: boolean;
     poolMax: number;
     timeoutMs: number;
+    /** CA certificate(s) to verify the server with (`sslmode=verify-full`). */
+    caFile: string | null;
   };
-  redis: { url: string | null; keyPrefix: string };
+  redis: { url: string | null; keyPrefix: string; caFile: string | null };
+  /** The embedded database's daily backups into DATA_DIR/backups. */
+  backup: { schedule: boolean; retentionDays: number };
+  /** HTTPS served by the service itself (TLS 1.3 only), re-read on SIGHUP. */
+  tls: { certFile: string; keyFile: string } | null;
   secrets: {
     jwt: string;
     jwtPrevious: string | null;
@@ -137,6 +143,39 @@ class Reader {
       .map((part) => part.trim())
       .filter((part) => part !== '');
   }
+
+  /** A file that must exist and be readable (its absolute path), or null when unset. */
+  file(name: string): string | null {
+    const raw = this.str(name);
+    if (raw === null) return null;
+    const absolute = path.resolve(raw);
+    try {
+      readFileSync(absolute);
+      return absolute;
+    } catch {
+      this.problems.push(`${name} must name a readable file (got "${raw}")`);
+      return null;
+    }
+  }
+}
+
+/** BACKUP_SCHEDULE: `daily` (the default) or `off`. */
+function readBackupSchedule(r: Reader): boolean {
+  const raw = r.str('BACKUP_SCHEDULE')?.toLowerCase() ?? 'daily';
+  if (raw === 'daily') return true;
+  if (raw === 'off') return false;
+  r.problems.push(`BACKUP_SCHEDULE must be daily or off (got "${raw}")`);
+  return true;
+}
+
+/** TLS_CERT_FILE and TLS_KEY_FILE: both (HTTPS) or neither (HTTP, e.g. behind a proxy). */
+function readTls(r: Reader): Config['tls'] {
+  const certFile = r.file('TLS_CERT_FILE');
+  const keyFile = r.file('TLS_KEY_FILE');
+  if ((r.str('TLS_CERT_FILE') === null) !== (r.str('TLS_KEY_FILE') === null)) {
+    r.problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together: set both, or neither');
+  }
+  return certFile !== null && keyFile !== null ? { certFile, keyFile } : null;
 }
 
 function isLoopbackHost(hostname: string): boolean {
@@ -315,11 +354,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       migrateOnStart: r.bool('MIGRATE_ON_START', true),
       poolMax: r.int('DATABASE_POOL_MAX', 10, 1, 1000),
       timeoutMs: r.int('DATABASE_TIMEOUT_MS', 5000, 100, 600_000),
+      caFile: r.file('DATABASE_CA_FILE'),
     },
     redis: {
       url: r.url('REDIS_URL', ['redis:', 'rediss:']),
       keyPrefix: r.str('REDIS_KEY_PREFIX') ?? 'gilla:',
+      caFile: r.file('REDIS_CA_FILE'),
     },
+    backup: {
+      schedule: readBackupSchedule(r),
+      retentionDays: r.int('BACKUP_RETENTION_DAYS', 7, 1, 3650),
+    },
+    tls: readTls(r),
     secrets: readSecrets(r, env, dataDir, warnings),
     auth: {
       accessTokenTtlSeconds: r.int('ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86_400),

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { serveGroupMetrics } from './platform/cluster-metrics.js';
+import { reloadCertificate } from './http/tls.js';
 import { openDatabase } from './platform/database.js';
 import { migrateUp } from './platform/migrator.js';
 
@@ -13,7 +14,12 @@ import { migrateUp } from './platform/migrator.js';
 async function serveOne(config: Config): Promise<void> {
   const app = await buildApp(config);
   const graceful = closeWithGrace(
-    { delay: config.http.shutdownTimeoutMs, logger: app.log },
+    {
+      delay: config.http.shutdownTimeoutMs,
+      logger: app.log,
+      // With HTTPS, SIGHUP re-reads the certificate instead (below).
+      ...(config.tls ? { skip: ['SIGHUP' as const] } : {}),
+    },
     async ({ signal, err }) => {
       if (err) app.log.error({ err }, 'shutting down after an error');
       else app.log.info({ signal }, 'shutting down');
@@ -25,6 +31,17 @@ async function serveOne(config: Config): Promise<void> {
     // Its own close would end in exit 0 (on a signal, or an emptied event loop).
     before: () => graceful.uninstall(),
   });
+  const { tls } = config;
+  if (tls) {
+    process.on('SIGHUP', () => {
+      try {
+        reloadCertificate(app.server, tls);
+        app.log.info({ certFile: tls.certFile }, 'TLS certificate re-read');
+      } catch (err) {
+        app.log.error({ err }, 'TLS certificate could not be re-read; keeping the one in use');
+      }
+    });
+  }
   await app.listen({ port: config.http.port, host: config.http.host });
 }
 
@@ -90,6 +107,12 @@ async function servePrimary(config: Config): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  if (config.tls) {
+    // Each worker re-reads the TLS certificate.
+    process.on('SIGHUP', () => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+    });
+  }
   await Promise.resolve();
 }
 

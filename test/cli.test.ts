@@ -101,6 +101,7 @@ test('migrate status/down/up and user create', { timeout: 120_000 }, async () =>
       migrateOnStart: false,
       poolMax: 2,
       timeoutMs: 5000,
+      caFile: null,
     },
     { warn: () => undefined },
   );

@@ -138,7 +138,7 @@ export async function settleUsedRefreshToken(
  * Records that sessions ended: once committed, their mark in the cache outlives any cached "live"
  * entry, so every instance refuses their access tokens at once.
  */
-export function sessionsEnded(effects: Effects, sessionIds: string[]): void {
+function sessionsEnded(effects: Effects, sessionIds: string[]): void {
   if (sessionIds.length === 0) return;
   effects.afterCommit('sessions-ended', ({ cache }) => markSessionsEnded(cache, sessionIds));
 }

@@ -53,6 +53,7 @@ export class InvalidCredentialsError extends DomainError {
   readonly code = 'invalid_credentials';
 }
 
+/** The caller's bearer token is not acceptable (answered with a `WWW-Authenticate` challenge). */
 export class InvalidTokenError extends DomainError {
   readonly code = 'invalid_token';
 
@@ -61,6 +62,7 @@ export class InvalidTokenError extends DomainError {
   }
 }
 
+/** The caller's bearer token has expired (answered with a `WWW-Authenticate` challenge). */
 export class TokenExpiredError extends DomainError {
   readonly code = 'token_expired';
 
@@ -150,13 +152,16 @@ export class RateLimitedError extends DomainError {
   }
 }
 
-/** Something the service depends on (the database, a provider) cannot be reached right now. */
+/**
+ * Something the service depends on (a provider, the metrics of the worker group) cannot be reached
+ * right now; with `retryAfterSeconds`, when to try again.
+ */
 export class UnavailableError extends DomainError {
   readonly code = 'unavailable';
 
   constructor(
     message: string,
-    readonly retryAfterSeconds = 5,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

@@ -62,12 +62,27 @@ export interface WorkDeps {
   enc: Encryptor;
   cache: Cache;
   onEffectFailure: (name: string, err: unknown) => void;
+  /**
+   * Whether a failed transaction may simply run again: a deadlock or serialization failure, which
+   * PostgreSQL resolves by aborting one side with nothing applied.
+   */
+  isRetryable?: (err: unknown) => boolean;
+}
+
+/** A transaction that lost a deadlock runs again this often in all, then its error stands. */
+const MAX_ATTEMPTS = 3;
+
+/** 5–25 ms, then 10–50 ms: the other side gets to finish, and racing retries spread out. */
+function backoffMs(attempt: number): number {
+  return 5 * attempt * (1 + Math.random() * 4);
 }
 
 /**
  * One unit of work: opens the transaction, hands it and a context to `fn`, commits, then runs the
- * effects `fn` recorded. With `transaction: false` (reads, and writes of one statement) `fn` gets
- * the database itself and the effects run once it returns.
+ * effects `fn` recorded. A transaction that loses a deadlock (nothing of it applied) runs again
+ * from the start, with fresh effects, a bounded number of times. With `transaction: false`
+ * (reads, and writes of one statement) `fn` gets the database itself and the effects run once it
+ * returns.
  */
 export async function runUnitOfWork<A extends Actor | null, T>(
   deps: WorkDeps,
@@ -75,11 +90,21 @@ export async function runUnitOfWork<A extends Actor | null, T>(
   fn: (tx: Kysely<Database>, ctx: Context<A>) => Promise<T>,
   options: { transaction: boolean } = { transaction: true },
 ): Promise<T> {
-  const effects = new Effects();
-  const ctx: Context<A> = { ...who, enc: deps.enc, cache: deps.cache, effects };
-  const result = options.transaction
-    ? await deps.db.transaction().execute((tx) => fn(tx, ctx))
-    : await fn(deps.db, ctx);
-  await effects.run({ db: deps.db, cache: deps.cache }, deps.onEffectFailure);
-  return result;
+  for (let attempt = 1; ; attempt++) {
+    const effects = new Effects();
+    const ctx: Context<A> = { ...who, enc: deps.enc, cache: deps.cache, effects };
+    let result: T;
+    try {
+      result = options.transaction
+        ? await deps.db.transaction().execute((tx) => fn(tx, ctx))
+        : await fn(deps.db, ctx);
+    } catch (err) {
+      const again = options.transaction && attempt < MAX_ATTEMPTS && deps.isRetryable?.(err);
+      if (!again) throw err;
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+      continue;
+    }
+    await effects.run({ db: deps.db, cache: deps.cache }, deps.onEffectFailure);
+    return result;
+  }
 }

@@ -4,7 +4,9 @@ import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
 import {
   DomainError,
+  InvalidTokenError,
   RateLimitedError,
+  TokenExpiredError,
   UnavailableError,
   ValidationError,
   type ErrorCode,
@@ -58,15 +60,18 @@ function problem(code: ErrorCode, detail: string, errors?: FieldError[]): Proble
   };
 }
 
-/** The headers that go with a domain error's code (RFC 6750 challenges, Retry-After). */
+/** The headers that go with a domain error (RFC 6750 challenges for bearer tokens, Retry-After). */
 function headersOf(error: DomainError): Record<string, string> {
-  if (error instanceof RateLimitedError || error instanceof UnavailableError) {
-    return { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) };
-  }
-  if (error.code === 'invalid_token') {
+  const retryAfter =
+    error instanceof RateLimitedError || error instanceof UnavailableError
+      ? error.retryAfterSeconds
+      : undefined;
+  if (retryAfter !== undefined)
+    return { 'retry-after': String(Math.max(1, Math.ceil(retryAfter))) };
+  if (error instanceof InvalidTokenError) {
     return { 'www-authenticate': 'Bearer error="invalid_token"' };
   }
-  if (error.code === 'token_expired') {
+  if (error instanceof TokenExpiredError) {
     return { 'www-authenticate': 'Bearer error="invalid_token", error_description="expired"' };
   }
   return {};

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import type { Actor, ClientInfo } from '../domain/actor.js';
 import { runUnitOfWork, type Context, type WorkDeps } from '../domain/unit-of-work.js';
+import { classifyDatabaseError } from '../platform/database-errors.js';
 import type { Database } from '../platform/schema.js';
 import { actorOf } from './actor.js';
 
@@ -62,6 +63,11 @@ export const unitOfWorkPlugin = fp(
       onEffectFailure: (effect: string, err: unknown) => {
         app.metrics.effectFailures.inc({ effect });
         app.log.warn({ err, effect }, 'after-commit effect failed');
+      },
+      isRetryable: (err: unknown) => {
+        const retry = classifyDatabaseError(err) === 'conflict_retry';
+        if (retry) app.metrics.transactionRetries.inc();
+        return retry;
       },
     });
     await Promise.resolve();

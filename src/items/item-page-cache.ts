@@ -22,9 +22,6 @@ import { specificationVersionKey } from '../specifications/specifications.servic
 const TTL_SECONDS = 60;
 const MAX_KNOWN_SPECIFICATIONS = 50_000;
 
-const specVersionKey = specificationVersionKey;
-const accessVersionKey = projectAccessVersionKey;
-
 export interface PageKey {
   specificationId: string;
   userId: string;
@@ -51,8 +48,8 @@ export class ItemPageCache {
   }
 
   private async versions(specificationId: string, projectId: string | undefined) {
-    const keys = [specVersionKey(specificationId)];
-    if (projectId) keys.push(accessVersionKey(projectId));
+    const keys = [specificationVersionKey(specificationId)];
+    if (projectId) keys.push(projectAccessVersionKey(projectId));
     const values = await Promise.all(keys.map((k) => this.cache.get(k)));
     return values.map((v) => v ?? '0').join('.');
   }

@@ -41,6 +41,25 @@ export function findItemOfUser(
   return (lock ? query.forUpdate('i') : query).executeTakeFirst();
 }
 
+/**
+ * Holds the item's specification against deletion (KEY SHARE) and returns its id, or undefined
+ * when the item is gone. Item writers take this before the item's own lock, in the order a
+ * specification's deletion takes them (the specification, then its items).
+ */
+export async function holdItemSpecification(
+  db: Kysely<Database>,
+  itemId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('specifications as s')
+    .innerJoin('items as i', 'i.specification_id', 's.id')
+    .select('s.id')
+    .where('i.id', '=', itemId)
+    .forKeyShare('s')
+    .executeTakeFirst();
+  return row?.id;
+}
+
 /** An item by its key (`AUTH-12`) in a project the caller is a member of. */
 export function findItemByKeyOfUser(
   db: Kysely<Database>,

@@ -9,6 +9,7 @@ import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
 import { allocateItemNumber, assertRole, lockProjectOrder } from '../projects/projects.service.js';
 import {
+  holdSpecification,
   specificationChanged,
   specificationFor,
 } from '../specifications/specifications.service.js';
@@ -17,6 +18,7 @@ import { diff, recordRevision } from './item-revisions.js';
 import {
   deleteItemRow,
   findItemByKeyOfUser,
+  holdItemSpecification,
   findItemOfUser,
   insertItemRow,
   listItemRowsOfUser,
@@ -82,6 +84,28 @@ async function itemFor(
   return row;
 }
 
+/**
+ * The item, locked for a write. Every writer takes its locks in one order, the order in which
+ * deleting a project or a specification takes them: the project's order lock (only writes that
+ * change document order), then the specification (held against deletion), then the item. Two
+ * writers that follow one order cannot deadlock.
+ */
+async function lockForWrite(
+  trx: Kysely<Database>,
+  actorId: string,
+  itemId: string,
+  changesOrder: boolean,
+): Promise<ItemWithRole> {
+  if (changesOrder) {
+    const found = await itemFor(trx, actorId, itemId, 'editor');
+    await lockProjectOrder(trx, found.project_id);
+  }
+  if ((await holdItemSpecification(trx, itemId)) === undefined) {
+    throw new NotFoundError('Item');
+  }
+  return itemFor(trx, actorId, itemId, 'editor', true);
+}
+
 /** The item `after` names, which must be in the same specification (else 400). */
 async function anchor(
   db: Kysely<Database>,
@@ -110,12 +134,13 @@ export async function createItem(
   const title = cleanTitle(input.title, 'title');
   const body = limitBytes(input.body ?? '', 'body');
   const status = input.status ?? 'draft';
-  const found = await specificationFor(trx, actorId, specificationId, 'editor');
-  // The project's order lock first (as a project delete takes it), then the specification,
-  // read again: it may have been deleted while this waited.
-  const allocated = await allocateItemNumber(trx, found.project_id);
-  if (!allocated) throw new NotFoundError('Specification');
-  const spec = await specificationFor(trx, actorId, specificationId, 'editor', true);
+  const spec = await specificationFor(trx, actorId, specificationId, 'editor');
+  // The project's order lock first, then the specification, held against deletion (it may have
+  // been deleted while this waited): the order every writer follows (see lockForWrite).
+  const allocated = await allocateItemNumber(trx, spec.project_id);
+  if (!allocated || !(await holdSpecification(trx, specificationId))) {
+    throw new NotFoundError('Specification');
+  }
   const after = input.after ? await anchor(trx, actorId, specificationId, input.after) : null;
   const orderKey =
     input.after === undefined
@@ -205,7 +230,7 @@ export async function updateItem(
   const actorId = ctx.actor.userId;
   const title = patch.title === undefined ? undefined : cleanTitle(patch.title, 'title');
   const body = patch.body === undefined ? undefined : limitBytes(patch.body, 'body');
-  const current = await itemFor(trx, actorId, itemId, 'editor', true);
+  const current = await lockForWrite(trx, actorId, itemId, false);
   assertIfMatch(ifMatch, current.version);
   const before = tracked(toItem(current, enc));
   const after = {
@@ -246,10 +271,7 @@ export async function moveItem(
       { path: 'after', message: 'is the item being moved' },
     ]);
   }
-  const found = await itemFor(trx, actorId, itemId, 'editor');
-  // The project's order lock before the item's (as a project delete takes them).
-  await lockProjectOrder(trx, found.project_id);
-  const current = await itemFor(trx, actorId, itemId, 'editor', true);
+  const current = await lockForWrite(trx, actorId, itemId, true);
   assertIfMatch(ifMatch, current.version);
   const after =
     afterId === null ? null : await anchor(trx, actorId, current.specification_id, afterId);
@@ -276,7 +298,7 @@ export async function deleteItem(
 ): Promise<void> {
   const { enc } = ctx;
   const actorId = ctx.actor.userId;
-  const current = await itemFor(trx, actorId, itemId, 'editor', true);
+  const current = await lockForWrite(trx, actorId, itemId, false);
   assertIfMatch(ifMatch, current.version);
   await deleteItemRow(trx, itemId);
   await recordRevision(trx, enc, current, {

@@ -1,10 +1,5 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import {
-  InvalidTokenError,
-  TokenExpiredError,
-  UnavailableError,
-  type DomainError,
-} from '../domain/errors.js';
+import { DomainError, UnavailableError } from '../domain/errors.js';
 
 /** Only a provider's public-key algorithms: an HMAC token could be signed with a guessed secret. */
 const ASYMMETRIC_ALGORITHMS = [
@@ -33,10 +28,16 @@ export interface IssuerKeys {
   issuerAliases?: string[];
 }
 
-/** The ID token was not acceptable; the reason is safe to show. */
-export class IdTokenError extends InvalidTokenError {
-  constructor(reason: string) {
+/**
+ * The ID token a client handed in was not acceptable; the reason is safe to show. Not the
+ * caller's bearer token, so it carries no `WWW-Authenticate` challenge.
+ */
+export class IdTokenError extends DomainError {
+  readonly code: 'invalid_token' | 'token_expired';
+
+  constructor(reason: string, expired = false) {
     super(`The ID token is not acceptable: ${reason}`);
+    this.code = expired ? 'token_expired' : 'invalid_token';
   }
 }
 
@@ -46,7 +47,7 @@ function keysUnavailable(): UnavailableError {
 
 function reasonOf(err: unknown): DomainError {
   if (err instanceof joseErrors.JWTExpired) {
-    return new TokenExpiredError('The ID token is not acceptable: it has expired');
+    return new IdTokenError('it has expired', true);
   }
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     return new IdTokenError(`the "${err.claim}" claim is wrong (${err.reason})`);

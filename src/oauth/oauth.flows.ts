@@ -11,7 +11,13 @@ import { anonymousWork } from '../http/unit-of-work.js';
 import { userRowToUser } from '../users/users.service.js';
 import type { UserRow } from '../users/users.table.js';
 import { isSignInRace, resolveFederatedUser } from './federated-users.js';
-import type { FederatedSignIn } from './oauth.service.js';
+import {
+  providerOf,
+  signInWithIdToken,
+  type FederatedSignIn,
+  type OAuthDeps,
+} from './oauth.service.js';
+import { redirectErrorOf } from './redirect-errors.js';
 
 /**
  * A federated sign-in's own unit of work. Two first sign-ins of one person at once both try to
@@ -52,4 +58,25 @@ export async function sessionResponse(
 ): Promise<TokenResponse> {
   const session = await anonymousWork(request, (tx, ctx) => startSession(tx, ctx, deps, user.id));
   return respond(await issueTokens(deps, session), userRowToUser(user));
+}
+
+/**
+ * Sign-in with an ID token the client already holds: verified, its user found or made, a session
+ * started; counted once it has (success) or has failed (the error it ended with).
+ */
+export async function idTokenFlow(
+  request: FastifyRequest,
+  deps: OAuthDeps,
+  input: { provider: string; idToken: string; nonce?: string | undefined },
+): Promise<TokenResponse> {
+  const provider = providerOf(deps, input.provider);
+  try {
+    const user = await signInWithIdToken(provider, input, federatedSignIn(request, deps.auth));
+    const response = await sessionResponse(request, deps.auth, user);
+    deps.counted(provider.id, 'success');
+    return response;
+  } catch (err) {
+    deps.counted(provider.id, redirectErrorOf(err).error);
+    throw err;
+  }
 }

@@ -4,7 +4,7 @@ import { TokenResponseSchema } from '../auth/auth.schemas.js';
 import { perIpPerMinute } from '../http/rate-limit.js';
 import { problems } from '../http/schemas.js';
 import { anonymousRead } from '../http/unit-of-work.js';
-import { federatedSignIn, sessionResponse } from './oauth.flows.js';
+import { federatedSignIn, idTokenFlow, sessionResponse } from './oauth.flows.js';
 import { randomToken } from '../platform/crypto.js';
 import {
   CallbackQuery,
@@ -16,13 +16,7 @@ import {
   StartQuery,
 } from './oauth.schemas.js';
 import { publicProviders } from './providers.js';
-import {
-  finishSignIn,
-  redeemLoginCode,
-  signInWithIdToken,
-  startSignIn,
-  STATE_TTL_SECONDS,
-} from './oauth.service.js';
+import { finishSignIn, redeemLoginCode, startSignIn, STATE_TTL_SECONDS } from './oauth.service.js';
 
 /** A browser cookie we set: 32 random bytes, base64url. Anything else is not ours. */
 const BROWSER_VALUE = /^[A-Za-z0-9_-]{43}$/;
@@ -160,13 +154,6 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
         },
       },
     },
-    async (request) => {
-      const user = await signInWithIdToken(
-        deps,
-        { provider: request.params.provider, ...request.body },
-        federatedSignIn(request, deps.auth),
-      );
-      return sessionResponse(request, deps.auth, user);
-    },
+    (request) => idTokenFlow(request, deps, { provider: request.params.provider, ...request.body }),
   );
 };

@@ -204,20 +204,12 @@ export async function redeemLoginCode(
 
 /** The user of an ID token the client already holds, verified against the provider's keys. */
 export async function signInWithIdToken(
-  deps: OAuthDeps,
-  input: { provider: string; idToken: string; nonce?: string | undefined },
+  provider: OAuthProvider,
+  input: { idToken: string; nonce?: string | undefined },
   signIn: FederatedSignIn,
 ): Promise<UserRow> {
-  const provider = providerOf(deps, input.provider);
   if (!provider.verifyIdToken) {
     throw new ValidationError(`${provider.name} issues no ID tokens; use the browser sign-in`);
   }
-  try {
-    const user = await signIn(await provider.verifyIdToken(input.idToken, input.nonce));
-    deps.counted(provider.id, 'success');
-    return user;
-  } catch (err) {
-    deps.counted(provider.id, redirectErrorOf(err).error);
-    throw err;
-  }
+  return signIn(await provider.verifyIdToken(input.idToken, input.nonce));
 }

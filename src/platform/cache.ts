@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
 import { writeBatcher } from './redis-write-batching.js';
 import { throttledWarning } from './throttled-warning.js';
 
@@ -191,7 +192,7 @@ class RedisCache implements Cache {
 
 /** Opens the cache: Redis when a URL is given; in-process otherwise (a pass-through with several workers). */
 export async function openCache(
-  options: { url: string | null; keyPrefix: string; workers: number },
+  options: { url: string | null; keyPrefix: string; workers: number; caFile?: string | null },
   log: Logger,
 ): Promise<Cache> {
   if (options.url === null) return options.workers > 1 ? new NoCache() : new MemoryCache();
@@ -207,6 +208,8 @@ export async function openCache(
     connectTimeout: 2000,
     commandTimeout: 1000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
+    // rediss:// speaks TLS (ioredis verifies the server against the system's CAs, or this one).
+    ...(options.caFile ? { tls: { ca: readFileSync(options.caFile) } } : {}),
   });
   redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
   try {

@@ -5,8 +5,8 @@
 export type DatabaseFailure = 'unavailable' | 'conflict_retry' | 'bad_data';
 
 /**
- * Thrown by the PostgreSQL pool when the exchange with the server failed without an answer from
- * it (no SQLSTATE): a refused or timed-out connection, a connection lost mid-query.
+ * Thrown by the PostgreSQL pool when no connection could be had (refused, timed out, a database
+ * that refuses connections) or one was lost mid-query.
  */
 export class DatabaseUnreachableError extends Error {
   constructor(cause: unknown) {
@@ -48,13 +48,12 @@ export function classifyDatabaseError(err: unknown): DatabaseFailure | null {
   const state = sqlStateOf(err);
   if (state === null) return null;
   const cls = state.slice(0, 2);
-  // 08 connection exception; 53 insufficient resources (53300 too many connections);
-  // 57P01-03 shutdown, crash, cannot connect now; 57014 statement timeout;
-  // 55000 with 55P03 lock not available (a database that refuses connections, a lock timeout).
+  // 08 connection exception; 53 insufficient resources (disk, memory, too many connections);
+  // 57P01-03 shutdown, crash, cannot connect now; 57014 statement timeout. (What refuses a new
+  // connection, 55000 or 53300 among them, is DatabaseUnreachableError already.)
   if (cls === '08' || cls === '53' || state.startsWith('57P') || state === '57014') {
     return 'unavailable';
   }
-  if (state === '55000' || state === '55P03') return 'unavailable';
   // 40001 serialization failure, 40P01 deadlock detected: nothing was applied; try again.
   if (state === '40001' || state === '40P01') return 'conflict_retry';
   // 22 data exception: input the schemas let through but PostgreSQL refuses.

@@ -3,9 +3,11 @@ import fp from 'fastify-plugin';
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { migrateUp } from './migrator.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { DatabaseUnreachableError, sqlStateOf } from './database-errors.js';
 import {
   PgliteThread,
@@ -25,6 +27,8 @@ export interface DatabaseHandle {
   /** Connections in use and total, for metrics. */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
+  /** A consistent copy of the embedded database (gzipped tar); absent for PostgreSQL. */
+  dump?: () => Promise<Buffer>;
   /**
    * Resolves when the database is gone for good: the embedded database's thread stopped without
    * being closed. Absent for PostgreSQL, whose pool reconnects by itself.
@@ -57,31 +61,31 @@ function handleOf(
   };
 }
 
-/** An error from the driver: the server's answer (with its SQLSTATE) as it is, anything else unreachable. */
-function classified(err: unknown): Error {
-  return err instanceof Error && sqlStateOf(err) !== null ? err : new DatabaseUnreachableError(err);
-}
-
 /**
- * The pool as Kysely's dialect uses it (its public `PostgresPool` shape), with every failure that
- * did not come from the server (a refused or timed-out connection, one lost mid-query) marked
- * DatabaseUnreachableError, so that the edge answers 503 by kind, not by message text.
+ * The pool as Kysely's dialect uses it (its public `PostgresPool` shape), marking the failures
+ * that mean "the database cannot be reached" as DatabaseUnreachableError, so that the edge answers
+ * 503 by kind, never by message text: any failure to get a connection (refused, timed out, a
+ * database that refuses connections, too many of them), and a query failing without a SQLSTATE
+ * on a connection that was lost meanwhile. Any other error stays as it is: a server error keeps
+ * its SQLSTATE, and a failure of the driver itself is a bug (500).
  */
-function classifyingPool(pool: pg.Pool): PostgresPool {
+function classifyingPool(pool: pg.Pool, lost: WeakSet<pg.ClientBase>): PostgresPool {
   return {
     connect: async () => {
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
       } catch (err) {
-        throw classified(err);
+        throw new DatabaseUnreachableError(err);
       }
+      const failed = (err: unknown): never => {
+        if (sqlStateOf(err) === null && lost.has(client)) throw new DatabaseUnreachableError(err);
+        throw err;
+      };
       return {
         query: ((...args: Parameters<pg.PoolClient['query']>) => {
           const result: unknown = client.query(...args);
-          return result instanceof Promise
-            ? result.catch((err: unknown) => Promise.reject(classified(err)))
-            : result;
+          return result instanceof Promise ? result.catch(failed) : result;
         }) as PostgresPoolClient['query'],
         release: (destroy?: boolean) => client.release(destroy),
       };
@@ -90,9 +94,21 @@ function classifyingPool(pool: pg.Pool): PostgresPool {
   };
 }
 
+/**
+ * The connection string as node-postgres reads it: with DATABASE_CA_FILE, the server is verified
+ * against that CA (`sslrootcert`), under `sslmode=verify-full` unless the URL names a mode.
+ */
+export function connectionString(url: string, caFile: string | null): string {
+  if (caFile === null) return url;
+  const parsed = new URL(url);
+  parsed.searchParams.set('sslrootcert', caFile);
+  if (!parsed.searchParams.has('sslmode')) parsed.searchParams.set('sslmode', 'verify-full');
+  return parsed.toString();
+}
+
 function openPostgres(url: string, options: Config['database'], log: Logger): DatabaseHandle {
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString: connectionString(url, options.caFile ?? null),
     max: options.poolMax,
     connectionTimeoutMillis: options.timeoutMs,
     idleTimeoutMillis: 30_000,
@@ -105,11 +121,16 @@ function openPostgres(url: string, options: Config['database'], log: Logger): Da
   pool.on('error', (err) => log.warn({ err }, 'database connection lost'));
   // Nor may a checked-out one: pg emits 'error' on it (no listener: an uncaught exception that
   // ends the process) besides failing its query, which answers 503. The pool drops it on release.
+  const lost = new WeakSet<pg.ClientBase>();
   pool.on('connect', (client) => {
-    client.on('error', (err) => log.warn({ err }, 'database connection lost during a query'));
+    client.on('error', (err) => {
+      lost.add(client);
+      log.warn({ err }, 'database connection lost during a query');
+    });
+    client.on('end', () => lost.add(client));
   });
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: classifyingPool(pool) }),
+    dialect: new PostgresDialect({ pool: classifyingPool(pool, lost) }),
   });
   return handleOf(
     db,
@@ -118,9 +139,31 @@ function openPostgres(url: string, options: Config['database'], log: Logger): Da
   );
 }
 
-async function openPglite(dataDir: string | null): Promise<DatabaseHandle> {
-  if (dataDir !== null) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  return openPgliteThread({ dataDir: dataDir === null ? null : `${dataDir}/pgdata` });
+/**
+ * The embedded database in `dataDir` (in memory when null). This process becomes the folder's
+ * one owner first (DataDirInUseError when a live process is), and lets it go when closed.
+ */
+async function openPglite(dataDir: string | null, log: Logger): Promise<DatabaseHandle> {
+  if (dataDir === null) return openPgliteThread({ dataDir: null });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(dataDir, log);
+  let handle: DatabaseHandle;
+  try {
+    handle = await openPgliteThread({ dataDir: path.join(dataDir, 'pgdata') });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  return {
+    ...handle,
+    close: async () => {
+      try {
+        await handle.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
 }
 
 /** The embedded database on its own thread (what the service runs); close() ends the thread. */
@@ -128,12 +171,15 @@ export async function openPgliteThread(source: PgliteSource): Promise<DatabaseHa
   const thread = await PgliteThread.open(source);
   const dialect = new PgliteThreadDialect(thread);
   const db = new Kysely<Database>({ dialect });
-  return handleOf(
-    db,
-    () => dialect.poolStats(),
-    () => db.destroy(),
-    thread.lost,
-  );
+  return {
+    ...handleOf(
+      db,
+      () => dialect.poolStats(),
+      () => db.destroy(),
+      thread.lost,
+    ),
+    dump: () => dialect.dump(),
+  };
 }
 
 /**
@@ -159,7 +205,7 @@ export async function openDatabase(
   log: Logger,
 ): Promise<DatabaseHandle> {
   return options.url === null
-    ? openPglite(options.dataDir)
+    ? openPglite(options.dataDir, log)
     : openPostgres(options.url, options, log);
 }
 

@@ -16,6 +16,7 @@ export interface Metrics {
   mailSent: Counter<'result'>;
   oauthSignIns: Counter<'provider' | 'outcome'>;
   effectFailures: Counter<'effect'>;
+  transactionRetries: Counter;
 }
 
 declare module 'fastify' {
@@ -74,6 +75,11 @@ function createMetrics(poolStats: () => { total: number; idle: number; waiting: 
       name: 'gilla_oauth_sign_ins_total',
       help: 'Sign-ins through a provider (browser flow and ID token), by outcome',
       labelNames: ['provider', 'outcome'],
+      registers,
+    }),
+    transactionRetries: new Counter({
+      name: 'gilla_transaction_retries_total',
+      help: 'Transactions run again after losing a deadlock or a serialization conflict',
       registers,
     }),
     effectFailures: new Counter({

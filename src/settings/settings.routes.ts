@@ -85,10 +85,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
         response: { 200: SettingsSchema, ...problems(400, 401, 403) },
       },
     },
-    async (request) => {
-      await work(request, (tx, ctx) => updateSettings(tx, ctx, request.body));
-      return readSettings(app.db, app.cache);
-    },
+    (request) => work(request, (tx, ctx) => updateSettings(tx, ctx, request.body)),
   );
   await Promise.resolve();
 };

@@ -12,18 +12,21 @@ const DEFAULTS: AppSettings = { registrationOpen: true };
 const CACHE_KEY = 'settings:all';
 const CACHE_TTL_SECONDS = 30;
 
+/** The settings as stored, defaults for what is not. */
+async function storedSettings(db: Kysely<Database>): Promise<AppSettings> {
+  const rows = await db.selectFrom('app_settings').select(['key', 'value']).execute();
+  const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  return {
+    registrationOpen:
+      typeof stored.registrationOpen === 'boolean'
+        ? stored.registrationOpen
+        : DEFAULTS.registrationOpen,
+  };
+}
+
 /** The settings, read through the cache (shared across instances with Redis). */
 function cachedSettings(db: Kysely<Database>, cache: Cache): CachedValue<AppSettings> {
-  return cachedValue(cache, CACHE_KEY, CACHE_TTL_SECONDS, async () => {
-    const rows = await db.selectFrom('app_settings').select(['key', 'value']).execute();
-    const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
-    return {
-      registrationOpen:
-        typeof stored.registrationOpen === 'boolean'
-          ? stored.registrationOpen
-          : DEFAULTS.registrationOpen,
-    };
-  });
+  return cachedValue(cache, CACHE_KEY, CACHE_TTL_SECONDS, () => storedSettings(db));
 }
 
 /** The current settings. */
@@ -31,12 +34,12 @@ export function readSettings(db: Kysely<Database>, cache: Cache): Promise<AppSet
   return cachedSettings(db, cache).read();
 }
 
-/** Applies the given settings; once committed, every instance reads them afresh. */
+/** Applies the given settings and returns them all; once committed, every instance reads them. */
 export async function updateSettings(
   tx: Kysely<Database>,
   { actor, effects }: Context,
   changes: Partial<AppSettings>,
-): Promise<void> {
+): Promise<AppSettings> {
   for (const [key, value] of Object.entries(changes)) {
     await tx
       .insertInto('app_settings')
@@ -53,4 +56,5 @@ export async function updateSettings(
   effects.afterCommit('settings-version', ({ db, cache }) =>
     cachedSettings(db, cache).invalidate(),
   );
+  return storedSettings(tx);
 }

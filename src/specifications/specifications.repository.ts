@@ -36,12 +36,18 @@ export function listSpecificationRows(
   return query.execute();
 }
 
+/**
+ * How strongly a read locks the specification row: `change` for an edit of its own fields (item
+ * writes go on beside it), `delete` for its deletion (everything that writes in it waits).
+ */
+export type SpecificationLock = 'none' | 'change' | 'delete';
+
 /** The specification with the caller's role in its project, when the caller is a member. */
 export function findSpecificationOfUser(
   db: Kysely<Database>,
   specificationId: string,
   userId: string,
-  lock = false,
+  lock: SpecificationLock = 'none',
 ): Promise<SpecificationWithRole | undefined> {
   const query = db
     .selectFrom('specifications as s')
@@ -51,7 +57,31 @@ export function findSpecificationOfUser(
     .selectAll('s')
     .select('m.role')
     .where('s.id', '=', specificationId);
-  return (lock ? query.forUpdate('s') : query).executeTakeFirst();
+  const locked =
+    lock === 'delete'
+      ? query.forUpdate('s')
+      : lock === 'change'
+        ? query.forNoKeyUpdate('s')
+        : query;
+  return locked.executeTakeFirst();
+}
+
+/**
+ * Holds the specification for a write of its items (KEY SHARE: it cannot be deleted meanwhile,
+ * but it may be edited). Item writers take it before any item lock, as a deletion takes the
+ * specification before its items: that order is what keeps them from deadlocking.
+ */
+export async function holdSpecification(
+  db: Kysely<Database>,
+  specificationId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('specifications')
+    .select('id')
+    .where('id', '=', specificationId)
+    .forKeyShare()
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export function updateSpecificationRow(

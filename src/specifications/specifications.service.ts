@@ -14,9 +14,13 @@ import {
   findSpecificationOfUser,
   insertSpecification,
   listSpecificationRows,
+  holdSpecification,
   updateSpecificationRow,
+  type SpecificationLock,
   type SpecificationWithRole,
 } from './specifications.repository.js';
+
+export { holdSpecification };
 import type { SpecificationRow, SpecificationStatus } from './specifications.table.js';
 
 /** A specification as the API shows it (description decrypted). */
@@ -81,7 +85,7 @@ export async function specificationFor(
   actorId: string,
   specificationId: string,
   needed: 'viewer' | 'editor',
-  lock = false,
+  lock: SpecificationLock = 'none',
 ): Promise<SpecificationWithRole> {
   const row = await findSpecificationOfUser(db, specificationId, actorId, lock);
   assertRole(row?.role, needed, 'Specification');
@@ -149,7 +153,7 @@ export async function updateSpecification(
   const actorId = actor.userId;
   const title = patch.title === undefined ? undefined : cleanTitle(patch.title, 'title');
   const descriptionEnc = encryptDescription(enc, patch.description);
-  const current = await specificationFor(trx, actorId, specificationId, 'editor', true);
+  const current = await specificationFor(trx, actorId, specificationId, 'editor', 'change');
   assertIfMatch(ifMatch, current.version);
   const row = await updateSpecificationRow(trx, specificationId, {
     ...(title !== undefined ? { title } : {}),
@@ -167,7 +171,13 @@ export async function deleteSpecification(
   specificationId: string,
   ifMatch: IfMatch,
 ): Promise<void> {
-  const current = await specificationFor(trx, ctx.actor.userId, specificationId, 'editor', true);
+  const current = await specificationFor(
+    trx,
+    ctx.actor.userId,
+    specificationId,
+    'editor',
+    'delete',
+  );
   assertIfMatch(ifMatch, current.version);
   await deleteSpecificationRow(trx, specificationId);
   specificationChanged(ctx.effects, specificationId);

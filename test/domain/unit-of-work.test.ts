@@ -154,3 +154,36 @@ test('a committed item change whose cache bump fails still answers 200, and the 
   assert.ok(failed >= 2, `counted: ${failed}`);
   await cache.close();
 });
+
+test('a transaction that loses a deadlock runs again, with fresh effects; a third loss stands', async () => {
+  const deadlock = () => Object.assign(new Error('deadlock detected'), { code: '40P01' });
+  const retrying: WorkDeps = {
+    ...deps(),
+    isRetryable: (err) => (err as { code?: string }).code === '40P01',
+  };
+  const ran: string[] = [];
+  let attempts = 0;
+  const result = await runUnitOfWork(retrying, anonymous, async (tx, ctx) => {
+    attempts += 1;
+    await sql`insert into uow_notes (id) values (${`retry-${attempts}`})`.execute(tx);
+    ctx.effects.afterCommit('mark', () => {
+      ran.push(`effect of attempt ${attempts}`);
+    });
+    if (attempts === 1) throw deadlock();
+    return attempts;
+  });
+  assert.equal(result, 2);
+  assert.deepEqual(ran, ['effect of attempt 2']);
+  assert.equal(await noteExists('retry-1'), false);
+  assert.equal(await noteExists('retry-2'), true);
+
+  let tries = 0;
+  await assert.rejects(
+    runUnitOfWork(retrying, anonymous, () => {
+      tries += 1;
+      return Promise.reject(deadlock());
+    }),
+    { code: '40P01' },
+  );
+  assert.equal(tries, 3);
+});

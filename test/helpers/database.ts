@@ -85,7 +85,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   if (TEST_DATABASE_URL !== null) {
     const url = await createPostgresDatabase(TEST_DATABASE_URL);
     const handle = await openDatabase(
-      { url, dataDir: null, migrateOnStart: false, poolMax: 10, timeoutMs: 5000 },
+      { url, dataDir: null, migrateOnStart: false, poolMax: 10, timeoutMs: 5000, caFile: null },
       silent,
     );
     await migrateUp(handle.db);

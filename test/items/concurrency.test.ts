@@ -133,3 +133,64 @@ test('concurrent PATCHes with the same If-Match: exactly one applies, the rest g
   }>();
   assert.equal(now.version, 2);
 });
+
+test('concurrent writes to one specification, its deletion among them: no 5xx, nothing half-written', async () => {
+  // Bounded: a few rounds of some thirty requests at once, on whichever database the suite runs.
+  for (let round = 0; round < 4; round++) {
+    const project = await createProject(app, user);
+    const spec = await createSpecification(app, user, project.id);
+    const items: { id: string }[] = [];
+    for (let i = 0; i < 8; i++) items.push(await createItem(app, user, spec.id));
+    const specUrl = `/api/v1/specifications/${spec.id}`;
+    const requests = [
+      ...items.map((item, i) => ({
+        method: 'PATCH' as const,
+        url: `/api/v1/items/${item.id}`,
+        payload: { body: `edited ${round}.${i}` },
+      })),
+      ...items.slice(0, 4).map((item, i) => ({
+        method: 'POST' as const,
+        url: `/api/v1/items/${item.id}/move`,
+        payload: { after: items[(i + 5) % items.length]!.id },
+      })),
+      ...items.slice(4, 6).map((item) => ({
+        method: 'DELETE' as const,
+        url: `/api/v1/items/${item.id}`,
+      })),
+      ...Array.from({ length: 6 }, (_, i) => ({
+        method: 'POST' as const,
+        url: `${specUrl}/items`,
+        payload: { title: `New ${round}.${i}`, after: items[i]!.id },
+      })),
+      { method: 'PATCH' as const, url: specUrl, payload: { title: `Renamed ${round}` } },
+      { method: 'PATCH' as const, url: specUrl, payload: { status: 'in_review' } },
+      { method: 'DELETE' as const, url: specUrl },
+    ];
+    // The deletion goes somewhere in the middle of the others.
+    const order = [...requests.keys()].sort(() => Math.random() - 0.5);
+    const answers = await Promise.all(
+      order.map((i) => app.inject({ ...requests[i]!, headers: user.auth })),
+    );
+    const unexpected = answers.filter(
+      (r) => ![200, 201, 204, 400, 404, 409, 412].includes(r.statusCode),
+    );
+    assert.deepEqual(
+      unexpected.map((r) => `${r.statusCode} ${r.body}`),
+      [],
+    );
+    // The specification is gone, and with it every item and revision: none left behind.
+    assert.equal((await app.inject({ url: specUrl, headers: user.auth })).statusCode, 404);
+    const leftover = await app.db
+      .selectFrom('items')
+      .select('id')
+      .where('specification_id', '=', spec.id)
+      .execute();
+    assert.deepEqual(leftover, []);
+    const revisions = await app.db
+      .selectFrom('item_revisions')
+      .select('id')
+      .where('specification_id', '=', spec.id)
+      .execute();
+    assert.deepEqual(revisions, []);
+  }
+});

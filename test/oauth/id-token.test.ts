@@ -62,6 +62,9 @@ async function refused(
   assert.equal(res.statusCode, 401, res.body);
   assert.equal(res.json<{ code: string }>().code, code);
   assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+  // The ID token is not the caller's bearer token: no challenge that would send a client to
+  // refresh its own access token.
+  assert.equal(res.headers['www-authenticate'], undefined);
 }
 
 test('a valid ID token signs in: the user is made once, then found by (provider, subject)', async () => {

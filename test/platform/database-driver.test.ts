@@ -37,7 +37,7 @@ if (TEST_DATABASE_URL !== null) {
     name: 'PostgreSQL',
     open: () =>
       openDatabase(
-        { url, dataDir: null, migrateOnStart: false, poolMax: 4, timeoutMs: 5000 },
+        { url, dataDir: null, migrateOnStart: false, poolMax: 4, timeoutMs: 5000, caFile: null },
         silent,
       ),
   });
@@ -147,6 +147,7 @@ test('PostgreSQL: a server nobody listens on fails queries as unavailable (503),
       migrateOnStart: false,
       poolMax: 1,
       timeoutMs: 1000,
+      caFile: null,
     },
     silent,
   );
@@ -177,7 +178,14 @@ test('PostgreSQL: a database that refuses connections (55000) answers 503 and ap
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
   const handle = await openDatabase(
-    { url: url.toString(), dataDir: null, migrateOnStart: false, poolMax: 2, timeoutMs: 2000 },
+    {
+      url: url.toString(),
+      dataDir: null,
+      migrateOnStart: false,
+      poolMax: 2,
+      timeoutMs: 2000,
+      caFile: null,
+    },
     silent,
   );
   t.after(() => handle.close());
@@ -186,7 +194,9 @@ test('PostgreSQL: a database that refuses connections (55000) answers 503 and ap
     () => null,
     (e: unknown) => e,
   );
-  assert.equal((err as { code?: string }).code, '55000', String(err));
+  // Refused at connection time: 55000, "database does not allow connections".
+  assert.equal(((err as Error).cause as { code?: string }).code, '55000', String(err));
+  assert.equal(classifyDatabaseError(err), 'unavailable');
   assert.equal(toProblem(err).problem.status, 503);
   await admin.query(`alter database ${name} allow_connections true`);
   const { rows } = await sql<{ n: number }>`
@@ -197,7 +207,7 @@ test('PostgreSQL: a database that refuses connections (55000) answers 503 and ap
 });
 
 test('every "the database is not there" SQLSTATE answers 503 with Retry-After, never 500', () => {
-  for (const code of ['55000', '53300', '57P01', '57P02', '57P03', '57014', '08006', '08001']) {
+  for (const code of ['53300', '53100', '57P01', '57P02', '57P03', '57014', '08006', '08001']) {
     const { problem, headers } = toProblem(Object.assign(new Error('x'), { code }));
     assert.equal(problem.status, 503, code);
     assert.ok(Number(headers['retry-after']) >= 1, code);
@@ -208,6 +218,7 @@ test('every "the database is not there" SQLSTATE answers 503 with Retry-After, n
     assert.equal(headers['retry-after'], '1', code);
   }
   // A message alone classifies nothing: an error with no SQLSTATE or network code is a bug.
-  const { problem } = toProblem(new Error('Connection terminated unexpectedly'));
-  assert.equal(problem.status, 500);
+  assert.equal(toProblem(new Error('Connection terminated unexpectedly')).problem.status, 500);
+  // Nor does a SQLSTATE that only means "not now" when connecting.
+  assert.equal(toProblem(Object.assign(new Error('x'), { code: '55000' })).problem.status, 500);
 });

@@ -155,6 +155,18 @@ export class PgliteThreadDialect implements Dialect {
 
   constructor(private readonly thread: PgliteThread) {}
 
+  /**
+   * A consistent copy of the whole database (a gzipped tar of its folder), taken while it has the
+   * session to itself, as a transaction would: no transaction is half-way through it.
+   */
+  async dump(): Promise<Buffer> {
+    try {
+      return await this.session.begin(() => this.thread.dump());
+    } finally {
+      this.session.end();
+    }
+  }
+
   /** The one session as a pool of one: in use by a transaction or not, and who waits for it. */
   poolStats(): { total: number; idle: number; waiting: number } {
     return { total: 1, ...this.session.stats() };

@@ -2,12 +2,13 @@ import { Worker } from 'node:worker_threads';
 
 /** Where the embedded database's files come from: a folder (null: memory), or a dump of one. */
 export type PgliteSource = { dataDir: string | null } | { dump: ArrayBuffer };
-type ThreadRequest = { op: 'query'; sql: string; params: unknown[] } | { op: 'close' };
+type ThreadRequest =
+  { op: 'query'; sql: string; params: unknown[] } | { op: 'dump' } | { op: 'close' };
 export type PgliteRequest = ThreadRequest & { id: number };
 export type PgliteReply =
-  | { id: number; rows: unknown[]; affectedRows: number }
+  | { id: number; rows: unknown[]; affectedRows: number; dump?: ArrayBuffer }
   | { id: number; error: { message: string; fields: Record<string, string | number> } };
-type QueryReply = { rows: unknown[]; affectedRows: number };
+type QueryReply = { rows: unknown[]; affectedRows: number; dump?: ArrayBuffer };
 
 interface Pending {
   resolve: (reply: QueryReply) => void;
@@ -79,6 +80,13 @@ export class PgliteThread {
 
   query(sql: string, params: readonly unknown[]): Promise<QueryReply> {
     return this.send({ op: 'query', sql, params: [...params] });
+  }
+
+  /** A gzipped tar of the database's folder, once the queries sent before have run. */
+  async dump(): Promise<Buffer> {
+    const { dump } = await this.send({ op: 'dump' });
+    if (!dump) throw new Error('the embedded database sent no dump');
+    return Buffer.from(dump);
   }
 
   /** Closes the database (waiting for queries sent before) and ends the thread. */

@@ -68,8 +68,22 @@ async function close(id: number): Promise<void> {
   port.close();
 }
 
+/** A gzipped tar of the database's folder, after the queries sent before (PGlite's own dump). */
+function dump(id: number): void {
+  const done: Promise<void> = Promise.allSettled([...inFlight])
+    .then(() => client.dumpDataDir('gzip'))
+    .then((file) => file.arrayBuffer())
+    .then(
+      (buffer) => port.postMessage({ id, rows: [], affectedRows: 0, dump: buffer }, [buffer]),
+      (err: unknown) => port.postMessage(failure(id, err)),
+    );
+  inFlight.add(done);
+  void done.finally(() => inFlight.delete(done));
+}
+
 port.on('message', (request: PgliteRequest) => {
   if (request.op === 'close') void close(request.id);
+  else if (request.op === 'dump') dump(request.id);
   else query(request);
 });
 port.postMessage('ready');
