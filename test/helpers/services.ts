@@ -1,5 +1,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -95,7 +104,13 @@ export function ownPostgresUnavailable(): string | null {
   return null;
 }
 
-export async function startOwnPostgres(): Promise<OwnPostgres> {
+/**
+ * A PostgreSQL server of the test's own. With `tls`, it also speaks TLS with that certificate
+ * and key (copied into its folder for the server's user).
+ */
+export async function startOwnPostgres(
+  tls: { cert: string; key: string } | null = null,
+): Promise<OwnPostgres> {
   const bin = postgresBin() ?? '';
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'gilla-pg-'));
@@ -113,6 +128,18 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     }
   };
   run([path.join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
+  let sslOptions = '';
+  if (tls) {
+    const cert = path.join(data, 'server.crt');
+    const key = path.join(data, 'server.key');
+    copyFileSync(tls.cert, cert);
+    copyFileSync(tls.key, key);
+    chmodSync(key, 0o600);
+    const owner = statSync(data);
+    chownSync(cert, owner.uid, owner.gid);
+    chownSync(key, owner.uid, owner.gid);
+    sslOptions = ` -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key}`;
+  }
   const ctl = (action: 'start' | 'stop') =>
     run([
       path.join(bin, 'pg_ctl'),
@@ -124,7 +151,7 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
       ...(action === 'start'
         ? [
             '-o',
-            `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+            `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${sslOptions}`,
             '-l',
             path.join(dir, 'log'),
             'start',
