@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect } from 'node:tls';
+import { connect, type TLSSocket } from 'node:tls';
 import { startServerProcess } from '../helpers/server-process.js';
 import { loadConfig } from '../../src/config.js';
 import { sql } from 'kysely';
@@ -60,7 +60,7 @@ function get(port: number, ca: Buffer[], agent?: Agent): Promise<Answer> {
       // A new connection each time unless an agent keeps one open.
       { host: '127.0.0.1', port, path: '/health/live', ca, agent: agent ?? false },
       (res) => {
-        const socket = res.socket as import('node:tls').TLSSocket;
+        const socket = res.socket as TLSSocket;
         res.resume();
         res.on('end', () =>
           resolve({
