@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/schema.js';
-import type { ProviderId, UserIdentityRow } from './users.table.js';
+import type { Insertable } from 'kysely';
+import type { ProviderId, UserIdentityRow, UserIdentityTable } from './users.table.js';
 
 export function findIdentity(
   db: Kysely<Database>,
@@ -17,15 +18,7 @@ export function findIdentity(
 
 export async function insertIdentity(
   db: Kysely<Database>,
-  row: {
-    id: string;
-    user_id: string;
-    provider: ProviderId;
-    issuer: string;
-    subject: string;
-    email: string | null;
-    email_verified: boolean;
-  },
+  row: Insertable<UserIdentityTable>,
 ): Promise<void> {
   await db.insertInto('user_identities').values(row).execute();
 }

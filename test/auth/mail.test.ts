@@ -15,6 +15,21 @@ const app = await env.app({
 const forMe = (email: string, subject: RegExp) => (m: { to: string[]; raw: string }) =>
   m.to.includes(email) && subject.test(m.raw);
 
+/** Waits (up to 5 s) until the outbox row of `email` has `column` set; returns its value. */
+async function outboxRowSet(email: string, column: 'sent_at' | 'failed_at'): Promise<Date | null> {
+  let value: Date | null = null;
+  for (let i = 0; i < 100 && value === null; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 50));
+    const row = await app.db
+      .selectFrom('mail_outbox')
+      .select(column)
+      .where('recipient', '=', email)
+      .executeTakeFirstOrThrow();
+    value = row[column];
+  }
+  return value;
+}
+
 test('registration mails a verification link; following it verifies the e-mail, once', async () => {
   const user = await createUser(app);
   const mail = await smtp.waitFor(forMe(user.email, /Confirm your e-mail/));
@@ -211,17 +226,7 @@ test('SMTP down: mail waits in the outbox and is delivered when it is back', asy
   app.outbox.kick();
   await smtp.waitFor(forMe(email, /Confirm your e-mail/));
   // The server has the mail; the outbox marks it sent once the client reads the server's reply.
-  let sentAt: Date | null = null;
-  for (let i = 0; i < 100 && sentAt === null; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 50));
-    const row = await app.db
-      .selectFrom('mail_outbox')
-      .select('sent_at')
-      .where('recipient', '=', email)
-      .executeTakeFirstOrThrow();
-    sentAt = row.sent_at;
-  }
-  assert.ok(sentAt !== null, 'the outbox row is marked sent');
+  assert.ok((await outboxRowSet(email, 'sent_at')) !== null, 'the outbox row is marked sent');
 });
 
 test('a reset link lasts 30 minutes and a verification link 24 hours; an expired one is refused', async () => {
@@ -297,17 +302,7 @@ test('a mail undeliverable for a day is given up: counted, logged, never retried
       .where('recipient', '=', email)
       .execute();
     app.outbox.kick();
-    let failedAt: Date | null = null;
-    for (let i = 0; i < 100 && failedAt === null; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const row = await app.db
-        .selectFrom('mail_outbox')
-        .select('failed_at')
-        .where('recipient', '=', email)
-        .executeTakeFirstOrThrow();
-      failedAt = row.failed_at;
-    }
-    assert.ok(failedAt !== null, 'the mail is marked given up');
+    assert.ok((await outboxRowSet(email, 'failed_at')) !== null, 'the mail is marked given up');
     const metrics = (await app.inject({ url: '/metrics' })).body;
     assert.match(metrics, /^gilla_mail_deliveries_total\{result="abandoned"\} [1-9]/m);
   } finally {
