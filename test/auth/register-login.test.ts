@@ -191,16 +191,23 @@ test('login: unknown e-mail takes about as long as a wrong password (dummy hash)
     return Number(process.hrtime.bigint() - start) / 1e6;
   };
   await time(uniqueEmail()); // warm the dummy hash
-  const known: number[] = [];
-  const unknown: number[] = [];
   // Interleaved, and the fastest of 7 each: a loaded machine only ever adds time, and the other
   // test file running beside this one slows single logins by 2-3x at times (CI measured medians
-  // of 306 vs 94 ms while a build ran beside it).
-  for (let i = 0; i < 7; i++) {
-    known.push(await time(user.email));
-    unknown.push(await time(uniqueEmail()));
-  }
-  const fastest = { known: Math.min(...known), unknown: Math.min(...unknown) };
+  // of 306 vs 94 ms while a build ran beside it). A round spoilt by a burst of load beside it is
+  // measured once more; a real difference (a fast path takes < 5 ms) fails both.
+  const round = async () => {
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      known.push(await time(user.email));
+      unknown.push(await time(uniqueEmail()));
+    }
+    return { known: Math.min(...known), unknown: Math.min(...unknown) };
+  };
+  const alike = (f: { known: number; unknown: number }) =>
+    f.unknown > f.known * 0.5 && f.unknown < f.known * 2;
+  let fastest = await round();
+  if (!alike(fastest)) fastest = await round();
   const shown = `unknown ${fastest.unknown} ms vs known ${fastest.known} ms`;
   // Both verify an argon2id hash: neither is a fast path (a missing hash check would take < 5 ms).
   assert.ok(fastest.unknown > fastest.known * 0.5, shown);
