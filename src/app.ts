@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Writable } from 'node:stream';
 import { controlPlugin } from './control/control.plugin.js';
-import { httpServerFactory } from './http/tls.js';
+import { secureContext } from './http/tls.js';
 import { accountRoutes, adminAccountRoutes } from './accounts/accounts.routes.js';
 import { authPlugin } from './auth/auth.plugin.js';
 import { authRoutes } from './auth/auth.routes.js';
@@ -81,7 +81,7 @@ export async function buildApp(
     routerOptions: { maxParamLength: 200 },
     frameworkErrors: frameworkErrors(headers.api),
     // HTTPS (TLS 1.3 only) when TLS_CERT_FILE and TLS_KEY_FILE are set.
-    serverFactory: httpServerFactory(config.tls),
+    https: config.tls === null ? null : secureContext(config.tls),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const warning of config.warnings) app.log.warn(warning);

@@ -98,12 +98,16 @@ async function servePrimary(config: Config): Promise<void> {
     log.info({ signal }, 'stopping workers');
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
     const deadline = setTimeout(() => process.exit(1), config.http.shutdownTimeoutMs + 2000);
-    cluster.on('exit', () => {
+    // A worker leaves cluster.workers once it has both exited and disconnected, in either order:
+    // only the later of its two events sees the list without it.
+    const whenAllGone = () => {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         clearTimeout(deadline);
         process.exit(0);
       }
-    });
+    };
+    cluster.on('exit', whenAllGone);
+    cluster.on('disconnect', whenAllGone);
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

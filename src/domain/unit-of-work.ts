@@ -20,6 +20,11 @@ type Effect = (after: AfterCommit) => Promise<void> | void;
 export class Effects {
   private readonly pending: { name: string; run: Effect }[] = [];
 
+  /** Whether nothing was recorded (most reads): there is nothing to run. */
+  get empty(): boolean {
+    return this.pending.length === 0;
+  }
+
   /** Records an effect; `name` labels its failures in the log and the metric. */
   afterCommit(name: string, run: Effect): void {
     this.pending.push({ name, run });
@@ -104,7 +109,9 @@ export async function runUnitOfWork<A extends Actor | null, T>(
       await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
       continue;
     }
-    await effects.run({ db: deps.db, cache: deps.cache }, deps.onEffectFailure);
+    if (!effects.empty) {
+      await effects.run({ db: deps.db, cache: deps.cache }, deps.onEffectFailure);
+    }
     return result;
   }
 }

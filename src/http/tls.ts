@@ -1,26 +1,16 @@
-import type { FastifyServerFactory } from 'fastify';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { SecureContextOptions } from 'node:tls';
 import type { Config } from '../config.js';
 
-/** The certificate and key as the files hold them now, TLS 1.3 only. */
-function secureContext(tls: NonNullable<Config['tls']>): SecureContextOptions {
+/** The certificate and key as the files hold them now, TLS 1.3 only (Fastify's `https`). */
+export function secureContext(tls: NonNullable<Config['tls']>): SecureContextOptions {
   return {
     cert: readFileSync(tls.certFile),
     key: readFileSync(tls.keyFile),
     minVersion: 'TLSv1.3',
   };
-}
-
-/**
- * The server Fastify listens with: plain HTTP, or HTTPS (TLS 1.3 only) with the configured
- * certificate. Fastify serves both the same way.
- */
-export function httpServerFactory(tls: Config['tls']): FastifyServerFactory {
-  return (handler) =>
-    tls === null ? createHttpServer(handler) : createHttpsServer(secureContext(tls), handler);
 }
 
 /**
