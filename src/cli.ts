@@ -18,7 +18,7 @@ import {
 } from './platform/backup.js';
 import { Encryptor } from './platform/crypto.js';
 import { DataDirInUseError, dataDirOwner, lockDataDir } from './platform/data-dir-lock.js';
-import { openDatabase } from './platform/database.js';
+import { connectionString, openDatabase } from './platform/database.js';
 import { migrateDown, migrateUp } from './platform/migrator.js';
 import { configOrExit, serve } from './server.js';
 
@@ -92,7 +92,8 @@ async function dataCommand(config: Config, request: ControlRequest): Promise<Con
   }
   const handle = await openData(config);
   try {
-    if (config.database.migrateOnStart && request.command !== 'migrate-status') {
+    // A new user needs the tables; a backup must be of the database as it is.
+    if (config.database.migrateOnStart && request.command === 'user-create') {
       await migrateUp(handle.db);
     }
     const enc = new Encryptor(config.secrets.encryption, config.secrets.encryptionPrevious);
@@ -177,7 +178,9 @@ async function keys(args: string[]): Promise<void> {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
     fail('gilla keys rotate: --batch-size must be 1–10000');
   }
-  exitWith(await dataCommand(configOrExit(), { command: 'keys-rotate', batchSize }));
+  const config = configOrExit();
+  const { keyId } = new Encryptor(config.secrets.encryption, config.secrets.encryptionPrevious);
+  exitWith(await dataCommand(config, { command: 'keys-rotate', batchSize, keyId }));
 }
 
 async function backup(args: string[]): Promise<void> {
@@ -201,7 +204,7 @@ async function restore(args: string[]): Promise<void> {
   const { url, dataDir } = config.database;
   try {
     if (url !== null) {
-      await pgRestore(url, path.resolve(file));
+      await pgRestore(connectionString(url, config.database.caFile), path.resolve(file));
       process.stdout.write(`restored ${file}\n`);
       return;
     }

@@ -388,6 +388,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     warnings,
   };
+  if (config.redis.caFile !== null && !config.redis.url?.startsWith('rediss:')) {
+    r.problems.push('REDIS_CA_FILE needs a rediss:// REDIS_URL (Redis over TLS)');
+  }
+  if (config.database.caFile !== null && config.database.url === null) {
+    r.problems.push('DATABASE_CA_FILE needs a DATABASE_URL (the embedded database has no TLS)');
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
 }

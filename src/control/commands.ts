@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
 import { backupFileName, pgDump, writeBackupFile } from '../platform/backup.js';
 import type { Encryptor } from '../platform/crypto.js';
-import type { DatabaseHandle } from '../platform/database.js';
+import { connectionString, type DatabaseHandle } from '../platform/database.js';
 import { rotateKeys } from '../platform/key-rotation.js';
 import { migrationStatus } from '../platform/migrator.js';
 import type { ControlProgress, ControlRequest, ControlResult } from './control-protocol.js';
@@ -35,9 +35,11 @@ export function defaultBackupPath(config: Config): string {
 /** Takes a backup: the embedded database's own dump, or pg_dump of PostgreSQL. */
 export async function takeBackup(deps: CommandDeps, out: string | null): Promise<string> {
   const file = out ?? defaultBackupPath(deps.config);
-  if (deps.database.dump) writeBackupFile(file, await deps.database.dump());
-  else if (deps.config.database.url !== null) await pgDump(deps.config.database.url, file);
-  else throw new Error('this database cannot be backed up');
+  if (deps.database.dump) await writeBackupFile(file, await deps.database.dump());
+  else if (deps.config.database.url !== null) {
+    const { url, caFile } = deps.config.database;
+    await pgDump(connectionString(url, caFile), file);
+  } else throw new Error('this database cannot be backed up');
   return file;
 }
 
@@ -71,6 +73,15 @@ export async function runCommand(
       return ok(lines.join(''));
     }
     case 'keys-rotate': {
+      // Through the socket the service's keys do the work: they must be the ones the operator
+      // set for the rotation, or nothing would change.
+      if (request.keyId !== deps.enc.keyId) {
+        return failed(
+          'keys rotate',
+          `the running service encrypts under key ${deps.enc.keyId}, not ${request.keyId}: ` +
+            'restart it with the new ENCRYPTION_KEY (and the old one as ENCRYPTION_KEY_PREVIOUS) first',
+        );
+      }
       const { rotated } = await rotateKeys(deps.database.db, deps.enc, {
         batchSize: request.batchSize,
         onProgress,

@@ -29,7 +29,15 @@ export function callService(
       buffered += chunk;
       let newline: number;
       while ((newline = buffered.indexOf('\n')) !== -1) {
-        const message = JSON.parse(buffered.slice(0, newline)) as ControlMessage;
+        let message: ControlMessage;
+        try {
+          message = JSON.parse(buffered.slice(0, newline)) as ControlMessage;
+        } catch {
+          socket.destroy(
+            new Error('the service answered on its control socket in a way not understood'),
+          );
+          return;
+        }
         buffered = buffered.slice(newline + 1);
         if ('progress' in message) onProgress(message.progress);
         else result = message.result;
@@ -37,7 +45,13 @@ export function callService(
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (!connected && (err.code === 'ENOENT' || err.code === 'ECONNREFUSED')) resolve(null);
-      else reject(err);
+      else if (err.code === 'EACCES') {
+        reject(
+          new Error(
+            `the service's control socket ${socketPath} belongs to another user: run gilla as that user`,
+          ),
+        );
+      } else reject(err);
     });
     socket.on('close', () => {
       if (!connected) return;

@@ -9,7 +9,7 @@
 export type ControlRequest =
   | { command: 'user-create'; email: string; password: string; name: string | null; admin: boolean }
   | { command: 'migrate-status' }
-  | { command: 'keys-rotate'; batchSize: number }
+  | { command: 'keys-rotate'; batchSize: number; keyId: string }
   | { command: 'backup'; out: string | null };
 
 /** Where a command stands: the rows of a table being re-encrypted. */
@@ -27,6 +27,41 @@ export interface ControlResult {
 }
 
 export type ControlMessage = { progress: ControlProgress } | { result: ControlResult };
+
+/** A request as it arrived, when it is one of ours; null otherwise. */
+export function parseRequest(line: string): ControlRequest | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const r = value as Record<string, unknown>;
+  const str = (v: unknown) => typeof v === 'string';
+  switch (r.command) {
+    case 'user-create':
+      return str(r.email) &&
+        str(r.password) &&
+        (r.name === null || str(r.name)) &&
+        typeof r.admin === 'boolean'
+        ? (r as ControlRequest)
+        : null;
+    case 'migrate-status':
+      return { command: 'migrate-status' };
+    case 'keys-rotate':
+      return Number.isInteger(r.batchSize) &&
+        (r.batchSize as number) >= 1 &&
+        (r.batchSize as number) <= 10_000 &&
+        str(r.keyId)
+        ? (r as ControlRequest)
+        : null;
+    case 'backup':
+      return r.out === null || (str(r.out) && r.out.startsWith('/')) ? (r as ControlRequest) : null;
+    default:
+      return null;
+  }
+}
 
 /** The socket's name in the data folder. */
 export const CONTROL_SOCKET = 'gilla.sock';

@@ -2,6 +2,7 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import {
   MAX_REQUEST_BYTES,
+  parseRequest,
   type ControlMessage,
   type ControlProgress,
   type ControlRequest,
@@ -38,10 +39,8 @@ function serveConnection(socket: Socket, handle: ControlHandler, log: Logger): v
     const newline = buffered.indexOf('\n');
     if (newline === -1) return;
     started = true;
-    let request: ControlRequest;
-    try {
-      request = JSON.parse(buffered.slice(0, newline)) as ControlRequest;
-    } catch {
+    const request = parseRequest(buffered.slice(0, newline));
+    if (request === null) {
       send(socket, { result: { exitCode: 2, stdout: '', stderr: 'gilla: malformed request\n' } });
       socket.end();
       return;

@@ -48,6 +48,7 @@ export const controlPlugin = fp<{ config: Config }>(
     if (!config.backup.schedule) return;
     const dir = path.join(dataDir, 'backups');
     let timer: NodeJS.Timeout | null = null;
+    let closed = false;
     const daily = async () => {
       try {
         const file = await takeBackup(deps, null);
@@ -61,6 +62,7 @@ export const controlPlugin = fp<{ config: Config }>(
       schedule(DAY_MS);
     };
     const schedule = (delayMs: number) => {
+      if (closed) return;
       timer = setTimeout(() => void daily(), delayMs);
       timer.unref();
     };
@@ -69,6 +71,7 @@ export const controlPlugin = fp<{ config: Config }>(
       await Promise.resolve();
     });
     app.addHook('preClose', async () => {
+      closed = true;
       if (timer) clearTimeout(timer);
       await Promise.resolve();
     });

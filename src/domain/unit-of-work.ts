@@ -95,23 +95,33 @@ export async function runUnitOfWork<A extends Actor | null, T>(
   fn: (tx: Kysely<Database>, ctx: Context<A>) => Promise<T>,
   options: { transaction: boolean } = { transaction: true },
 ): Promise<T> {
+  const after = { db: deps.db, cache: deps.cache };
+  if (!options.transaction) {
+    const effects = new Effects();
+    const result = await fn(deps.db, contextOf(deps, who, effects));
+    if (!effects.empty) await effects.run(after, deps.onEffectFailure);
+    return result;
+  }
   for (let attempt = 1; ; attempt++) {
     const effects = new Effects();
-    const ctx: Context<A> = { ...who, enc: deps.enc, cache: deps.cache, effects };
+    const ctx = contextOf(deps, who, effects);
     let result: T;
     try {
-      result = options.transaction
-        ? await deps.db.transaction().execute((tx) => fn(tx, ctx))
-        : await fn(deps.db, ctx);
+      result = await deps.db.transaction().execute((tx) => fn(tx, ctx));
     } catch (err) {
-      const again = options.transaction && attempt < MAX_ATTEMPTS && deps.isRetryable?.(err);
-      if (!again) throw err;
+      if (attempt >= MAX_ATTEMPTS || !deps.isRetryable?.(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
       continue;
     }
-    if (!effects.empty) {
-      await effects.run({ db: deps.db, cache: deps.cache }, deps.onEffectFailure);
-    }
+    if (!effects.empty) await effects.run(after, deps.onEffectFailure);
     return result;
   }
+}
+
+function contextOf<A extends Actor | null>(
+  deps: WorkDeps,
+  who: { actor: A; client: ClientInfo },
+  effects: Effects,
+): Context<A> {
+  return { actor: who.actor, client: who.client, enc: deps.enc, cache: deps.cache, effects };
 }

@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -9,11 +9,12 @@ import {
   rmSync,
   statSync,
   unlinkSync,
-  writeFileSync,
 } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import pg from 'pg';
 import { migrations } from './migrations/index.js';
 
 const run = promisify(execFile);
@@ -42,12 +43,32 @@ export function backupFileName(kind: 'embedded' | 'postgres', now = new Date()):
   return `gilla-${stamp}.${kind === 'embedded' ? 'tar.gz' : 'dump'}`;
 }
 
-/** Writes a backup file (owner-only), whole or not at all: to a temporary name, then renamed. */
-export function writeBackupFile(out: string, data: Buffer): void {
+/**
+ * Writes a backup file, owner-only from its first byte, whole or not at all: `write` fills a
+ * temporary file, which is renamed into place once complete and removed if anything fails.
+ */
+async function writeWhole(out: string, write: (file: FileHandle) => Promise<void>): Promise<void> {
   mkdirSync(path.dirname(out), { recursive: true, mode: 0o700 });
   const temp = `${out}.${process.pid}.partial`;
-  writeFileSync(temp, data, { mode: 0o600 });
-  renameSync(temp, out);
+  const file = await open(temp, 'wx', 0o600);
+  try {
+    try {
+      await write(file);
+    } finally {
+      await file.close();
+    }
+    renameSync(temp, out);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
+/** Writes an embedded backup (see writeWhole). */
+export function writeBackupFile(out: string, data: Buffer): Promise<void> {
+  return writeWhole(out, async (file) => {
+    await file.writeFile(data);
+  });
 }
 
 /** When the newest embedded backup in `dir` was written, or null when there is none. */
@@ -122,26 +143,54 @@ export async function restoreEmbedded(file: string, dataDir: string): Promise<st
   const data = readFileSync(file);
   await checkEmbeddedBackup(data);
   const target = path.join(dataDir, 'pgdata');
+  // Unpacked beside the database first, and only then swapped in: an interruption leaves either
+  // the old database or the restored one in place, never half of one.
+  const restoring = `${target}.restoring`;
+  rmSync(restoring, { recursive: true, force: true });
+  try {
+    const db = await PGlite.create(restoring, { loadDataDir: new Blob([data]) });
+    await db.close();
+  } catch (err) {
+    rmSync(restoring, { recursive: true, force: true });
+    throw err;
+  }
   const kept =
     existsSync(target) && readdirSync(target).length > 0
       ? `${target}.before-restore-${backupFileName('embedded').slice(6, -7)}`
       : null;
   if (kept) renameSync(target, kept);
   else rmSync(target, { recursive: true, force: true });
-  try {
-    const db = await PGlite.create(target, { loadDataDir: new Blob([data]) });
-    await db.close();
-  } catch (err) {
-    rmSync(target, { recursive: true, force: true });
-    if (kept) renameSync(kept, target);
-    throw err;
-  }
+  renameSync(restoring, target);
   return kept;
 }
 
-async function tool(name: 'pg_dump' | 'pg_restore', args: string[]): Promise<string> {
+/**
+ * libpq's environment for a connection string: the password never on a command line (where
+ * `ps` shows it to every user), and TLS as node-postgres would use it (sslmode, sslrootcert).
+ */
+function libpqEnv(url: string): NodeJS.ProcessEnv {
+  const u = new URL(url);
+  const param = (name: string) => u.searchParams.get(name) ?? undefined;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PGHOST: decodeURIComponent(u.hostname.replace(/^\[|\]$/g, '')) || undefined,
+    PGPORT: u.port || undefined,
+    PGUSER: decodeURIComponent(u.username) || undefined,
+    PGPASSWORD: decodeURIComponent(u.password) || undefined,
+    PGDATABASE: decodeURIComponent(u.pathname.slice(1)) || undefined,
+    PGSSLMODE: param('sslmode'),
+    PGSSLROOTCERT: param('sslrootcert'),
+  };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  return env;
+}
+
+async function tool(name: 'pg_dump' | 'pg_restore', args: string[], url?: string): Promise<string> {
   try {
-    const { stdout } = await run(name, args, { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run(name, args, {
+      maxBuffer: 64 * 1024 * 1024,
+      ...(url ? { env: libpqEnv(url) } : {}),
+    });
     return stdout;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BackupToolMissingError(name);
@@ -150,19 +199,60 @@ async function tool(name: 'pg_dump' | 'pg_restore', args: string[]): Promise<str
   }
 }
 
-/** `pg_dump -Fc` of the database at `url` into `out` (a consistent snapshot by itself). */
-export async function pgDump(url: string, out: string): Promise<void> {
-  mkdirSync(path.dirname(out), { recursive: true, mode: 0o700 });
-  const temp = `${out}.${process.pid}.partial`;
-  await tool('pg_dump', ['--format=custom', '--no-owner', `--file=${temp}`, `--dbname=${url}`]);
-  renameSync(temp, out);
+/** How many tables the database at `url` has in its schema. */
+async function tablesIn(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      'select count(*)::int as n from information_schema.tables where table_schema = current_schema()',
+    );
+    return rows[0]?.n ?? 0;
+  } finally {
+    await client.end();
+  }
 }
 
 /**
- * Restores a `pg_dump -Fc` file into the database at `url`, after checking it: it reads to the
- * end (a truncated file is refused) and knows no migration newer than this Gilla.
+ * `pg_dump -Fc` of the database at `url` (the connection string node-postgres uses) into `out`,
+ * owner-only (it holds password hashes); a consistent snapshot by itself.
+ */
+export async function pgDump(url: string, out: string): Promise<void> {
+  await writeWhole(out, async (file) => {
+    const child = spawn('pg_dump', ['--format=custom', '--no-owner'], {
+      env: libpqEnv(url),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const written = (async () => {
+      for await (const chunk of child.stdout) await file.write(chunk as Buffer);
+    })();
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new BackupToolMissingError('pg_dump');
+      throw err;
+    });
+    await written;
+    if (code !== 0) throw new BackupRefusedError(`pg_dump failed: ${stderr.trim()}`);
+  });
+}
+
+/**
+ * Restores a `pg_dump -Fc` file into the empty database at `url`, after checking it: it reads to the end (a truncated file is refused) and knows no migration
+ * newer than this Gilla. A database that has tables is refused: what the backup does not have
+ * would stay behind.
  */
 export async function pgRestore(url: string, file: string): Promise<void> {
+  const tables = await tablesIn(url);
+  if (tables > 0) {
+    throw new BackupRefusedError(
+      `the database already has ${tables} tables: restore into an empty one (createdb …) and ` +
+        'point DATABASE_URL at it',
+    );
+  }
   await tool('pg_restore', ['--file=/dev/null', file]);
   const data = await tool('pg_restore', [
     '--data-only',
@@ -182,12 +272,11 @@ export async function pgRestore(url: string, file: string): Promise<void> {
       `the backup comes from a newer Gilla (it has migration ${newer.join(', ')})`,
     );
   }
-  await tool('pg_restore', [
-    '--clean',
-    '--if-exists',
-    '--no-owner',
-    '--single-transaction',
-    `--dbname=${url}`,
-    file,
-  ]);
+  // The database by name; where it is and the password come from libpq's environment.
+  const database = decodeURIComponent(new URL(url).pathname.slice(1));
+  await tool(
+    'pg_restore',
+    ['--no-owner', '--single-transaction', '--exit-on-error', `--dbname=${database}`, file],
+    url,
+  );
 }

@@ -1,4 +1,12 @@
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 /** A second process wanted a data folder that a live process owns. */
@@ -24,35 +32,49 @@ interface Logger {
 /** The lock file's name in the data folder. */
 export const LOCK_FILE = 'gilla.pid';
 
-/**
- * Whether a process is alive and could be ours: it exists (signal 0 reaches it or is refused),
- * and where /proc tells, it is Node.js (a pid recycled by another program does not hold the lock).
- */
-function ownerAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    return /node|gilla/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
+/** The folders this process holds: a lock naming our own pid but not held here is stale. */
+const held = new Set<string>();
 
-function readOwner(file: string): number | null {
+/**
+ * When a process started (clock ticks since boot, from /proc), or null where /proc does not tell.
+ * With the pid it names one process for good: a pid reused later (PID 1 in every new container)
+ * has another start time.
+ */
+function startTime(pid: number): string | null {
   try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces; the fields after its ')' are plain.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
   } catch {
     return null;
   }
 }
 
-/** A held data folder; `release` lets it go (only if this process still holds it). */
-export interface DataDirLock {
-  release(): void;
+interface Owner {
+  pid: number;
+  started: string | null;
+}
+
+function readOwner(file: string): Owner | null {
+  try {
+    const [pid, started] = readFileSync(file, 'utf8').trim().split(' ');
+    const n = Number.parseInt(pid ?? '', 10);
+    return Number.isInteger(n) && n > 0 ? { pid: n, started: started ?? null } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process a lock names still runs (the same process, not one reusing its pid). */
+function ownerAlive(owner: Owner, dataDir: string): boolean {
+  if (owner.pid === process.pid) return held.has(dataDir);
+  try {
+    process.kill(owner.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const now = startTime(owner.pid);
+  return owner.started === null || now === null || now === owner.started;
 }
 
 function unlinkIfThere(file: string): void {
@@ -72,62 +94,71 @@ function pause(ms: number): void {
  * the holder of `gilla.pid.takeover` (created exclusively) may remove it, and it looks again
  * first, so two processes starting at once cannot both remove a lock and both own the folder.
  */
-function removeStale(file: string, stalePid: number | null): void {
+function removeStale(file: string, stale: Owner | null): void {
   const takeover = `${file}.takeover`;
   try {
     closeSync(openSync(takeover, 'wx', 0o600));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     // Left by a process that died while taking over: older than a few seconds, it is stale too.
-    const age = Date.now() - statSync(takeover, { throwIfNoEntry: false })!.mtimeMs;
-    if (Number.isFinite(age) && age > 5000) unlinkIfThere(takeover);
+    const since = statSync(takeover, { throwIfNoEntry: false });
+    if (since && Date.now() - since.mtimeMs > 5000) unlinkIfThere(takeover);
     else pause(50);
     return;
   }
   try {
-    if (readOwner(file) === stalePid) unlinkIfThere(file);
+    const now = readOwner(file);
+    if (now?.pid === stale?.pid && now?.started === stale?.started) unlinkIfThere(file);
   } finally {
     unlinkIfThere(takeover);
   }
 }
 
+/** A held data folder; `release` lets it go (only if this process still holds it). */
+export interface DataDirLock {
+  release(): void;
+}
+
 /**
- * Makes this process the one owner of a data folder: creates `gilla.pid` exclusively (O_EXCL)
- * with its pid. A lock whose process is gone (a crash, `kill -9`) is taken over with a warning;
- * one whose process lives is refused with DataDirInUseError naming it.
+ * Makes this process the one owner of a data folder: `gilla.pid` appears with its pid and start
+ * time in one step (written aside, then hard-linked, which fails if the file exists). A lock whose
+ * process is gone (a crash, `kill -9`, a container restarted) is taken over with a warning; one
+ * whose process lives is refused with DataDirInUseError naming it.
  */
 export function lockDataDir(dataDir: string, log: Logger): DataDirLock {
   const file = path.join(dataDir, LOCK_FILE);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return {
-        release() {
-          if (readOwner(file) === process.pid) unlinkSync(file);
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  const mine = `${process.pid} ${startTime(process.pid) ?? ''}`.trim();
+  const draft = `${file}.${process.pid}`;
+  writeFileSync(draft, `${mine}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        linkSync(draft, file);
+        held.add(dataDir);
+        return {
+          release() {
+            held.delete(dataDir);
+            if (readOwner(file)?.pid === process.pid) unlinkIfThere(file);
+          },
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const owner = readOwner(file);
+      if (owner !== null && ownerAlive(owner, dataDir)) {
+        throw new DataDirInUseError(dataDir, owner.pid);
+      }
+      log.warn({ dataDir, stalePid: owner?.pid }, 'taking over the data folder: its owner is gone');
+      removeStale(file, owner);
     }
-    const owner = readOwner(file);
-    if (owner === null && attempt < 3) {
-      // Another process is writing its pid right now: look again.
-      pause(20);
-      continue;
-    }
-    if (owner !== null && (owner === process.pid || ownerAlive(owner))) {
-      throw new DataDirInUseError(dataDir, owner);
-    }
-    log.warn({ dataDir, stalePid: owner }, 'taking over the data folder: its owner is gone');
-    removeStale(file, owner);
+    throw new DataDirInUseError(dataDir, readOwner(file)?.pid ?? 0);
+  } finally {
+    unlinkIfThere(draft);
   }
-  throw new DataDirInUseError(dataDir, readOwner(file) ?? 0);
 }
 
 /** The pid of the live process that owns a data folder, or null when none does. */
 export function dataDirOwner(dataDir: string): number | null {
   const owner = readOwner(path.join(dataDir, LOCK_FILE));
-  return owner !== null && owner !== process.pid && ownerAlive(owner) ? owner : null;
+  return owner !== null && ownerAlive(owner, dataDir) ? owner.pid : null;
 }

@@ -62,6 +62,32 @@ function handleOf(
 }
 
 /**
+ * A pooled connection whose failed queries are classified: no SQLSTATE means not the server's
+ * answer. On a lost connection, or as the driver's own plain Error (a query read timeout, a
+ * connection ended), the database is out of reach; a TypeError or RangeError is a bug of ours
+ * and stays one.
+ */
+function classifyingClient(
+  client: pg.PoolClient,
+  lost: WeakSet<pg.ClientBase>,
+): PostgresPoolClient {
+  const failed = (err: unknown): never => {
+    const plain = err instanceof Error && err.constructor === Error;
+    if (sqlStateOf(err) === null && (lost.has(client) || plain)) {
+      throw new DatabaseUnreachableError(err);
+    }
+    throw err;
+  };
+  return {
+    query: ((text: unknown, values?: unknown) => {
+      const result: unknown = (client.query as (t: unknown, v?: unknown) => unknown)(text, values);
+      return result instanceof Promise ? result.catch(failed) : result;
+    }) as PostgresPoolClient['query'],
+    release: (destroy?: boolean) => client.release(destroy),
+  };
+}
+
+/**
  * The pool as Kysely's dialect uses it (its public `PostgresPool` shape), marking the failures
  * that mean "the database cannot be reached" as DatabaseUnreachableError, so that the edge answers
  * 503 by kind, never by message text: any failure to get a connection (refused, timed out, a
@@ -70,6 +96,8 @@ function handleOf(
  * its SQLSTATE, and a failure of the driver itself is a bug (500).
  */
 function classifyingPool(pool: pg.Pool, lost: WeakSet<pg.ClientBase>): PostgresPool {
+  // One wrapper per pooled connection, made once: Kysely takes a connection for every query.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   return {
     connect: async () => {
       let client: pg.PoolClient;
@@ -78,17 +106,12 @@ function classifyingPool(pool: pg.Pool, lost: WeakSet<pg.ClientBase>): PostgresP
       } catch (err) {
         throw new DatabaseUnreachableError(err);
       }
-      const failed = (err: unknown): never => {
-        if (sqlStateOf(err) === null && lost.has(client)) throw new DatabaseUnreachableError(err);
-        throw err;
-      };
-      return {
-        query: ((...args: Parameters<pg.PoolClient['query']>) => {
-          const result: unknown = client.query(...args);
-          return result instanceof Promise ? result.catch(failed) : result;
-        }) as PostgresPoolClient['query'],
-        release: (destroy?: boolean) => client.release(destroy),
-      };
+      let wrapped = wrappers.get(client);
+      if (!wrapped) {
+        wrapped = classifyingClient(client, lost);
+        wrappers.set(client, wrapped);
+      }
+      return wrapped;
     },
     end: () => pool.end(),
   };

@@ -144,6 +144,20 @@ test('TLS settings: both files or neither; DATABASE_CA_FILE verifies the server 
       loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'memory://', DATABASE_CA_FILE: '/nonexistent' }),
     /DATABASE_CA_FILE must name a readable file/,
   );
+  assert.throws(
+    () => loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'memory://', DATABASE_CA_FILE: cert }),
+    /DATABASE_CA_FILE needs a DATABASE_URL/,
+  );
+  assert.throws(
+    () =>
+      loadConfig({
+        NODE_ENV: 'test',
+        DATABASE_URL: 'memory://',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        REDIS_CA_FILE: cert,
+      }),
+    /REDIS_CA_FILE needs a rediss:\/\/ REDIS_URL/,
+  );
   const url = connectionString('postgres://gilla@db.example.com/gilla', cert);
   assert.equal(new URL(url).searchParams.get('sslmode'), 'verify-full');
   assert.equal(new URL(url).searchParams.get('sslrootcert'), cert);

@@ -56,11 +56,16 @@ test(
         written += 1;
       }
     })();
-    while (written < 20) await new Promise((r) => setTimeout(r, 10));
+    // Bounded waits: a writer that fails ends the wait, and its error shows.
+    const until = async (enough: () => boolean) => {
+      for (let i = 0; i < 3000 && !enough(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(enough(), `only ${written} items written`);
+    };
+    await until(() => written >= 20);
     const file = path.join(dataDir, 'during-writes.tar.gz');
     await takeBackup({ config, database: app.database, enc: app.encryptor }, file);
     const atBackup = written;
-    while (written < atBackup + 10) await new Promise((r) => setTimeout(r, 10));
+    await until(() => written >= atBackup + 10);
     writing = false;
     await writer;
     const live = await itemRows(app.db);
@@ -193,6 +198,8 @@ test(
     writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length * 0.6)));
     await assert.rejects(pgRestore(urls[1]!, truncated), BackupRefusedError);
 
+    // Not over a database that has tables: what the backup lacks would stay behind.
+    await assert.rejects(pgRestore(urls[0]!, file), /already has \d+ tables/);
     await pgRestore(urls[1]!, file);
     const restored = await openDatabase(testConfig({ DATABASE_URL: urls[1] }).database, {
       warn: () => undefined,

@@ -25,6 +25,7 @@ async function serve(): Promise<ServerProcess> {
 function gilla(
   args: string[],
   input = '',
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], {
@@ -35,6 +36,7 @@ function gilla(
         DATA_DIR: dataDir,
         PORT: '0',
         ...TEST_SECRETS,
+        ...env,
       },
     });
     let stdout = '';
@@ -72,6 +74,7 @@ test(
         ...TEST_SECRETS,
       },
     });
+    after(() => second.kill('SIGKILL'));
     let secondOut = '';
     second.stderr.on('data', (d: Buffer) => (secondOut += d.toString()));
     second.stdout.on('data', (d: Buffer) => (secondOut += d.toString()));
@@ -110,6 +113,13 @@ test(
     assert.match(status.stdout, /^applied {2}2026-11-22T00-users/m);
     assert.doesNotMatch(status.stdout, /pending/);
 
+    // Keys the service was not restarted with: the rotation would change nothing, so it refuses.
+    const notRestarted = await gilla(['keys', 'rotate'], '', {
+      ENCRYPTION_KEY: 'a-new-encryption-key-that-the-service-never-got-0123',
+      ENCRYPTION_KEY_PREVIOUS: TEST_SECRETS.ENCRYPTION_KEY,
+    });
+    assert.equal(notRestarted.code, 1);
+    assert.match(notRestarted.stderr, /restart it with the new ENCRYPTION_KEY/);
     const rotated = await gilla(['keys', 'rotate']);
     assert.equal(rotated.code, 0, rotated.stderr);
     assert.match(rotated.stdout, /^re-encrypted \d+ values under key [0-9a-f]{8}\n$/);
