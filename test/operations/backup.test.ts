@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { PGlite } from '@electric-sql/pglite';
 import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -169,6 +170,9 @@ test(
   async (t) => {
     const adminUrl = TEST_DATABASE_URL;
     if (adminUrl === null) return t.skip('TEST_DATABASE_URL not set: needs a PostgreSQL server');
+    if (spawnSync('pg_dump', ['--version']).error) {
+      return t.skip('pg_dump not installed: needs PostgreSQL client tools (postgresql-client)');
+    }
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
     const names = [`gilla_dump_${process.pid}`, `gilla_restore_${process.pid}`];
