@@ -17,7 +17,7 @@ import {
   restoreEmbedded,
 } from './platform/backup.js';
 import { Encryptor } from './platform/crypto.js';
-import { DataDirInUseError, dataDirOwner, lockDataDir } from './platform/data-dir-lock.js';
+import { DataDirInUseError, lockDataDir } from './platform/data-dir-lock.js';
 import { connectionString, openDatabase } from './platform/database.js';
 import { migrateDown, migrateUp } from './platform/migrator.js';
 import { configOrExit, serve } from './server.js';
@@ -52,13 +52,11 @@ async function migrate(action: string | undefined): Promise<void> {
     return exitWith(await dataCommand(config, { command: 'migrate-status' }));
   const handle = await openData(config);
   try {
-    {
-      const names = action === 'up' ? await migrateUp(handle.db) : await migrateDown(handle.db);
-      const verb = action === 'up' ? 'applied' : 'reverted';
-      process.stdout.write(
-        names.length === 0 ? `nothing to do\n` : names.map((n) => `${verb} ${n}\n`).join(''),
-      );
-    }
+    const names = action === 'up' ? await migrateUp(handle.db) : await migrateDown(handle.db);
+    const verb = action === 'up' ? 'applied' : 'reverted';
+    process.stdout.write(
+      names.length === 0 ? `nothing to do\n` : names.map((n) => `${verb} ${n}\n`).join(''),
+    );
   } finally {
     await handle.close();
   }
@@ -209,10 +207,7 @@ async function restore(args: string[]): Promise<void> {
       return;
     }
     if (dataDir === null) fail('gilla restore: there is no data folder to restore into');
-    const owner = dataDirOwner(dataDir);
-    if (owner !== null) {
-      fail(`gilla restore: ${new DataDirInUseError(dataDir, owner).message}`, 1);
-    }
+    // Refused with data_dir_in_use while a service (or another command) owns the folder.
     const lock = lockDataDir(dataDir, pino({ level: 'warn' }));
     try {
       const kept = await restoreEmbedded(path.resolve(file), dataDir);

@@ -8,13 +8,13 @@ import { runCommand, takeBackup, type CommandDeps } from './commands.js';
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
+// Unix socket paths are limited to about a hundred bytes.
+const MAX_SOCKET_PATH = 100;
 
 /** When the next daily backup is due: a day after the newest, a minute from now if overdue. */
 export function nextBackupDelayMs(newest: number | null, now = Date.now()): number {
   return newest === null ? MINUTE_MS : Math.max(MINUTE_MS, newest + DAY_MS - now);
 }
-// Unix socket paths are limited to about a hundred bytes.
-const MAX_SOCKET_PATH = 100;
 
 /**
  * For the embedded database, whose folder this process owns: the control socket through which

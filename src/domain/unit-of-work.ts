@@ -95,11 +95,10 @@ export async function runUnitOfWork<A extends Actor | null, T>(
   fn: (tx: Kysely<Database>, ctx: Context<A>) => Promise<T>,
   options: { transaction: boolean } = { transaction: true },
 ): Promise<T> {
-  const after = { db: deps.db, cache: deps.cache };
   if (!options.transaction) {
     const effects = new Effects();
     const result = await fn(deps.db, contextOf(deps, who, effects));
-    if (!effects.empty) await effects.run(after, deps.onEffectFailure);
+    if (!effects.empty) await effects.run({ db: deps.db, cache: deps.cache }, deps.onEffectFailure);
     return result;
   }
   for (let attempt = 1; ; attempt++) {
@@ -113,7 +112,7 @@ export async function runUnitOfWork<A extends Actor | null, T>(
       await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
       continue;
     }
-    if (!effects.empty) await effects.run(after, deps.onEffectFailure);
+    if (!effects.empty) await effects.run({ db: deps.db, cache: deps.cache }, deps.onEffectFailure);
     return result;
   }
 }

@@ -156,9 +156,3 @@ export function lockDataDir(dataDir: string, log: Logger): DataDirLock {
     unlinkIfThere(draft);
   }
 }
-
-/** The pid of the live process that owns a data folder, or null when none does. */
-export function dataDirOwner(dataDir: string): number | null {
-  const owner = readOwner(path.join(dataDir, LOCK_FILE));
-  return owner !== null && ownerAlive(owner, dataDir) ? owner.pid : null;
-}

@@ -91,9 +91,8 @@ function classifyingClient(
  * The pool as Kysely's dialect uses it (its public `PostgresPool` shape), marking the failures
  * that mean "the database cannot be reached" as DatabaseUnreachableError, so that the edge answers
  * 503 by kind, never by message text: any failure to get a connection (refused, timed out, a
- * database that refuses connections, too many of them), and a query failing without a SQLSTATE
- * on a connection that was lost meanwhile. Any other error stays as it is: a server error keeps
- * its SQLSTATE, and a failure of the driver itself is a bug (500).
+ * database that refuses connections, too many of them), and the queries classifyingClient says
+ * could not reach it.
  */
 function classifyingPool(pool: pg.Pool, lost: WeakSet<pg.ClientBase>): PostgresPool {
   // One wrapper per pooled connection, made once: Kysely takes a connection for every query.
