@@ -15,6 +15,16 @@ const app = await env.app({
 const forMe = (email: string, subject: RegExp) => (m: { to: string[]; raw: string }) =>
   m.to.includes(email) && subject.test(m.raw);
 
+/** Time passes: the outbox row of `email` is due for its next attempt now, and the worker woken. */
+async function makeDue(email: string): Promise<void> {
+  await app.db
+    .updateTable('mail_outbox')
+    .set({ next_attempt_at: new Date() })
+    .where('recipient', '=', email)
+    .execute();
+  app.outbox.kick();
+}
+
 /** Waits (up to 5 s) until the outbox row of `email` has `column` set; returns its value. */
 async function outboxRowSet(email: string, column: 'sent_at' | 'failed_at'): Promise<Date | null> {
   let value: Date | null = null;
@@ -217,13 +227,7 @@ test('SMTP down: mail waits in the outbox and is delivered when it is back', asy
   } finally {
     smtp.setFailing(false);
   }
-  // Time passes: make the retry due now.
-  await app.db
-    .updateTable('mail_outbox')
-    .set({ next_attempt_at: new Date() })
-    .where('recipient', '=', email)
-    .execute();
-  app.outbox.kick();
+  await makeDue(email);
   await smtp.waitFor(forMe(email, /Confirm your e-mail/));
   // The server has the mail; the outbox marks it sent once the client reads the server's reply.
   assert.ok((await outboxRowSet(email, 'sent_at')) !== null, 'the outbox row is marked sent');
@@ -314,12 +318,7 @@ test('a mail undeliverable for a day is given up: counted, logged, never retried
     .where('recipient', '=', email)
     .executeTakeFirstOrThrow();
   // Even when it would be due again and the server is back, it is not sent.
-  await app.db
-    .updateTable('mail_outbox')
-    .set({ next_attempt_at: new Date() })
-    .where('recipient', '=', email)
-    .execute();
-  app.outbox.kick();
+  await makeDue(email);
   await app.outbox.idle();
   await new Promise((r) => setTimeout(r, 300));
   const after = await app.db

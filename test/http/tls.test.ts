@@ -19,31 +19,30 @@ import { ownPostgresUnavailable, startOwnPostgres } from '../helpers/services.js
 const hasOpenssl = existsSync('/usr/bin/openssl');
 const dir = mkdtempSync(path.join(tmpdir(), 'gilla-tls-'));
 
+/** A new P-256 key, unencrypted, as `openssl req` makes it. */
+const NEW_EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+function openssl(...args: string[]): void {
+  execFileSync('openssl', args, { stdio: 'ignore' });
+}
+
 function makeCertificate(name: string): { cert: string; key: string } {
   const cert = path.join(dir, `${name}.crt`);
   const key = path.join(dir, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
+  openssl(
+    'req',
+    '-x509',
+    ...NEW_EC_KEY,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
   );
   return { cert, key };
 }
@@ -179,45 +178,33 @@ test(
     const serverCert = path.join(dir, 'pg.crt');
     const ext = path.join(dir, 'pg.ext');
     writeFileSync(ext, 'subjectAltName=IP:127.0.0.1\n');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        serverKey,
-        '-out',
-        serverCsr,
-        '-subj',
-        '/CN=127.0.0.1',
-      ],
-      { stdio: 'ignore' },
+    openssl(
+      'req',
+      '-new',
+      ...NEW_EC_KEY,
+      '-keyout',
+      serverKey,
+      '-out',
+      serverCsr,
+      '-subj',
+      '/CN=127.0.0.1',
     );
-    execFileSync(
-      'openssl',
-      [
-        'x509',
-        '-req',
-        '-in',
-        serverCsr,
-        '-CA',
-        ca.cert,
-        '-CAkey',
-        ca.key,
-        '-CAcreateserial',
-        '-out',
-        serverCert,
-        '-days',
-        '1',
-        '-extfile',
-        ext,
-      ],
-      { stdio: 'ignore' },
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      serverCsr,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-CAcreateserial',
+      '-out',
+      serverCert,
+      '-days',
+      '1',
+      '-extfile',
+      ext,
     );
     const pgServer = await startOwnPostgres({ cert: serverCert, key: serverKey });
     after(() => pgServer.destroy());
