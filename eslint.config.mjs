@@ -16,6 +16,8 @@ const FEATURES = [
   'projects',
   'specifications',
   'items',
+  'links',
+  'documents',
   'accounts',
   'health',
   'control',
@@ -33,6 +35,9 @@ const MAY_IMPORT = {
   projects: ['domain', 'platform', 'http', 'users'],
   specifications: ['domain', 'platform', 'http', 'projects'],
   items: ['domain', 'platform', 'http', 'projects', 'specifications'],
+  links: ['domain', 'platform', 'http', 'projects', 'specifications', 'items'],
+  // A specification as a file: its items with their links (export, trace matrix).
+  documents: ['domain', 'platform', 'http', 'projects', 'specifications', 'items', 'links'],
   accounts: ['domain', 'platform', 'http', 'users', 'auth', 'projects'],
   health: ['domain', 'platform', 'http'],
   // The control socket runs commands for the CLI in the serving process.

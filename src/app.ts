@@ -23,8 +23,9 @@ import { LOG_REDACT_PATHS, requestLogPlugin } from './http/request-log.js';
 import { securityHeaders, securityHeadersPlugin } from './http/security-headers.js';
 import { unitOfWorkPlugin } from './http/unit-of-work.js';
 import { createValidatorCompiler } from './http/validation.js';
-import { exportRoutes } from './items/export.routes.js';
+import { exportRoutes } from './documents/export.routes.js';
 import { itemRoutes } from './items/items.routes.js';
+import { linkRoutes } from './links/links.routes.js';
 import { mailPlugin } from './mail/mail.plugin.js';
 import { identityRoutes } from './oauth/identities.routes.js';
 import { oauthPlugin } from './oauth/oauth.plugin.js';
@@ -34,6 +35,7 @@ import { encryptionPlugin } from './platform/crypto.js';
 import { databasePlugin, type DatabaseHandle } from './platform/database.js';
 import { errorReportingPlugin } from './platform/error-reporting.js';
 import { metricsPlugin } from './platform/metrics.js';
+import { linkTypeRoutes } from './projects/link-types.routes.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import { readSettings } from './settings/settings.service.js';
 import { settingsRoutes } from './settings/settings.routes.js';
@@ -149,5 +151,7 @@ export async function buildApp(
   await app.register(specificationRoutes, { prefix: '/api/v1' });
   await app.register(itemRoutes, { prefix: '/api/v1' });
   await app.register(exportRoutes, { prefix: '/api/v1' });
+  await app.register(linkTypeRoutes, { prefix: '/api/v1' });
+  await app.register(linkRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'link_exists'
+  | 'link_cycle'
   | 'precondition_failed'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -130,6 +132,24 @@ export class LastSignInMethodError extends ConflictError {
 export class AlreadyMemberError extends ConflictError {
   constructor() {
     super('That user is already a member');
+  }
+}
+
+/** The same link (source, target, type) exists already. */
+export class LinkExistsError extends DomainError {
+  readonly code = 'link_exists';
+
+  constructor() {
+    super('This link exists already');
+  }
+}
+
+/** A link of a hierarchical type would close a cycle. */
+export class LinkCycleError extends DomainError {
+  readonly code = 'link_cycle';
+
+  constructor(message = 'This link would close a cycle, which a hierarchical link type forbids') {
+    super(message);
   }
 }
 

@@ -24,7 +24,10 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-/** Each machine code of CONTRACT.md with its HTTP status: the one place they meet. */
+/**
+ * Each machine code of CONTRACT.md with its HTTP status: the one place they meet. Of the codes
+ * that share a status, the generic one comes last: it names that status's errors from Fastify.
+ */
 const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
   invalid_credentials: 401,
@@ -34,6 +37,8 @@ const STATUS: Record<ErrorCode, number> = {
   account_disabled: 403,
   forbidden: 403,
   not_found: 404,
+  link_exists: 409,
+  link_cycle: 409,
   conflict: 409,
   precondition_failed: 412,
   payload_too_large: 413,

@@ -41,6 +41,16 @@ export function findItemOfUser(
   return (lock ? query.forUpdate('i') : query).executeTakeFirst();
 }
 
+/** An item's row locked FOR KEY SHARE: it cannot go (or change its key) until the commit. */
+export function holdItemRow(db: Kysely<Database>, itemId: string): Promise<ItemRow | undefined> {
+  return db
+    .selectFrom('items')
+    .selectAll()
+    .where('id', '=', itemId)
+    .forKeyShare()
+    .executeTakeFirst();
+}
+
 /**
  * Holds the item's specification against deletion (KEY SHARE) and returns its id, or undefined
  * when the item is gone. Item writers take this before the item's own lock, in the order a
@@ -196,4 +206,41 @@ export function listRevisionRows(
     .limit(options.limit);
   if (options.beforeVersion !== null) query = query.where('version', '<', options.beforeVersion);
   return query.execute();
+}
+
+/**
+ * Marks suspect every link whose target is this item and whose type watches one of `fields`,
+ * from now (the change's time): one statement, however many links there are.
+ */
+export async function markIncomingLinksSuspect(
+  db: Kysely<Database>,
+  itemId: string,
+  fields: readonly string[],
+): Promise<void> {
+  if (fields.length === 0) return;
+  await db
+    .updateTable('item_links as l')
+    .from('link_types as t')
+    .set({ suspect: true, suspect_since: sql`now()`, version: sql`l.version + 1` })
+    .whereRef('t.project_id', '=', 'l.project_id')
+    .whereRef('t.key', '=', 'l.type')
+    .where('l.target_id', '=', itemId)
+    .where('l.suspect', '=', false)
+    .where(sql<boolean>`t.suspect_fields && array[${sql.join(fields)}]::text[]`)
+    .execute();
+}
+
+/** The links an item is at either end of, by keys, for the history of its deletion. */
+export function linksOfItemByKey(
+  db: Kysely<Database>,
+  itemId: string,
+): Promise<{ type: string; source: string; target: string }[]> {
+  return db
+    .selectFrom('item_links as l')
+    .innerJoin('items as s', 's.id', 'l.source_id')
+    .innerJoin('items as t', 't.id', 'l.target_id')
+    .select(['l.type', 's.key as source', 't.key as target'])
+    .where((eb) => eb.or([eb('l.source_id', '=', itemId), eb('l.target_id', '=', itemId)]))
+    .orderBy('l.id')
+    .execute();
 }

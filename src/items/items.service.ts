@@ -14,14 +14,17 @@ import {
   specificationFor,
 } from '../specifications/specifications.service.js';
 import { endOrderKey, orderKeyAfter } from './item-order.js';
-import { diff, recordRevision } from './item-revisions.js';
+import { diff, recordRevision, type Changes } from './item-revisions.js';
 import {
   deleteItemRow,
   findItemByKeyOfUser,
+  holdItemRow,
   holdItemSpecification,
   findItemOfUser,
   insertItemRow,
+  linksOfItemByKey,
   listItemRowsOfUser,
+  markIncomingLinksSuspect,
   neighbour,
   updateItemRow,
   type ItemWithRole,
@@ -41,6 +44,14 @@ export interface Item {
   createdBy: string | null;
   updatedBy: string | null;
   version: number;
+}
+
+/** How a link or a report names an item. */
+export interface ItemRef {
+  id: string;
+  key: string;
+  title: string;
+  specificationId: string;
 }
 
 export interface ItemInput {
@@ -252,6 +263,7 @@ export async function updateItem(
     changedBy: actorId,
     changes,
   });
+  await markIncomingLinksSuspect(trx, itemId, Object.keys(changes));
   specificationChanged(ctx.effects, row.specification_id);
   return toItem(row, enc);
 }
@@ -300,12 +312,114 @@ export async function deleteItem(
   const actorId = ctx.actor.userId;
   const current = await lockForWrite(trx, actorId, itemId, false);
   assertIfMatch(ifMatch, current.version);
+  // Its links go with it (a cascade); the history of its deletion says which they were.
+  const links = await linksOfItemByKey(trx, itemId);
   await deleteItemRow(trx, itemId);
   await recordRevision(trx, enc, current, {
     version: current.version + 1,
     action: 'deleted',
     changedBy: actorId,
-    changes: diff(tracked(toItem(current, enc)), {}),
+    changes: {
+      ...diff(tracked(toItem(current, enc)), {}),
+      ...(links.length > 0 ? { links: { before: links, after: null } } : {}),
+    },
   });
   specificationChanged(ctx.effects, current.specification_id);
+}
+
+/** An item locked for a change of its links (editors and owners), in every writer's lock order. */
+export function lockItemForWrite(
+  trx: Kysely<Database>,
+  ctx: Context,
+  itemId: string,
+): Promise<ItemWithRole> {
+  return lockForWrite(trx, ctx.actor.userId, itemId, false);
+}
+
+/**
+ * Locks both ends of a new link: the source for a change (editors and owners; it gets the
+ * revision), the target against deletion. The source's specification is held first, then the two
+ * items in id order, so that two links created between the same items in opposite directions
+ * cannot deadlock. The target is undefined when there is no such item.
+ */
+export async function lockLinkEnds(
+  trx: Kysely<Database>,
+  ctx: Context,
+  sourceId: string,
+  targetId: string,
+): Promise<{ source: ItemWithRole; target: ItemRow | undefined }> {
+  const actorId = ctx.actor.userId;
+  if ((await holdItemSpecification(trx, sourceId)) === undefined) {
+    throw new NotFoundError('Item');
+  }
+  if (targetId.toLowerCase() < sourceId.toLowerCase()) {
+    const target = await holdItemRow(trx, targetId);
+    return { target, source: await itemFor(trx, actorId, sourceId, 'editor', true) };
+  }
+  const source = await itemFor(trx, actorId, sourceId, 'editor', true);
+  return { source, target: await holdItemRow(trx, targetId) };
+}
+
+/**
+ * Records a change of an item's links in its history: the item (locked by the caller) moves to
+ * its next version and a revision says who changed which link.
+ */
+export async function recordLinkChange(
+  trx: Kysely<Database>,
+  ctx: Context,
+  itemId: string,
+  action: 'linked' | 'unlinked' | 'link_cleared',
+  changes: Changes,
+): Promise<void> {
+  const row = await updateItemRow(trx, itemId, { updated_by: ctx.actor.userId });
+  await recordRevision(trx, ctx.enc, row, {
+    version: row.version,
+    action,
+    changedBy: ctx.actor.userId,
+    changes,
+  });
+  specificationChanged(ctx.effects, row.specification_id);
+}
+
+/** An item's reference and project, when the caller's role in it is at least `needed`. */
+export async function itemRefOf(
+  db: Kysely<Database>,
+  { actor }: Context,
+  itemId: string,
+  needed: 'viewer' | 'editor' = 'viewer',
+): Promise<ItemRef & { projectId: string }> {
+  const row = await itemFor(db, actor.userId, itemId, needed);
+  return {
+    id: row.id,
+    key: row.key,
+    title: row.title,
+    specificationId: row.specification_id,
+    projectId: row.project_id,
+  };
+}
+
+/** Items are read this many at a time by whole-specification readers (exports). */
+const BATCH = 500;
+
+/**
+ * Every item of a specification in document order, a batch at a time, so memory stays flat
+ * however long it is. Each batch is the API's own page query, so a caller removed from the
+ * project midway gets no more. Check access before the first batch.
+ */
+export async function* itemBatches(
+  db: Kysely<Database>,
+  { actor, enc }: Context,
+  specificationId: string,
+): AsyncGenerator<Item[]> {
+  let afterOrderKey: string | null = null;
+  for (;;) {
+    const rows = await listItemRowsOfUser(db, specificationId, actor.userId, {
+      afterOrderKey,
+      limit: BATCH,
+    });
+    if (rows.length > 0) yield rows.map((row) => toItem(row, enc));
+    const last = rows.at(-1);
+    if (rows.length < BATCH || !last) return;
+    afterOrderKey = last.order_key;
+  }
 }

@@ -2,7 +2,8 @@ import type { Generated, Selectable } from 'kysely';
 import type { SpecificationStatus } from '../specifications/specifications.table.js';
 
 export type ItemStatus = SpecificationStatus;
-export type RevisionAction = 'created' | 'updated' | 'moved' | 'deleted';
+export type RevisionAction =
+  'created' | 'updated' | 'moved' | 'deleted' | 'linked' | 'unlinked' | 'link_cleared';
 
 export interface ItemTable {
   id: string;

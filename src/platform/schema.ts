@@ -1,8 +1,10 @@
 import type { OneTimeTokenTable, RefreshTokenTable, SessionTable } from '../auth/sessions.table.js';
 import type { FeatureFlagHistoryTable, FeatureFlagTable } from '../flags/flags.table.js';
 import type { ItemRevisionTable, ItemTable } from '../items/items.table.js';
+import type { ItemLinkTable } from '../links/links.table.js';
 import type { MailOutboxTable } from '../mail/mail.table.js';
 import type { OAuthLoginCodeTable, OAuthStateTable } from '../oauth/oauth.table.js';
+import type { LinkTypeTable } from '../projects/link-types.table.js';
 import type { ProjectMemberTable, ProjectTable } from '../projects/projects.table.js';
 import type { AppSettingTable } from '../settings/settings.table.js';
 import type { SpecificationTable } from '../specifications/specifications.table.js';
@@ -23,6 +25,8 @@ export interface Database {
   specifications: SpecificationTable;
   items: ItemTable;
   item_revisions: ItemRevisionTable;
+  link_types: LinkTypeTable;
+  item_links: ItemLinkTable;
   user_identities: UserIdentityTable;
   oauth_states: OAuthStateTable;
   oauth_login_codes: OAuthLoginCodeTable;

@@ -7,6 +7,7 @@ import { cleanTitle, limitBytes } from '../domain/text-fields.js';
 import type { Context, Effects } from '../domain/unit-of-work.js';
 import { bumpVersion } from '../platform/cache.js';
 import type { Database } from '../platform/schema.js';
+import { seedLinkTypes } from './link-types.service.js';
 import { insertMember } from './members.repository.js';
 import { assertRole } from './project-access.js';
 import { deriveProjectKey } from './project-key.js';
@@ -24,6 +25,8 @@ import type { ProjectRole } from './projects.table.js';
 export { assertRole, requireRole } from './project-access.js';
 // The project's order lock, which every writer of document order in the project takes first.
 export { allocateItemNumber, lockProjectOrder } from './projects.repository.js';
+// Held by writers that must finish before the project can be deleted (they lock nothing else in it first).
+export { holdProjectRow as holdProject } from './projects.repository.js';
 
 /** The cache version of who may see a project: cached access checks name it in their keys. */
 export const projectAccessVersionKey = (projectId: string) => `access:${projectId}:v`;
@@ -94,7 +97,7 @@ function cleanDescription(value: string | null | undefined): string | null | und
   return typeof value === 'string' ? limitBytes(value, 'description') : value;
 }
 
-/** Creates a project with the caller as its owner, in one transaction. */
+/** Creates a project with the caller as its owner and the default link types. */
 export async function createProject(
   trx: Kysely<Database>,
   { actor }: Context,
@@ -112,6 +115,7 @@ export async function createProject(
     created_by: actorId,
   });
   await insertMember(trx, { project_id: row.id, user_id: actorId, role: 'owner' });
+  await seedLinkTypes(trx, row.id);
   return toProject({ ...row, role: 'owner' });
 }
 

@@ -9,6 +9,7 @@ import * as userIdentityProviders from './2026-11-30T00-user-identity-providers.
 import * as refreshSuccessorByTime from './2026-11-30T01-refresh-successor-by-time.js';
 import * as refreshRotationFunction from './2026-11-30T02-refresh-rotation-function.js';
 import * as mailGivenUp from './2026-12-05T00-mail-given-up.js';
+import * as traceLinks from './2026-12-05T01-trace-links.js';
 
 /** Every migration, by name; names sort in the order they run. Frozen once landed. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T01-refresh-successor-by-time': refreshSuccessorByTime,
   '2026-11-30T02-refresh-rotation-function': refreshRotationFunction,
   '2026-12-05T00-mail-given-up': mailGivenUp,
+  '2026-12-05T01-trace-links': traceLinks,
 };

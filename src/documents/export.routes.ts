@@ -1,0 +1,82 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { Readable } from 'node:stream';
+import { problems, bearer } from '../http/schemas.js';
+import { read } from '../http/unit-of-work.js';
+import { ExportQuery, SpecificationParams } from '../specifications/specifications.schemas.js';
+import { exportSpecification, type ExportFile } from './specification-export.js';
+import { traceMatrix } from './trace-matrix.js';
+
+// A streamed body: documented as text, sent as a Readable.
+const StreamedText = Type.Unsafe<Readable>({ type: 'string' });
+
+const streamed = (description: string) => ({
+  200: {
+    description,
+    content: {
+      'text/markdown': { schema: StreamedText },
+      'application/json': { schema: StreamedText },
+      'text/csv': { schema: StreamedText },
+    },
+  },
+  ...problems(400, 401, 404),
+});
+
+function sendFile(reply: FastifyReply, file: ExportFile) {
+  return reply
+    .type(file.contentType)
+    .header('content-disposition', `attachment; filename="${file.filename}"`)
+    .send(file.stream);
+}
+
+/** `/api/v1`: a whole specification as a file: its items, or its trace matrix. */
+export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('preHandler', app.authenticate);
+
+  app.get(
+    '/specifications/:specificationId/export',
+    {
+      schema: {
+        tags: ['specifications'],
+        security: bearer,
+        summary: 'The whole specification in document order, streamed',
+        params: SpecificationParams,
+        querystring: ExportQuery,
+        response: streamed(
+          'Markdown, JSON or CSV, as `format` asks; JSON gives each item its links',
+        ),
+      },
+    },
+    async (request, reply) =>
+      sendFile(
+        reply,
+        await read(request, (db, ctx) =>
+          exportSpecification(db, ctx, request.params.specificationId, request.query.format),
+        ),
+      ),
+  );
+
+  app.get(
+    '/specifications/:specificationId/trace',
+    {
+      schema: {
+        tags: ['trace links'],
+        security: bearer,
+        summary:
+          'The trace matrix: each item in document order with its incoming and outgoing links',
+        params: SpecificationParams,
+        querystring: ExportQuery,
+        response: streamed('Markdown, JSON or CSV (one row per link), as `format` asks'),
+      },
+    },
+    async (request, reply) =>
+      sendFile(
+        reply,
+        await read(request, (db, ctx) =>
+          traceMatrix(db, ctx, request.params.specificationId, request.query.format),
+        ),
+      ),
+  );
+  await Promise.resolve();
+};

@@ -1,0 +1,276 @@
+import type { Kysely } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import { decodeCursor, pageOf } from '../domain/cursor.js';
+import {
+  LinkCycleError,
+  LinkExistsError,
+  NotFoundError,
+  ValidationError,
+} from '../domain/errors.js';
+import { assertIfMatch, type IfMatch } from '../domain/preconditions.js';
+import type { Context } from '../domain/unit-of-work.js';
+import { isUniqueViolation } from '../platform/database-errors.js';
+import type { Database } from '../platform/schema.js';
+import { lockLinkType, linkTypesOf } from '../projects/link-types.service.js';
+import { assertRole, holdProject, requireRole } from '../projects/projects.service.js';
+import {
+  itemRefOf,
+  lockItemForWrite,
+  lockLinkEnds,
+  recordLinkChange,
+  type ItemRef,
+} from '../items/items.service.js';
+import {
+  clearLinkRow,
+  deleteLinkRow,
+  findLinkOfUser,
+  findLinkWithRefs,
+  insertLinkRow,
+  listLinksOfItem,
+  linksTouching,
+  listSuspectLinkRows,
+  lockLinkRow,
+  reaches,
+  type Direction,
+  type LinkWithRefs,
+} from './links.repository.js';
+import type { ItemLinkRow } from './links.table.js';
+
+/** A link as the API shows it: `source --type--> target`. */
+export interface Link {
+  id: string;
+  projectId: string;
+  type: string;
+  source: ItemRef;
+  target: ItemRef;
+  suspect: boolean;
+  suspectSince: Date | null;
+  createdAt: Date;
+  createdBy: string | null;
+  version: number;
+}
+
+export interface LinkPage {
+  data: Link[];
+  nextCursor: string | null;
+}
+
+export function toLink(row: LinkWithRefs): Link {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    type: row.type,
+    source: {
+      id: row.source_id,
+      key: row.source_key,
+      title: row.source_title,
+      specificationId: row.source_specification_id,
+    },
+    target: {
+      id: row.target_id,
+      key: row.target_key,
+      title: row.target_title,
+      specificationId: row.target_specification_id,
+    },
+    suspect: row.suspect,
+    suspectSince: row.suspect_since,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    version: row.version,
+  };
+}
+
+/** How a revision of the source item names a link. */
+function inHistory(row: ItemLinkRow, targetKey: string) {
+  return {
+    id: row.id,
+    type: row.type,
+    target: targetKey,
+    targetId: row.target_id,
+    suspect: row.suspect,
+  };
+}
+
+const badTarget = () =>
+  new ValidationError('targetId is not an item of this project', [
+    { path: 'targetId', message: 'is not an item of this project' },
+  ]);
+
+const badType = (path: string) =>
+  new ValidationError(`${path} is not a link type of this project`, [
+    { path, message: 'is not a link type of this project' },
+  ]);
+
+/**
+ * Links an item to another of its project (editors and owners). Locks, in every writer's order:
+ * the project against deletion, the link type (alone for a hierarchical one, whose cycle check
+ * must see every committed link of it), the source's specification, then both items. The unique
+ * constraint decides between two creates of the same link.
+ */
+export async function createLink(
+  trx: Kysely<Database>,
+  ctx: Context,
+  sourceId: string,
+  input: { targetId: string; type: string },
+): Promise<Link> {
+  if (input.targetId.toLowerCase() === sourceId.toLowerCase()) {
+    throw new ValidationError('An item cannot link to itself', [
+      { path: 'targetId', message: 'is the source item' },
+    ]);
+  }
+  const seen = await itemRefOf(trx, ctx, sourceId, 'editor');
+  if (!(await holdProject(trx, seen.projectId))) throw new NotFoundError('Item');
+  const type = await lockLinkType(trx, seen.projectId, input.type);
+  if (!type) throw badType('type');
+  const { source, target } = await lockLinkEnds(trx, ctx, sourceId, input.targetId);
+  if (!target || target.project_id !== source.project_id) throw badTarget();
+  if (type.hierarchical && (await reaches(trx, target.id, source.id, type.key))) {
+    throw new LinkCycleError(
+      `${target.key} is already above ${source.key} through "${type.key}" links: this link would close a cycle`,
+    );
+  }
+  let row: ItemLinkRow;
+  try {
+    row = await insertLinkRow(trx, {
+      id: uuidv7(),
+      project_id: source.project_id,
+      type: type.key,
+      source_id: source.id,
+      target_id: target.id,
+      created_by: ctx.actor.userId,
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new LinkExistsError();
+    throw err;
+  }
+  await recordLinkChange(trx, ctx, source.id, 'linked', {
+    link: { before: null, after: inHistory(row, target.key) },
+  });
+  return toLink({
+    ...row,
+    source_key: source.key,
+    source_title: source.title,
+    source_specification_id: source.specification_id,
+    target_key: target.key,
+    target_title: target.title,
+    target_specification_id: target.specification_id,
+  });
+}
+
+/** A link the caller may see; `needed` editor for a change. */
+async function linkFor(
+  db: Kysely<Database>,
+  ctx: Context,
+  linkId: string,
+  needed: 'viewer' | 'editor',
+): Promise<LinkWithRefs> {
+  const found = await findLinkOfUser(db, linkId, ctx.actor.userId);
+  assertRole(found?.role, needed, 'Link');
+  if (!found) throw new NotFoundError('Link');
+  return found;
+}
+
+export async function getLink(db: Kysely<Database>, ctx: Context, linkId: string): Promise<Link> {
+  return toLink(await linkFor(db, ctx, linkId, 'viewer'));
+}
+
+/**
+ * Locks a link for a change: its source item first (which gets the revision), then the link.
+ * Honours If-Match against the link's version.
+ */
+async function lockLink(
+  trx: Kysely<Database>,
+  ctx: Context,
+  linkId: string,
+  ifMatch: IfMatch,
+): Promise<{ seen: LinkWithRefs; row: ItemLinkRow }> {
+  const seen = await linkFor(trx, ctx, linkId, 'editor');
+  await lockItemForWrite(trx, ctx, seen.source_id);
+  const row = await lockLinkRow(trx, linkId);
+  if (!row) throw new NotFoundError('Link');
+  assertIfMatch(ifMatch, row.version);
+  return { seen, row };
+}
+
+/** Deletes a link (editors and owners); the source item's history records it. */
+export async function deleteLink(
+  trx: Kysely<Database>,
+  ctx: Context,
+  linkId: string,
+  ifMatch: IfMatch,
+): Promise<void> {
+  const { seen, row } = await lockLink(trx, ctx, linkId, ifMatch);
+  await deleteLinkRow(trx, linkId);
+  await recordLinkChange(trx, ctx, row.source_id, 'unlinked', {
+    link: { before: inHistory(row, seen.target_key), after: null },
+  });
+}
+
+/** Clears a link's suspect mark (editors and owners), recorded in the source item's history. */
+export async function clearLink(
+  trx: Kysely<Database>,
+  ctx: Context,
+  linkId: string,
+  ifMatch: IfMatch,
+): Promise<Link> {
+  const { seen, row } = await lockLink(trx, ctx, linkId, ifMatch);
+  if (!row.suspect) return toLink({ ...seen, ...row });
+  const cleared = await clearLinkRow(trx, linkId);
+  await recordLinkChange(trx, ctx, row.source_id, 'link_cleared', {
+    link: {
+      before: { ...inHistory(row, seen.target_key), suspectSince: row.suspect_since },
+      after: inHistory(cleared, seen.target_key),
+    },
+  });
+  const now = await findLinkWithRefs(trx, linkId);
+  if (!now) throw new NotFoundError('Link');
+  return toLink(now);
+}
+
+/** A page of an item's links (members), optionally of one direction and type. */
+export async function listItemLinks(
+  db: Kysely<Database>,
+  ctx: Context,
+  itemId: string,
+  query: { limit: number; cursor?: string | undefined; direction: Direction; type?: string },
+): Promise<LinkPage> {
+  const afterId = decodeCursor(query.cursor, 'uuid');
+  const rows = await listLinksOfItem(db, itemId, ctx.actor.userId, {
+    direction: query.direction,
+    type: query.type,
+    afterId,
+    limit: query.limit + 1,
+  });
+  // An empty page may be an item without links, one the caller may not see, or an unknown type.
+  if (rows.length === 0) {
+    const item = await itemRefOf(db, ctx, itemId);
+    if (query.type !== undefined && !(await linkTypesOf(db, item.projectId)).has(query.type)) {
+      throw badType('query.type');
+    }
+  }
+  return pageOf(rows, query.limit, toLink, (r) => r.id);
+}
+
+/** A page of a project's suspect links (members), oldest link first. */
+export async function listSuspectLinks(
+  db: Kysely<Database>,
+  ctx: Context,
+  projectId: string,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<LinkPage> {
+  await requireRole(db, projectId, ctx.actor.userId, 'viewer');
+  const afterId = decodeCursor(query.cursor, 'uuid');
+  const rows = await listSuspectLinkRows(db, projectId, { afterId, limit: query.limit + 1 });
+  return pageOf(rows, query.limit, toLink, (r) => r.id);
+}
+
+/**
+ * The links with an end among these items, for a reader that has checked the caller may see them
+ * (an export of their specification).
+ */
+export async function linksOfItems(
+  db: Kysely<Database>,
+  itemIds: readonly string[],
+): Promise<Link[]> {
+  return (await linksTouching(db, itemIds)).map(toLink);
+}

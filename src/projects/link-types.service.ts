@@ -1,0 +1,186 @@
+import type { Kysely } from 'kysely';
+import { ConflictError, LinkCycleError, NotFoundError } from '../domain/errors.js';
+import { cleanTitle } from '../domain/text-fields.js';
+import type { Context } from '../domain/unit-of-work.js';
+import type { Database } from '../platform/schema.js';
+import {
+  countLinksOfType,
+  countLinkTypes,
+  deleteLinkTypeRow,
+  findLinkType,
+  insertLinkTypes,
+  linkEdgesOfType,
+  listLinkTypeRows,
+  upsertLinkType,
+  type LinkTypeValues,
+} from './link-types.repository.js';
+import type { LinkTypeRow, SuspectField } from './link-types.table.js';
+import { requireRole } from './project-access.js';
+
+/** A link type as the API shows it. */
+export interface LinkType {
+  key: string;
+  name: string;
+  inverseName: string;
+  hierarchical: boolean;
+  suspectFields: SuspectField[];
+}
+
+export interface LinkTypeInput {
+  name: string;
+  inverseName: string;
+  hierarchical?: boolean | undefined;
+  suspectFields?: SuspectField[] | undefined;
+}
+
+const SUSPECT_DEFAULT: SuspectField[] = ['title', 'body'];
+
+/** What every project starts with; `source <name> target`, e.g. "TEST-3 verifies REQ-1". */
+export const DEFAULT_LINK_TYPES: readonly LinkTypeValues[] = [
+  ['parent', 'child of', 'parent of', true],
+  ['verifies', 'verifies', 'verified by', false],
+  ['implements', 'implements', 'implemented by', false],
+  ['refines', 'refines', 'refined by', false],
+  ['depends_on', 'depends on', 'needed by', false],
+  ['relates_to', 'relates to', 'relates to', false],
+].map(([key, name, inverse, hierarchical]) => ({
+  key: key as string,
+  name: name as string,
+  inverse_name: inverse as string,
+  hierarchical: hierarchical as boolean,
+  suspect_fields: SUSPECT_DEFAULT,
+}));
+
+/** A project may define this many link types. */
+const MAX_LINK_TYPES = 50;
+
+export function toLinkType(row: LinkTypeRow): LinkType {
+  return {
+    key: row.key,
+    name: row.name,
+    inverseName: row.inverse_name,
+    hierarchical: row.hierarchical,
+    suspectFields: row.suspect_fields,
+  };
+}
+
+/** Gives a new project the default link types; run in the transaction that creates it. */
+export async function seedLinkTypes(trx: Kysely<Database>, projectId: string): Promise<void> {
+  await insertLinkTypes(trx, projectId, DEFAULT_LINK_TYPES);
+}
+
+export async function listLinkTypes(
+  db: Kysely<Database>,
+  { actor }: Context,
+  projectId: string,
+): Promise<LinkType[]> {
+  await requireRole(db, projectId, actor.userId, 'viewer');
+  return (await listLinkTypeRows(db, projectId)).map(toLinkType);
+}
+
+/** Whether the links (source → target) contain a cycle (Kahn's algorithm: what never drains). */
+function hasCycle(edges: { source_id: string; target_id: string }[]): boolean {
+  const outgoing = new Map<string, string[]>();
+  const indegree = new Map<string, number>();
+  for (const { source_id: s, target_id: t } of edges) {
+    outgoing.set(s, [...(outgoing.get(s) ?? []), t]);
+    indegree.set(t, (indegree.get(t) ?? 0) + 1);
+    if (!indegree.has(s)) indegree.set(s, 0);
+  }
+  const ready = [...indegree].filter(([, n]) => n === 0).map(([id]) => id);
+  let drained = 0;
+  for (let id = ready.pop(); id !== undefined; id = ready.pop()) {
+    drained++;
+    for (const next of outgoing.get(id) ?? []) {
+      const n = (indegree.get(next) ?? 0) - 1;
+      indegree.set(next, n);
+      if (n === 0) ready.push(next);
+    }
+  }
+  return drained < indegree.size;
+}
+
+/**
+ * Creates or changes a link type (owners). Fields left out keep their value (a new type: not
+ * hierarchical, suspect on title and body). Making a type hierarchical is refused (409
+ * `link_cycle`) while its links form a cycle; its row lock keeps new links out meanwhile.
+ */
+export async function putLinkType(
+  trx: Kysely<Database>,
+  { actor }: Context,
+  projectId: string,
+  key: string,
+  input: LinkTypeInput,
+): Promise<LinkType> {
+  const name = cleanTitle(input.name, 'name', 100);
+  const inverseName = cleanTitle(input.inverseName, 'inverseName', 100);
+  await requireRole(trx, projectId, actor.userId, 'owner');
+  const current = await findLinkType(trx, projectId, key, 'update');
+  if (!current && (await countLinkTypes(trx, projectId)) >= MAX_LINK_TYPES) {
+    throw new ConflictError(`A project may have at most ${MAX_LINK_TYPES} link types`);
+  }
+  const hierarchical = input.hierarchical ?? current?.hierarchical ?? false;
+  if (
+    current &&
+    hierarchical &&
+    !current.hierarchical &&
+    hasCycle(await linkEdgesOfType(trx, projectId, key))
+  ) {
+    throw new LinkCycleError(
+      `The "${key}" links form a cycle; remove it before making the type hierarchical`,
+    );
+  }
+  const row = await upsertLinkType(trx, projectId, {
+    key,
+    name,
+    inverse_name: inverseName,
+    hierarchical,
+    suspect_fields: [...new Set(input.suspectFields ?? current?.suspect_fields ?? SUSPECT_DEFAULT)],
+  });
+  return toLinkType(row);
+}
+
+/** Removes a link type no link uses (owners); one in use is a 409. */
+export async function deleteLinkType(
+  trx: Kysely<Database>,
+  { actor }: Context,
+  projectId: string,
+  key: string,
+): Promise<void> {
+  await requireRole(trx, projectId, actor.userId, 'owner');
+  if (!(await findLinkType(trx, projectId, key, 'update'))) throw new NotFoundError('Link type');
+  const used = await countLinksOfType(trx, projectId, key);
+  if (used > 0) {
+    throw new ConflictError(`${used} link(s) use this type; delete them first`);
+  }
+  await deleteLinkTypeRow(trx, projectId, key);
+}
+
+/**
+ * A link type for a writer of links, locked so that it stays as read until the commit: shared by
+ * writers of a plain type, alone for a hierarchical one (whose cycle check must see every link
+ * committed before it). Undefined when the project has no such type.
+ */
+export async function lockLinkType(
+  trx: Kysely<Database>,
+  projectId: string,
+  key: string,
+): Promise<LinkType | undefined> {
+  const seen = await findLinkType(trx, projectId, key);
+  if (!seen) return undefined;
+  let row = await findLinkType(trx, projectId, key, seen.hierarchical ? 'update' : 'share');
+  // Made hierarchical in between: take the lock a hierarchical writer needs.
+  if (row?.hierarchical && !seen.hierarchical) {
+    row = await findLinkType(trx, projectId, key, 'update');
+  }
+  return row && toLinkType(row);
+}
+
+/** A project's link types by key, for readers that show links (no access check: the caller's). */
+export async function linkTypesOf(
+  db: Kysely<Database>,
+  projectId: string,
+): Promise<Map<string, LinkType>> {
+  const rows = await listLinkTypeRows(db, projectId);
+  return new Map(rows.map((r) => [r.key, toLinkType(r)]));
+}
