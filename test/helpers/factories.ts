@@ -133,3 +133,31 @@ export async function createItem(
     'create item',
   );
 }
+
+/** A link as the API shows it. */
+export interface TestLink {
+  id: string;
+  type: string;
+  source: { id: string; key: string };
+  target: { id: string; key: string };
+  suspect: boolean;
+  suspectSince: string | null;
+  version: number;
+}
+
+/** Links `sourceId --type--> targetId` (one line in a test). */
+export async function createLink(
+  app: FastifyInstance,
+  user: TestUser,
+  sourceId: string,
+  targetId: string,
+  type = 'verifies',
+): Promise<TestLink> {
+  const res = await app.inject({
+    method: 'POST',
+    url: `/api/v1/items/${sourceId}/links`,
+    headers: user.auth,
+    payload: { targetId, type },
+  });
+  return made<TestLink>(res, 'create link');
+}
