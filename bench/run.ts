@@ -3,9 +3,9 @@
 // BENCH_SECONDS (default 10) per scenario; BENCH_DATABASE_URL / BENCH_REDIS_URL to use real services.
 // With both set, a mixed read/write scenario follows at WEB_CONCURRENCY=2 for BENCH_MIXED_SECONDS
 // (default 60) and reports each worker's memory. Arguments pick sections: `npm run bench -- me login`
-// runs only those (health, me, projects, items, login, refresh, mixed).
+// runs only those (health, me, projects, items, login, refresh, trace, mixed).
 import argon2 from 'argon2';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -20,10 +20,11 @@ import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
 import { wrapPglite } from '../src/platform/database.js';
 import { migrateUp } from '../src/platform/migrator.js';
 import type { Database } from '../src/platform/schema.js';
+import { drive, pair, type Row } from './drive.js';
 import { runMixed } from './mixed.js';
 import { seed, seedIds, type SeedIds } from './seed.js';
+import { trace } from './trace.js';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const picked = process.argv.slice(2);
 const wanted = (section: string) => picked.length === 0 || picked.includes(section);
 const secret = 'bench-jwt-secret-0123456789abcdefghijklmnop';
@@ -70,76 +71,6 @@ async function start(
     await sleep(100);
   }
   throw new Error(`${script} did not start`);
-}
-
-interface Row {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-}
-
-/** The value at quantile q (0..1) of sorted values. */
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-}
-
-async function drive(name: string, options: autocannon.Options): Promise<Row> {
-  // autocannon's own histogram keeps whole milliseconds; each response's time is exact. Like
-  // autocannon's, the latencies are those of 2xx responses (the rest are counted as non-2xx).
-  const times: number[] = [];
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      { connections: 20, pipelining: 1, duration: seconds, ...options },
-      (err, done) =>
-        err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(done),
-    );
-    instance.on('response', (_client, status, _bytes, ms) => {
-      if (status >= 200 && status < 300) times.push(ms);
-    });
-  });
-  times.sort((a, b) => a - b);
-  return {
-    name,
-    rps: result.requests.average,
-    p50: quantile(times, 0.5),
-    p99: quantile(times, 0.99),
-    non2xx: result.non2xx + result.errors,
-  };
-}
-
-/**
- * Ours and the bare server in alternating rounds (ours, bare, ours, bare, …), so that drift in
- * the machine's speed during the run falls on both alike; the rows add the rounds up.
- */
-async function pair(
-  ours: [string, autocannon.Options],
-  bare: [string, autocannon.Options],
-  rounds = 3,
-): Promise<[Row, Row]> {
-  const runs: [Row[], Row[]] = [[], []];
-  const roundSeconds = Math.max(2, Math.round(seconds / rounds));
-  // Unmeasured warm-up of both: the first seconds of a route run cold code (JIT), which the
-  // framework's longer path feels more than the bare server's.
-  await drive(ours[0], { ...ours[1], duration: 5 });
-  await drive(bare[0], { ...bare[1], duration: 5 });
-  for (let i = 0; i < rounds; i++) {
-    runs[0].push(await drive(ours[0], { ...ours[1], duration: roundSeconds }));
-    runs[1].push(await drive(bare[0], { ...bare[1], duration: roundSeconds }));
-  }
-  const merge = (rows: Row[]): Row => {
-    const sorted = (pick: (r: Row) => number) => rows.map(pick).sort((a, b) => a - b);
-    const median = (pick: (r: Row) => number) => sorted(pick)[Math.floor(rows.length / 2)] ?? 0;
-    return {
-      name: rows[0]?.name ?? '',
-      rps: rows.reduce((sum, r) => sum + r.rps, 0) / rows.length,
-      p50: median((r) => r.p50),
-      p99: median((r) => r.p99),
-      non2xx: rows.reduce((sum, r) => sum + r.non2xx, 0),
-    };
-  };
-  return [merge(runs[0]), merge(runs[1])];
 }
 
 async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
@@ -209,6 +140,7 @@ async function singleProcess(
     if (wanted('projects') || wanted('items')) await reads(base, auth, ids, rows, notes);
     const login = wanted('login') ? await logins(base, auth, ids, rows, notes) : undefined;
     if (wanted('refresh')) await refreshes(base, ids, login, rows, notes);
+    if (wanted('trace')) await trace(base, auth, ids, rows, notes);
   } finally {
     await stop(service);
     await stop(barer);
@@ -508,7 +440,7 @@ async function main(): Promise<void> {
   const ids = seedIds(uuidv7);
   const rows: Row[] = [];
   const notes: string[] = [];
-  console.log('seeding 30 projects and 101,000 items…');
+  console.log('seeding 31 projects, 111,000 items and 20,050 links…');
   if (!mixedOnly) {
     await seedService(dataDir, ids, 'before');
     await singleProcess(dataDir, ids, rows, notes);

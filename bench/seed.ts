@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
 import { Encryptor } from '../src/platform/crypto.js';
 import type { Database } from '../src/platform/schema.js';
+import { seedLinkTypes, seedTrace } from './trace-seed.js';
 
 export interface SeedIds {
   userId: string;
@@ -15,6 +16,8 @@ export interface SeedIds {
   projectIds: string[];
   smallSpecId: string;
   largeSpecId: string;
+  traceProjectId: string;
+  traceSpecIds: string[];
 }
 
 const BODY =
@@ -94,6 +97,8 @@ export async function seed(db: Kysely<Database>, encryptionKey: string, ids: See
   }
   await insertItems(db, enc, ids, ids.smallSpecId, 1000, 1);
   await insertItems(db, enc, ids, ids.largeSpecId, 100_000, 1001);
+  await seedLinkTypes(db, ids);
+  await seedTrace(db, enc, ids);
   await sql`analyze`.execute(db);
 }
 
@@ -106,5 +111,7 @@ export function seedIds(newId: () => string): SeedIds {
     projectIds: Array.from({ length: 30 }, () => newId()),
     smallSpecId: newId(),
     largeSpecId: newId(),
+    traceProjectId: newId(),
+    traceSpecIds: Array.from({ length: 5 }, () => newId()),
   };
 }

@@ -7,7 +7,12 @@ import { cleanTitle, limitBytes } from '../domain/text-fields.js';
 import type { Context } from '../domain/unit-of-work.js';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
-import { allocateItemNumber, assertRole, lockProjectOrder } from '../projects/projects.service.js';
+import {
+  allocateItemNumber,
+  assertRole,
+  lockProjectOrder,
+  projectTraceChanged,
+} from '../projects/projects.service.js';
 import {
   holdSpecification,
   specificationChanged,
@@ -265,6 +270,7 @@ export async function updateItem(
   });
   await markIncomingLinksSuspect(trx, itemId, Object.keys(changes));
   specificationChanged(ctx.effects, row.specification_id);
+  projectTraceChanged(ctx.effects, row.project_id);
   return toItem(row, enc);
 }
 
@@ -325,6 +331,7 @@ export async function deleteItem(
     },
   });
   specificationChanged(ctx.effects, current.specification_id);
+  projectTraceChanged(ctx.effects, current.project_id);
 }
 
 /** An item locked for a change of its links (editors and owners), in every writer's lock order. */
@@ -379,6 +386,7 @@ export async function recordLinkChange(
     changes,
   });
   specificationChanged(ctx.effects, row.specification_id);
+  projectTraceChanged(ctx.effects, row.project_id);
 }
 
 /** An item's reference and project, when the caller's role in it is at least `needed`. */

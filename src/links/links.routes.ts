@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { actorOf } from '../http/actor.js';
 import { ifMatchOf, withEtag } from '../http/preconditions.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
 import { read, work } from '../http/unit-of-work.js';
@@ -7,6 +8,7 @@ import { ProjectParams } from '../projects/projects.schemas.js';
 import { SpecificationParams } from '../specifications/specifications.schemas.js';
 import { coverageOf } from './coverage.js';
 import { impactOf } from './impact.js';
+import { LinkPageCache } from './link-page-cache.js';
 import {
   CoverageQuery,
   CoverageSchema,
@@ -30,6 +32,7 @@ import {
 export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const common = { tags: ['trace links'], security: bearer };
   app.addHook('preHandler', app.authenticate);
+  const pages = new LinkPageCache(app.cache, app.encryptor);
 
   app.post(
     '/items/:itemId/links',
@@ -61,8 +64,13 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Page(LinkSchema), ...problems(400, 401, 404) },
       },
     },
-    (request) =>
-      read(request, (db, ctx) => listItemLinks(db, ctx, request.params.itemId, request.query)),
+    (request) => {
+      const { itemId } = request.params;
+      const key = { itemId, userId: actorOf(request).userId, ...request.query };
+      return pages.through(key, () =>
+        read(request, (db, ctx) => listItemLinks(db, ctx, itemId, request.query)),
+      );
+    },
   );
 
   app.get(

@@ -227,13 +227,16 @@ export async function clearLink(
   return toLink(now);
 }
 
-/** A page of an item's links (members), optionally of one direction and type. */
+/**
+ * A page of an item's links (members), optionally of one direction and type, with the project
+ * it belongs to (null on an empty page).
+ */
 export async function listItemLinks(
   db: Kysely<Database>,
   ctx: Context,
   itemId: string,
   query: { limit: number; cursor?: string | undefined; direction: Direction; type?: string },
-): Promise<LinkPage> {
+): Promise<{ page: LinkPage; projectId: string | null }> {
   const afterId = decodeCursor(query.cursor, 'uuid');
   const rows = await listLinksOfItem(db, itemId, ctx.actor.userId, {
     direction: query.direction,
@@ -248,7 +251,8 @@ export async function listItemLinks(
       throw badType('query.type');
     }
   }
-  return pageOf(rows, query.limit, toLink, (r) => r.id);
+  const page = pageOf(rows, query.limit, toLink, (r) => r.id);
+  return { page, projectId: rows[0]?.project_id ?? null };
 }
 
 /** A page of a project's suspect links (members), oldest link first. */

@@ -41,6 +41,20 @@ export function projectAccessChanged(effects: Effects, projectId: string): void 
   );
 }
 
+/** The cache version of a project's trace links as pages show them (see links/). */
+export const projectTraceVersionKey = (projectId: string) => `trace:${projectId}:v`;
+
+/**
+ * Records that a project's links, or the items they show, changed (a link made, removed or
+ * cleared; an item changed or deleted, which may mark links suspect or retitle their ends): once
+ * committed, cached link pages of the project miss on every instance.
+ */
+export function projectTraceChanged(effects: Effects, projectId: string): void {
+  effects.afterCommit('trace-version', ({ cache }) =>
+    bumpVersion(cache, projectTraceVersionKey(projectId)),
+  );
+}
+
 /**
  * Locks the project row for this transaction (its deletion and member changes wait, or show here
  * as 404) and checks the caller's role in it.

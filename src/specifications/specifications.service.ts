@@ -8,7 +8,12 @@ import type { Context, Effects } from '../domain/unit-of-work.js';
 import { bumpVersion } from '../platform/cache.js';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
-import { assertRole, lockProjectOfUser, requireRole } from '../projects/projects.service.js';
+import {
+  assertRole,
+  lockProjectOfUser,
+  projectTraceChanged,
+  requireRole,
+} from '../projects/projects.service.js';
 import {
   deleteSpecificationRow,
   findSpecificationOfUser,
@@ -181,4 +186,6 @@ export async function deleteSpecification(
   assertIfMatch(ifMatch, current.version);
   await deleteSpecificationRow(trx, specificationId);
   specificationChanged(ctx.effects, specificationId);
+  // Its items' links go with them.
+  projectTraceChanged(ctx.effects, current.project_id);
 }

@@ -43,39 +43,39 @@ test('impact: every item reaching this one through incoming links, each once at 
   ];
   // design refines req; code implements design; test1 verifies req and code; test2 verifies code;
   // far depends on test2 (depth 4); req relates to other (outgoing: not impact).
-  await createLink(app, user, design!.id, req!.id, 'refines');
-  await createLink(app, user, code!.id, design!.id, 'implements');
-  await createLink(app, user, test1!.id, req!.id, 'verifies');
-  await createLink(app, user, test1!.id, code!.id, 'verifies');
-  await createLink(app, user, test2!.id, code!.id, 'verifies');
-  await createLink(app, user, far!.id, test2!.id, 'depends_on');
-  await createLink(app, user, req!.id, other!.id, 'relates_to');
+  await createLink(app, user, design.id, req.id, 'refines');
+  await createLink(app, user, code.id, design.id, 'implements');
+  await createLink(app, user, test1.id, req.id, 'verifies');
+  await createLink(app, user, test1.id, code.id, 'verifies');
+  await createLink(app, user, test2.id, code.id, 'verifies');
+  await createLink(app, user, far.id, test2.id, 'depends_on');
+  await createLink(app, user, req.id, other.id, 'relates_to');
   // A cycle back to the start must not loop: req depends on far.
-  await createLink(app, user, req!.id, far!.id, 'depends_on');
+  await createLink(app, user, req.id, far.id, 'depends_on');
 
-  assert.deepEqual(await impact(req!.id), [
-    [design!.key, 1, 'refines'],
-    [test1!.key, 1, 'verifies'],
-    [code!.key, 2, 'implements'],
-    [test2!.key, 3, 'verifies'],
+  assert.deepEqual(await impact(req.id), [
+    [design.key, 1, 'refines'],
+    [test1.key, 1, 'verifies'],
+    [code.key, 2, 'implements'],
+    [test2.key, 3, 'verifies'],
   ]);
-  assert.deepEqual(await impact(req!.id, '?depth=1'), [
-    [design!.key, 1, 'refines'],
-    [test1!.key, 1, 'verifies'],
+  assert.deepEqual(await impact(req.id, '?depth=1'), [
+    [design.key, 1, 'refines'],
+    [test1.key, 1, 'verifies'],
   ]);
   // At depth 5 the walk reaches far, then req again (the start): it is not listed.
-  assert.deepEqual((await impact(req!.id, '?depth=10')).at(-1), [far!.key, 4, 'depends_on']);
-  assert.deepEqual(await impact(other!.id, '?depth=1'), [[req!.key, 1, 'relates_to']]);
-  assert.deepEqual(await impact(test2!.id), [
-    [far!.key, 1, 'depends_on'],
-    [req!.key, 2, 'depends_on'],
-    [design!.key, 3, 'refines'],
-    [test1!.key, 3, 'verifies'],
+  assert.deepEqual((await impact(req.id, '?depth=10')).at(-1), [far.key, 4, 'depends_on']);
+  assert.deepEqual(await impact(other.id, '?depth=1'), [[req.key, 1, 'relates_to']]);
+  assert.deepEqual(await impact(test2.id), [
+    [far.key, 1, 'depends_on'],
+    [req.key, 2, 'depends_on'],
+    [design.key, 3, 'refines'],
+    [test1.key, 3, 'verifies'],
   ]);
 
   for (const bad of ['?depth=0', '?depth=11', '?depth=two', '?deep=1']) {
     const res = await app.inject({
-      url: `/api/v1/items/${req!.id}/impact${bad}`,
+      url: `/api/v1/items/${req.id}/impact${bad}`,
       headers: user.auth,
     });
     assert.equal(res.statusCode, 400, bad);

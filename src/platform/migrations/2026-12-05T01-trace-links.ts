@@ -60,11 +60,17 @@ export async function up(db: Kysely<any>): Promise<void> {
       (fk) => fk.onDelete('cascade'),
     )
     .execute();
-  // Incoming links (impact, coverage, suspect marking); by type (cycle checks, type removal).
+  // An item's links in creation order, each way (link pages, impact, suspect marking, coverage);
+  // by type (cycle checks, type removal).
+  await db.schema
+    .createIndex('item_links_source_idx')
+    .on('item_links')
+    .columns(['source_id', 'id'])
+    .execute();
   await db.schema
     .createIndex('item_links_target_idx')
     .on('item_links')
-    .columns(['target_id', 'type'])
+    .columns(['target_id', 'id'])
     .execute();
   await db.schema
     .createIndex('item_links_project_type_idx')
