@@ -41,6 +41,27 @@ export function findItemOfUser(
   return (lock ? query.forUpdate('i') : query).executeTakeFirst();
 }
 
+/**
+ * Holds the project of an item against deletion (KEY SHARE on the project) and answers the
+ * project with the caller's role in it (undefined: not a member); undefined when no such item.
+ */
+export function holdProjectOfItem(
+  db: Kysely<Database>,
+  itemId: string,
+  userId: string,
+): Promise<{ project_id: string; role: ProjectRole | null } | undefined> {
+  return db
+    .selectFrom('items as i')
+    .innerJoin('projects as p', 'p.id', 'i.project_id')
+    .leftJoin('project_members as m', (j) =>
+      j.onRef('m.project_id', '=', 'p.id').on('m.user_id', '=', userId),
+    )
+    .select(['i.project_id', 'm.role'])
+    .where('i.id', '=', itemId)
+    .forKeyShare('p')
+    .executeTakeFirst();
+}
+
 /** An item's row locked FOR KEY SHARE: it cannot go (or change its key) until the commit. */
 export function holdItemRow(db: Kysely<Database>, itemId: string): Promise<ItemRow | undefined> {
   return db

@@ -24,6 +24,7 @@ import {
   deleteItemRow,
   findItemByKeyOfUser,
   holdItemRow,
+  holdProjectOfItem,
   holdItemSpecification,
   findItemOfUser,
   insertItemRow,
@@ -341,6 +342,20 @@ export function lockItemForWrite(
   itemId: string,
 ): Promise<ItemWithRole> {
   return lockForWrite(trx, ctx.actor.userId, itemId, false);
+}
+
+/**
+ * The first lock of a link writer: the project of the source item, held against deletion, once
+ * the caller is found to be an editor or owner of it (else 404 or 403). Answers the project.
+ */
+export async function holdLinkProject(
+  trx: Kysely<Database>,
+  ctx: Context,
+  sourceId: string,
+): Promise<string> {
+  const found = await holdProjectOfItem(trx, sourceId, ctx.actor.userId);
+  assertRole(found?.role ?? undefined, 'editor', 'Item');
+  return (found as { project_id: string }).project_id;
 }
 
 /**

@@ -12,8 +12,9 @@ import type { Context } from '../domain/unit-of-work.js';
 import { isUniqueViolation } from '../platform/database-errors.js';
 import type { Database } from '../platform/schema.js';
 import { lockLinkType, linkTypesOf } from '../projects/link-types.service.js';
-import { assertRole, holdProject, requireRole } from '../projects/projects.service.js';
+import { assertRole, requireRole } from '../projects/projects.service.js';
 import {
+  holdLinkProject,
   itemRefOf,
   lockItemForWrite,
   lockLinkEnds,
@@ -103,8 +104,8 @@ const badType = (path: string) =>
 
 /**
  * Links an item to another of its project (editors and owners). Locks, in every writer's order:
- * the project against deletion, the link type (alone for a hierarchical one, whose cycle check
- * must see every committed link of it), the source's specification, then both items. The unique
+ * the project against deletion, the link type (writers of a hierarchical one one at a time: the
+ * cycle check must see every committed link of it), the source's specification, then both items. The unique
  * constraint decides between two creates of the same link.
  */
 export async function createLink(
@@ -118,9 +119,8 @@ export async function createLink(
       { path: 'targetId', message: 'is the source item' },
     ]);
   }
-  const seen = await itemRefOf(trx, ctx, sourceId, 'editor');
-  if (!(await holdProject(trx, seen.projectId))) throw new NotFoundError('Item');
-  const type = await lockLinkType(trx, seen.projectId, input.type);
+  const projectId = await holdLinkProject(trx, ctx, sourceId);
+  const type = await lockLinkType(trx, projectId, input.type);
   if (!type) throw badType('type');
   const { source, target } = await lockLinkEnds(trx, ctx, sourceId, input.targetId);
   if (!target || target.project_id !== source.project_id) throw badTarget();

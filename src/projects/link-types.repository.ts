@@ -33,7 +33,7 @@ export function listLinkTypeRows(db: Kysely<Database>, projectId: string): Promi
 
 /**
  * A link type; `lock` takes its row lock: `share` for a writer that relies on it staying as it
- * is (creating a link), `update` for one that changes it or must run alone (a hierarchical link).
+ * is (creating a link), `update` for one that changes it.
  */
 export function findLinkType(
   db: Kysely<Database>,
@@ -116,4 +116,19 @@ export function linkEdgesOfType(
     .where('project_id', '=', projectId)
     .where('type', '=', key)
     .execute();
+}
+
+/**
+ * Makes the writers of one link type run one after another until their commits (a transaction
+ * advisory lock on the project and type): a hierarchical type's cycle check must see every link
+ * committed before it.
+ */
+export async function serializeWriters(
+  db: Kysely<Database>,
+  projectId: string,
+  key: string,
+): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`link-type:${projectId}:${key}`}, 0))`.execute(
+    db,
+  );
 }

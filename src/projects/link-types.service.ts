@@ -11,6 +11,7 @@ import {
   insertLinkTypes,
   linkEdgesOfType,
   listLinkTypeRows,
+  serializeWriters,
   upsertLinkType,
   type LinkTypeValues,
 } from './link-types.repository.js';
@@ -157,22 +158,18 @@ export async function deleteLinkType(
 }
 
 /**
- * A link type for a writer of links, locked so that it stays as read until the commit: shared by
- * writers of a plain type, alone for a hierarchical one (whose cycle check must see every link
- * committed before it). Undefined when the project has no such type.
+ * A link type for a writer of links, held as read until the commit (its row lock, shared by
+ * writers, so that a change of the type waits for them). Writers of a hierarchical type also run
+ * one at a time, so that each one's cycle check sees every link committed before it. Undefined
+ * when the project has no such type.
  */
 export async function lockLinkType(
   trx: Kysely<Database>,
   projectId: string,
   key: string,
 ): Promise<LinkType | undefined> {
-  const seen = await findLinkType(trx, projectId, key);
-  if (!seen) return undefined;
-  let row = await findLinkType(trx, projectId, key, seen.hierarchical ? 'update' : 'share');
-  // Made hierarchical in between: take the lock a hierarchical writer needs.
-  if (row?.hierarchical && !seen.hierarchical) {
-    row = await findLinkType(trx, projectId, key, 'update');
-  }
+  const row = await findLinkType(trx, projectId, key, 'share');
+  if (row?.hierarchical) await serializeWriters(trx, projectId, key);
   return row && toLinkType(row);
 }
 

@@ -145,14 +145,3 @@ export async function lockSoleOwnerships(
     .execute();
   return rows.map((r) => ({ id: r.id, name: r.name, others: Number(r.others ?? 0) }));
 }
-
-/** Holds a project against deletion until the commit (KEY SHARE); false when it is gone. */
-export async function holdProjectRow(db: Kysely<Database>, projectId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('projects')
-    .select('id')
-    .where('id', '=', projectId)
-    .forKeyShare()
-    .executeTakeFirst();
-  return row !== undefined;
-}

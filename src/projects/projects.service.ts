@@ -25,8 +25,6 @@ import type { ProjectRole } from './projects.table.js';
 export { assertRole, requireRole } from './project-access.js';
 // The project's order lock, which every writer of document order in the project takes first.
 export { allocateItemNumber, lockProjectOrder } from './projects.repository.js';
-// Held by writers that must finish before the project can be deleted (they lock nothing else in it first).
-export { holdProjectRow as holdProject } from './projects.repository.js';
 
 /** The cache version of who may see a project: cached access checks name it in their keys. */
 export const projectAccessVersionKey = (projectId: string) => `access:${projectId}:v`;
