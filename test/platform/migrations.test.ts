@@ -65,3 +65,27 @@ test('successors are indexed by session and time of use, for clearing the expire
   assert.equal(rows.length, 1);
   assert.match(rows[0]!.indexdef, /\(session_id, used_at\) WHERE \(successor_enc IS NOT NULL\)/);
 });
+
+test('projects that existed before trace links get the six default link types', async () => {
+  const db = env.database.handle.db;
+  assert.deepEqual(await migrateDown(db), ['2026-12-05T01-trace-links']);
+  const id = '01937000-0000-7000-8000-0000000000c1';
+  await sql`insert into projects (id, key, name) values (${id}, 'OLD', 'Old project')`.execute(db);
+  assert.deepEqual(await migrateUp(db), ['2026-12-05T01-trace-links']);
+  const { rows } = await sql<{ key: string; hierarchical: boolean; suspect_fields: string[] }>`
+    select key, hierarchical, suspect_fields from link_types where project_id = ${id} order by key`.execute(
+    db,
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.key, r.hierarchical, r.suspect_fields]),
+    [
+      ['depends_on', false, ['title', 'body']],
+      ['implements', false, ['title', 'body']],
+      ['parent', true, ['title', 'body']],
+      ['refines', false, ['title', 'body']],
+      ['relates_to', false, ['title', 'body']],
+      ['verifies', false, ['title', 'body']],
+    ],
+  );
+  await sql`delete from projects where id = ${id}`.execute(db);
+});
