@@ -62,16 +62,23 @@ export function holdProjectOfItem(
     .executeTakeFirst();
 }
 
-/** An item's row locked FOR KEY SHARE: it cannot go (or change its key) until the commit. */
-export function holdItemRow(db: Kysely<Database>, itemId: string): Promise<ItemRow | undefined> {
+/**
+ * An item of a project, its row locked FOR KEY SHARE: it cannot go (or change its key) until the
+ * commit. An item of another project is not touched.
+ */
+export function holdItemRow(
+  db: Kysely<Database>,
+  projectId: string,
+  itemId: string,
+): Promise<ItemRow | undefined> {
   return db
     .selectFrom('items')
     .selectAll()
     .where('id', '=', itemId)
+    .where('project_id', '=', projectId)
     .forKeyShare()
     .executeTakeFirst();
 }
-
 /**
  * Holds the item's specification against deletion (KEY SHARE) and returns its id, or undefined
  * when the item is gone. Item writers take this before the item's own lock, in the order a
@@ -231,15 +238,16 @@ export function listRevisionRows(
 
 /**
  * Marks suspect every link whose target is this item and whose type watches one of `fields`,
- * from now (the change's time): one statement, however many links there are.
+ * from now (the change's time): one statement, however many links there are. Answers how many
+ * it marked.
  */
 export async function markIncomingLinksSuspect(
   db: Kysely<Database>,
   itemId: string,
   fields: readonly string[],
-): Promise<void> {
-  if (fields.length === 0) return;
-  await db
+): Promise<number> {
+  if (fields.length === 0) return 0;
+  const result = await db
     .updateTable('item_links as l')
     .from('link_types as t')
     .set({ suspect: true, suspect_since: sql`now()`, version: sql`l.version + 1` })
@@ -248,10 +256,14 @@ export async function markIncomingLinksSuspect(
     .where('l.target_id', '=', itemId)
     .where('l.suspect', '=', false)
     .where(sql<boolean>`t.suspect_fields && array[${sql.join(fields)}]::text[]`)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
-/** The links an item is at either end of, by keys, for the history of its deletion. */
+/**
+ * The links an item is at either end of, by keys, for the history of its deletion; locked in id
+ * order, so that two deletions of items linked both ways take them in one order.
+ */
 export function linksOfItemByKey(
   db: Kysely<Database>,
   itemId: string,
@@ -263,5 +275,6 @@ export function linksOfItemByKey(
     .select(['l.type', 's.key as source', 't.key as target'])
     .where((eb) => eb.or([eb('l.source_id', '=', itemId), eb('l.target_id', '=', itemId)]))
     .orderBy('l.id')
+    .forUpdate('l')
     .execute();
 }

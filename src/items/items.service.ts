@@ -269,9 +269,10 @@ export async function updateItem(
     changedBy: actorId,
     changes,
   });
-  await markIncomingLinksSuspect(trx, itemId, Object.keys(changes));
+  const marked = await markIncomingLinksSuspect(trx, itemId, Object.keys(changes));
   specificationChanged(ctx.effects, row.specification_id);
-  projectTraceChanged(ctx.effects, row.project_id);
+  // Link pages show the ends' titles and the suspect marks.
+  if (changes.title || marked > 0) projectTraceChanged(ctx.effects, row.project_id);
   return toItem(row, enc);
 }
 
@@ -362,11 +363,12 @@ export async function holdLinkProject(
  * Locks both ends of a new link: the source for a change (editors and owners; it gets the
  * revision), the target against deletion. The source's specification is held first, then the two
  * items in id order, so that two links created between the same items in opposite directions
- * cannot deadlock. The target is undefined when there is no such item.
+ * cannot deadlock. The target is undefined when there is no such item in the project.
  */
 export async function lockLinkEnds(
   trx: Kysely<Database>,
   ctx: Context,
+  projectId: string,
   sourceId: string,
   targetId: string,
 ): Promise<{ source: ItemWithRole; target: ItemRow | undefined }> {
@@ -375,11 +377,11 @@ export async function lockLinkEnds(
     throw new NotFoundError('Item');
   }
   if (targetId.toLowerCase() < sourceId.toLowerCase()) {
-    const target = await holdItemRow(trx, targetId);
+    const target = await holdItemRow(trx, projectId, targetId);
     return { target, source: await itemFor(trx, actorId, sourceId, 'editor', true) };
   }
   const source = await itemFor(trx, actorId, sourceId, 'editor', true);
-  return { source, target: await holdItemRow(trx, targetId) };
+  return { source, target: await holdItemRow(trx, projectId, targetId) };
 }
 
 /**

@@ -114,15 +114,15 @@ export async function createLink(
   sourceId: string,
   input: { targetId: string; type: string },
 ): Promise<Link> {
+  const projectId = await holdLinkProject(trx, ctx, sourceId);
   if (input.targetId.toLowerCase() === sourceId.toLowerCase()) {
     throw new ValidationError('An item cannot link to itself', [
       { path: 'targetId', message: 'is the source item' },
     ]);
   }
-  const projectId = await holdLinkProject(trx, ctx, sourceId);
   const type = await lockLinkType(trx, projectId, input.type);
   if (!type) throw badType('type');
-  const { source, target } = await lockLinkEnds(trx, ctx, sourceId, input.targetId);
+  const { source, target } = await lockLinkEnds(trx, ctx, projectId, sourceId, input.targetId);
   if (!target || target.project_id !== source.project_id) throw badTarget();
   if (type.hierarchical && (await reaches(trx, target.id, source.id, type.key))) {
     throw new LinkCycleError(
@@ -175,7 +175,8 @@ export async function getLink(db: Kysely<Database>, ctx: Context, linkId: string
 }
 
 /**
- * Locks a link for a change: its source item first (which gets the revision), then the link.
+ * Locks a link for a change in every writer's order: the project, its source item (which gets
+ * the revision), then the link.
  * Honours If-Match against the link's version.
  */
 async function lockLink(
@@ -185,6 +186,7 @@ async function lockLink(
   ifMatch: IfMatch,
 ): Promise<{ seen: LinkWithRefs; row: ItemLinkRow }> {
   const seen = await linkFor(trx, ctx, linkId, 'editor');
+  await holdLinkProject(trx, ctx, seen.source_id);
   await lockItemForWrite(trx, ctx, seen.source_id);
   const row = await lockLinkRow(trx, linkId);
   if (!row) throw new NotFoundError('Link');

@@ -16,7 +16,8 @@ import {
   type LinkTypeValues,
 } from './link-types.repository.js';
 import type { LinkTypeRow, SuspectField } from './link-types.table.js';
-import { requireRole } from './project-access.js';
+import { assertRole, requireRole } from './project-access.js';
+import { holdProjectRole } from './projects.repository.js';
 
 /** A link type as the API shows it. */
 export interface LinkType {
@@ -115,7 +116,8 @@ export async function putLinkType(
 ): Promise<LinkType> {
   const name = cleanTitle(input.name, 'name', 100);
   const inverseName = cleanTitle(input.inverseName, 'inverseName', 100);
-  await requireRole(trx, projectId, actor.userId, 'owner');
+  // The project is held first (every link writer's order), so it cannot go while this writes.
+  assertRole(await holdProjectRole(trx, projectId, actor.userId), 'owner');
   const current = await findLinkType(trx, projectId, key, 'update');
   if (!current && (await countLinkTypes(trx, projectId)) >= MAX_LINK_TYPES) {
     throw new ConflictError(`A project may have at most ${MAX_LINK_TYPES} link types`);
@@ -148,7 +150,7 @@ export async function deleteLinkType(
   projectId: string,
   key: string,
 ): Promise<void> {
-  await requireRole(trx, projectId, actor.userId, 'owner');
+  assertRole(await holdProjectRole(trx, projectId, actor.userId), 'owner');
   if (!(await findLinkType(trx, projectId, key, 'update'))) throw new NotFoundError('Link type');
   const used = await countLinksOfType(trx, projectId, key);
   if (used > 0) {

@@ -145,3 +145,24 @@ export async function lockSoleOwnerships(
     .execute();
   return rows.map((r) => ({ id: r.id, name: r.name, others: Number(r.others ?? 0) }));
 }
+
+/**
+ * Holds a project against deletion until the commit (KEY SHARE) and answers the caller's role in
+ * it; undefined when it is gone or the caller is not a member.
+ */
+export async function holdProjectRole(
+  db: Kysely<Database>,
+  projectId: string,
+  userId: string,
+): Promise<ProjectRole | undefined> {
+  const row = await db
+    .selectFrom('projects as p')
+    .leftJoin('project_members as m', (j) =>
+      j.onRef('m.project_id', '=', 'p.id').on('m.user_id', '=', userId),
+    )
+    .select('m.role')
+    .where('p.id', '=', projectId)
+    .forKeyShare('p')
+    .executeTakeFirst();
+  return row?.role ?? undefined;
+}

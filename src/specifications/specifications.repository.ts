@@ -109,3 +109,21 @@ export async function deleteSpecificationRow(
 ): Promise<void> {
   await db.deleteFrom('specifications').where('id', '=', specificationId).execute();
 }
+
+/**
+ * Locks the links of a specification's items, in id order, before the specification goes: its
+ * cascade would take them in another order than a concurrent item deletion does.
+ */
+export async function lockLinksOfSpecification(
+  db: Kysely<Database>,
+  specificationId: string,
+): Promise<void> {
+  const items = db.selectFrom('items').select('id').where('specification_id', '=', specificationId);
+  await db
+    .selectFrom('item_links as l')
+    .select('l.id')
+    .where((eb) => eb.or([eb('l.source_id', 'in', items), eb('l.target_id', 'in', items)]))
+    .orderBy('l.id')
+    .forUpdate()
+    .execute();
+}

@@ -16,6 +16,7 @@ import {
 } from '../projects/projects.service.js';
 import {
   deleteSpecificationRow,
+  lockLinksOfSpecification,
   findSpecificationOfUser,
   insertSpecification,
   listSpecificationRows,
@@ -184,6 +185,7 @@ export async function deleteSpecification(
     'delete',
   );
   assertIfMatch(ifMatch, current.version);
+  await lockLinksOfSpecification(trx, specificationId);
   await deleteSpecificationRow(trx, specificationId);
   specificationChanged(ctx.effects, specificationId);
   // Its items' links go with them.

@@ -131,3 +131,71 @@ test('links racing the deletion of their target, edits of it and clears: never a
     .execute();
   assert.deepEqual(left, []);
 });
+
+test('deleting items linked both ways, and their specifications, at once: 204 or 404, never a 5xx', async () => {
+  for (let round = 0; round < 5; round++) {
+    const { project, items: all } = await items(2);
+    const [a, b] = all;
+    const other = await createSpecification(app, user, project.id);
+    const c = await createItem(app, user, other.id);
+    for (const [s, t] of [
+      [a!, b!],
+      [b!, a!],
+      [a!, c],
+      [c, a!],
+      [b!, c],
+      [c, b!],
+    ] as const) {
+      await createLink(app, user, s.id, t.id, 'relates_to');
+    }
+    const del = (url: string) => app.inject({ method: 'DELETE', url, headers: user.auth });
+    const results = await Promise.all([
+      del(`/api/v1/items/${a!.id}`),
+      del(`/api/v1/items/${b!.id}`),
+      del(`/api/v1/specifications/${other.id}`),
+      del(`/api/v1/items/${c.id}`),
+    ]);
+    for (const r of results)
+      assert.ok([204, 404].includes(r.statusCode), `${r.statusCode} ${r.body}`);
+    const left = await app.db
+      .selectFrom('item_links')
+      .select('id')
+      .where('project_id', '=', project.id)
+      .execute();
+    assert.deepEqual(left, []);
+  }
+});
+
+test('link types edited and links made while the project is deleted: 2xx or 404, never a 5xx', async () => {
+  for (let round = 0; round < 3; round++) {
+    const {
+      project,
+      items: [a, b],
+    } = await items(2);
+    const results = await Promise.all([
+      app.inject({
+        method: 'PUT',
+        url: `/api/v1/projects/${project.id}/link-types/mitigates`,
+        headers: user.auth,
+        payload: { name: 'mitigates', inverseName: 'mitigated by' },
+      }),
+      link(a!.id, b!.id, 'verifies'),
+      app.inject({ method: 'DELETE', url: `/api/v1/projects/${project.id}`, headers: user.auth }),
+      app.inject({
+        method: 'PUT',
+        url: `/api/v1/projects/${project.id}/link-types/verifies`,
+        headers: user.auth,
+        payload: { name: 'verifies', inverseName: 'verified by', hierarchical: true },
+      }),
+    ]);
+    for (const r of results)
+      assert.ok(r.statusCode < 300 || r.statusCode === 404, `${r.statusCode} ${r.body}`);
+    assert.equal(results[2].statusCode, 204);
+    const types = await app.db
+      .selectFrom('link_types')
+      .select('key')
+      .where('project_id', '=', project.id)
+      .execute();
+    assert.deepEqual(types, []);
+  }
+});

@@ -224,6 +224,23 @@ test('access: members read, editors write, viewers get 403, strangers 404 on eve
     const asStranger = await app.inject({ ...w, headers: stranger.auth });
     assert.equal(asStranger.statusCode, 404, `stranger ${w.method} ${w.url}`);
   }
+  // Whatever the body, a stranger gets 404 and a viewer 403 (a self-link included).
+  const self = { targetId: f.test.id, type: 'verifies' };
+  const selfUrl = `/api/v1/items/${f.test.id}/links`;
+  const asStranger = await app.inject({
+    method: 'POST',
+    url: selfUrl,
+    headers: stranger.auth,
+    payload: self,
+  });
+  assert.equal(asStranger.statusCode, 404);
+  const asViewer = await app.inject({
+    method: 'POST',
+    url: selfUrl,
+    headers: viewer.auth,
+    payload: self,
+  });
+  assert.equal(asViewer.statusCode, 403);
   // A stranger who links their own item to ours learns nothing either: 400 as for no such item.
   const theirs = await createProject(app, stranger);
   const theirSpec = await createSpecification(app, stranger, theirs.id);

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 /**
  * Trace links: each project's link types (the six defaults given to every existing project) and
  * typed links between items. A link goes when either of its items goes (cascade); the service
- * refuses to remove a type while links use it. Link changes are recorded in the source item's revisions.
+ * refuses to remove a type while links use it, and the foreign key checks that at the commit. Link changes are recorded in the source item's revisions.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -50,14 +50,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('item_links_not_self', sql`source_id <> target_id`)
     // One link per (source, type, target), also under concurrent creates.
     .addUniqueConstraint('item_links_source_type_target_key', ['source_id', 'type', 'target_id'])
-    // A cascade, so that deleting a project (its types and, through its items, its links) works
-    // whichever cascade runs first; removing a type in use is refused before it gets here.
+    // Checked at the commit: deleting a project removes its types and (through its items) its
+    // links in one transaction, in whichever order its cascades run, and touches no link row on
+    // the way to a type. Removing a type in use is refused by the service before it gets here.
     .addForeignKeyConstraint(
       'item_links_type_fkey',
       ['project_id', 'type'],
       'link_types',
       ['project_id', 'key'],
-      (fk) => fk.onDelete('cascade'),
+      (fk) => fk.deferrable().initiallyDeferred(),
     )
     .execute();
   // An item's links in creation order, each way (link pages, impact, suspect marking, coverage);
