@@ -15,20 +15,23 @@ export type LinkWithRefs = ItemLinkRow & {
 
 export type Direction = 'outgoing' | 'incoming' | 'both';
 
+/** Both ends' key, title and specification, from items joined as `s` (source) and `t` (target). */
+const END_COLUMNS = [
+  's.key as source_key',
+  's.title as source_title',
+  's.specification_id as source_specification_id',
+  't.key as target_key',
+  't.title as target_title',
+  't.specification_id as target_specification_id',
+] as const;
+
 function withRefs(db: Kysely<Database>) {
   return db
     .selectFrom('item_links as l')
     .innerJoin('items as s', 's.id', 'l.source_id')
     .innerJoin('items as t', 't.id', 'l.target_id')
     .selectAll('l')
-    .select([
-      's.key as source_key',
-      's.title as source_title',
-      's.specification_id as source_specification_id',
-      't.key as target_key',
-      't.title as target_title',
-      't.specification_id as target_specification_id',
-    ]);
+    .select(END_COLUMNS);
 }
 
 export function insertLinkRow(
@@ -154,14 +157,7 @@ export function listLinksOfItem(
     .innerJoin('items as s', 's.id', 'l.source_id')
     .innerJoin('items as t', 't.id', 'l.target_id')
     .selectAll('l')
-    .select([
-      's.key as source_key',
-      's.title as source_title',
-      's.specification_id as source_specification_id',
-      't.key as target_key',
-      't.title as target_title',
-      't.specification_id as target_specification_id',
-    ])
+    .select(END_COLUMNS)
     .where((eb) =>
       eb.exists(
         eb

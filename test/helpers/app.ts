@@ -73,3 +73,31 @@ export async function setupTestEnv(): Promise<TestEnv> {
 export async function openTestCache(config: Config): Promise<Cache> {
   return openCache({ ...config.redis, workers: 1 }, { warn: () => undefined });
 }
+
+/**
+ * Two instances sharing the database and, when TEST_REDIS_URL is set, Redis; otherwise the same
+ * instance twice (its in-process cache). Either way a write through `one` must be seen on the
+ * very next read through `two`.
+ */
+export async function sharingInstances(
+  env: TestEnv,
+  t: { after(fn: () => Promise<void>): void },
+): Promise<{ one: FastifyInstance; two: FastifyInstance; shared: string }> {
+  if (!TEST_REDIS_URL) {
+    const app = await env.app();
+    return { one: app, two: app, shared: 'one instance, in-process cache' };
+  }
+  const config = testConfig();
+  const cache = await openTestCache(config);
+  const one = await buildApp(config, { database: env.database.handle, cache });
+  const two = await buildApp(testConfig({ REDIS_KEY_PREFIX: config.redis.keyPrefix }), {
+    database: env.database.handle,
+  });
+  await Promise.all([one.ready(), two.ready()]);
+  t.after(async () => {
+    await one.close();
+    await two.close();
+    await cache.close();
+  });
+  return { one, two, shared: 'two instances, one Redis' };
+}

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { openTestCache, setupTestEnv, testConfig, TEST_REDIS_URL } from '../helpers/app.js';
+import { setupTestEnv, sharingInstances } from '../helpers/app.js';
 import {
   addMember,
   createItem,
@@ -13,31 +12,6 @@ import {
 } from '../helpers/factories.js';
 
 const env = await setupTestEnv();
-
-/**
- * Two instances sharing the database and, when TEST_REDIS_URL is set, Redis; otherwise the same
- * instance twice (its in-process cache). Either way: a write through `one` is seen on the very
- * next read through `two`.
- */
-async function instances(t: { after(fn: () => Promise<void>): void }) {
-  if (!TEST_REDIS_URL) {
-    const app = await env.app();
-    return { one: app, two: app, shared: 'one instance, in-process cache' };
-  }
-  const config = testConfig();
-  const cache = await openTestCache(config);
-  const one = await buildApp(config, { database: env.database.handle, cache });
-  const two = await buildApp(testConfig({ REDIS_KEY_PREFIX: config.redis.keyPrefix }), {
-    database: env.database.handle,
-  });
-  await Promise.all([one.ready(), two.ready()]);
-  t.after(async () => {
-    await one.close();
-    await two.close();
-    await cache.close();
-  });
-  return { one, two, shared: 'two instances, one Redis' };
-}
 
 /** A write through `app` as `user`: its status. */
 async function write(
@@ -67,7 +41,7 @@ async function titles(app: FastifyInstance, user: TestUser, specId: string) {
 }
 
 test('item pages are served from the cache, and every write is seen at once on the next read', async (t) => {
-  const { one, two, shared } = await instances(t);
+  const { one, two, shared } = await sharingInstances(env, t);
   t.diagnostic(shared);
   const owner = await createUser(one);
   const reader = await createUser(one);
@@ -120,7 +94,7 @@ test('item pages are served from the cache, and every write is seen at once on t
 });
 
 test('a deleted project leaves no cached page behind', async (t) => {
-  const { one, two } = await instances(t);
+  const { one, two } = await sharingInstances(env, t);
   const owner = await createUser(one);
   const member = await createUser(one);
   const project = await createProject(one, owner);

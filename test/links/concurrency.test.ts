@@ -30,6 +30,11 @@ const link = (sourceId: string, targetId: string, type: string) =>
     payload: { targetId, type },
   });
 
+/** How many links a project has, read from the database. */
+const linksIn = async (projectId: string) =>
+  (await app.db.selectFrom('item_links').select('id').where('project_id', '=', projectId).execute())
+    .length;
+
 const codes = (responses: { statusCode: number; body: string }[]) =>
   responses.map((r) => (r.statusCode === 201 ? 201 : (JSON.parse(r.body).code as string)));
 
@@ -43,12 +48,7 @@ test('ten creates of the same link at once: one 201, nine 409 link_exists, one r
   );
   const got = codes(results).sort();
   assert.deepEqual(got, [201, ...Array(9).fill('link_exists')].sort(), JSON.stringify(got));
-  const rows = await app.db
-    .selectFrom('item_links')
-    .select('id')
-    .where('project_id', '=', project.id)
-    .execute();
-  assert.equal(rows.length, 1);
+  assert.equal(await linksIn(project.id), 1);
   // One revision for the one link.
   const history = await app.inject({ url: `/api/v1/items/${a!.id}/revisions`, headers: user.auth });
   assert.deepEqual(
@@ -65,12 +65,7 @@ test('two hierarchical links that would together close a circle: at most one suc
     } = await items(2);
     const results = await Promise.all([link(a!.id, b!.id, 'parent'), link(b!.id, a!.id, 'parent')]);
     assert.deepEqual(codes(results).sort(), [201, 'link_cycle'].sort(), `round ${round}`);
-    const rows = await app.db
-      .selectFrom('item_links')
-      .select('id')
-      .where('project_id', '=', project.id)
-      .execute();
-    assert.equal(rows.length, 1);
+    assert.equal(await linksIn(project.id), 1);
   }
 });
 
@@ -85,12 +80,7 @@ test('a longer circle closed from two sides at once: at most one of the closing 
     // b -> c and d -> a together would make a -> b -> c -> d -> a.
     const results = await Promise.all([link(b!.id, c!.id, 'parent'), link(d!.id, a!.id, 'parent')]);
     assert.deepEqual(codes(results).sort(), [201, 'link_cycle'].sort(), `round ${round}`);
-    const rows = await app.db
-      .selectFrom('item_links')
-      .select('id')
-      .where('project_id', '=', project.id)
-      .execute();
-    assert.equal(rows.length, 3);
+    assert.equal(await linksIn(project.id), 3);
   }
 });
 
@@ -124,12 +114,7 @@ test('links racing the deletion of their target, edits of it and clears: never a
   for (const r of results) assert.ok(r.statusCode < 500, `${r.statusCode} ${r.body}`);
   for (const r of results.slice(0, sources.length - 1))
     assert.ok([201, 400].includes(r.statusCode), r.body);
-  const left = await app.db
-    .selectFrom('item_links')
-    .select('id')
-    .where('project_id', '=', project.id)
-    .execute();
-  assert.deepEqual(left, []);
+  assert.equal(await linksIn(project.id), 0);
 });
 
 test('deleting items linked both ways, and their specifications, at once: 204 or 404, never a 5xx', async () => {
@@ -157,12 +142,7 @@ test('deleting items linked both ways, and their specifications, at once: 204 or
     ]);
     for (const r of results)
       assert.ok([204, 404].includes(r.statusCode), `${r.statusCode} ${r.body}`);
-    const left = await app.db
-      .selectFrom('item_links')
-      .select('id')
-      .where('project_id', '=', project.id)
-      .execute();
-    assert.deepEqual(left, []);
+    assert.equal(await linksIn(project.id), 0);
   }
 });
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildApp } from '../../src/app.js';
-import { openTestCache, setupTestEnv, testConfig, TEST_REDIS_URL } from '../helpers/app.js';
+import { setupTestEnv, sharingInstances } from '../helpers/app.js';
 import {
   addMember,
   createItem,
@@ -14,29 +13,8 @@ import {
 
 const env = await setupTestEnv();
 
-/** Two instances sharing the database and, with TEST_REDIS_URL, Redis; else one instance twice. */
-async function instances(t: { after(fn: () => Promise<void>): void }) {
-  if (!TEST_REDIS_URL) {
-    const app = await env.app();
-    return { one: app, two: app };
-  }
-  const config = testConfig();
-  const cache = await openTestCache(config);
-  const one = await buildApp(config, { database: env.database.handle, cache });
-  const two = await buildApp(testConfig({ REDIS_KEY_PREFIX: config.redis.keyPrefix }), {
-    database: env.database.handle,
-  });
-  await Promise.all([one.ready(), two.ready()]);
-  t.after(async () => {
-    await one.close();
-    await two.close();
-    await cache.close();
-  });
-  return { one, two };
-}
-
 test("a cached page of an item's links is never stale after a write through any instance", async (t) => {
-  const { one, two } = await instances(t);
+  const { one, two } = await sharingInstances(env, t);
   const [owner, member] = [await createUser(one), await createUser(one)];
   const project = await createProject(one, owner);
   await addMember(one, owner, project.id, member, 'viewer');
