@@ -172,11 +172,19 @@ export function listLinksOfItem(
     .execute();
 }
 
-/** A page of a project's suspect links, by id. */
+/**
+ * A page of a project's suspect links, by id; optionally only those whose source is in one
+ * specification (the side to review), or of one type.
+ */
 export function listSuspectLinkRows(
   db: Kysely<Database>,
   projectId: string,
-  options: { afterId: string | null; limit: number },
+  options: {
+    afterId: string | null;
+    limit: number;
+    specificationId?: string | undefined;
+    type?: string | undefined;
+  },
 ): Promise<LinkWithRefs[]> {
   let query = withRefs(db)
     .where('l.project_id', '=', projectId)
@@ -184,6 +192,10 @@ export function listSuspectLinkRows(
     .orderBy('l.id')
     .limit(options.limit);
   if (options.afterId !== null) query = query.where('l.id', '>', options.afterId);
+  if (options.specificationId !== undefined) {
+    query = query.where('s.specification_id', '=', options.specificationId);
+  }
+  if (options.type !== undefined) query = query.where('l.type', '=', options.type);
   return query.execute();
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../http/actor.js';
 import { ifMatchOf, withEtag } from '../http/preconditions.js';
-import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
+import { bearer, NoContent, Page, problems } from '../http/schemas.js';
 import { read, work } from '../http/unit-of-work.js';
 import { ItemParams } from '../items/items.schemas.js';
 import { ProjectParams } from '../projects/projects.schemas.js';
@@ -18,6 +18,7 @@ import {
   LinkParams,
   LinkSchema,
   NewLinkBody,
+  SuspectLinksQuery,
 } from './links.schemas.js';
 import {
   clearLink,
@@ -128,9 +129,9 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...common,
-        summary: "A page of the project's suspect links",
+        summary: "A page of the project's suspect links (by the source's specification, by type)",
         params: ProjectParams,
-        querystring: PageQuery,
+        querystring: SuspectLinksQuery,
         response: { 200: Page(LinkSchema), ...problems(400, 401, 404) },
       },
     },

@@ -47,6 +47,16 @@ export const ItemLinksQuery = Type.Object(
   { additionalProperties: false },
 );
 
+export const SuspectLinksQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    // Only links whose source (the side to review) is in this specification.
+    specificationId: Type.Optional(Uuid),
+    type: Type.Optional(Type.String({ maxLength: 64, description: 'Only links of this type' })),
+  },
+  { additionalProperties: false },
+);
+
 export const ImpactQuery = Type.Object(
   { depth: Type.Integer({ minimum: 1, maximum: 10, default: 3 }) },
   { additionalProperties: false },

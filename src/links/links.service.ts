@@ -257,16 +257,35 @@ export async function listItemLinks(
   return { page, projectId: rows[0]?.project_id ?? null };
 }
 
-/** A page of a project's suspect links (members), oldest link first. */
+/**
+ * A page of a project's suspect links (members), oldest link first; optionally only those whose
+ * source is in one specification, or of one type.
+ */
 export async function listSuspectLinks(
   db: Kysely<Database>,
   ctx: Context,
   projectId: string,
-  query: { limit: number; cursor?: string | undefined },
+  query: {
+    limit: number;
+    cursor?: string | undefined;
+    specificationId?: string | undefined;
+    type?: string | undefined;
+  },
 ): Promise<LinkPage> {
   await requireRole(db, projectId, ctx.actor.userId, 'viewer');
   const afterId = decodeCursor(query.cursor, 'uuid');
-  const rows = await listSuspectLinkRows(db, projectId, { afterId, limit: query.limit + 1 });
+  const rows = await listSuspectLinkRows(db, projectId, {
+    ...query,
+    afterId,
+    limit: query.limit + 1,
+  });
+  if (
+    rows.length === 0 &&
+    query.type !== undefined &&
+    !(await linkTypesOf(db, projectId)).has(query.type)
+  ) {
+    throw badType('query.type');
+  }
   return pageOf(rows, query.limit, toLink, (r) => r.id);
 }
 

@@ -171,3 +171,25 @@ test("the marking is in the change's transaction: a refused change (412) marks n
   assert.equal(stale.statusCode, 412);
   assert.equal((await link(l.id)).suspect, false);
 });
+
+test('suspect links filter by the source specification and by type', async () => {
+  const f = await fixture();
+  const designs = await createSpecification(app, owner, f.project.id, { title: 'Design' });
+  const design = await createItem(app, owner, designs.id);
+  const fromTest = await createLink(app, owner, f.tests[0]!.id, f.req.id, 'verifies');
+  const fromDesign = await createLink(app, owner, design.id, f.req.id, 'refines');
+  await patch(f.req.id, { body: 'v2' });
+  const ids = async (query: string) => (await suspects(f.project.id, query)).data.map((l) => l.id);
+  assert.deepEqual(await ids(''), [fromTest.id, fromDesign.id]);
+  assert.deepEqual(await ids(`?specificationId=${designs.id}`), [fromDesign.id]);
+  assert.deepEqual(await ids(`?specificationId=${f.spec.id}`), [fromTest.id]);
+  assert.deepEqual(await ids('?type=verifies'), [fromTest.id]);
+  assert.deepEqual(await ids(`?type=verifies&specificationId=${designs.id}`), []);
+  for (const bad of ['?type=blesses', '?specificationId=nope', '?colour=red']) {
+    const res = await app.inject({
+      url: `/api/v1/projects/${f.project.id}/suspect-links${bad}`,
+      headers: owner.auth,
+    });
+    assert.equal(res.statusCode, 400, bad);
+  }
+});
