@@ -406,14 +406,13 @@ export async function recordLinkChange(
   projectTraceChanged(ctx.effects, row.project_id);
 }
 
-/** An item's reference and project, when the caller's role in it is at least `needed`. */
+/** An item's reference and project, when the caller may see it. */
 export async function itemRefOf(
   db: Kysely<Database>,
   { actor }: Context,
   itemId: string,
-  needed: 'viewer' | 'editor' = 'viewer',
 ): Promise<ItemRef & { projectId: string }> {
-  const row = await itemFor(db, actor.userId, itemId, needed);
+  const row = await itemFor(db, actor.userId, itemId, 'viewer');
   return {
     id: row.id,
     key: row.key,

@@ -56,7 +56,7 @@ export interface LinkPage {
   nextCursor: string | null;
 }
 
-export function toLink(row: LinkWithRefs): Link {
+function toLink(row: LinkWithRefs): Link {
   return {
     id: row.id,
     projectId: row.project_id,

@@ -56,7 +56,7 @@ export const DEFAULT_LINK_TYPES: readonly LinkTypeValues[] = [
 /** A project may define this many link types. */
 const MAX_LINK_TYPES = 50;
 
-export function toLinkType(row: LinkTypeRow): LinkType {
+function toLinkType(row: LinkTypeRow): LinkType {
   return {
     key: row.key,
     name: row.name,
