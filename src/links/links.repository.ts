@@ -63,13 +63,6 @@ export function findLinkOfUser(
     .executeTakeFirst();
 }
 
-export function findLinkWithRefs(
-  db: Kysely<Database>,
-  linkId: string,
-): Promise<LinkWithRefs | undefined> {
-  return withRefs(db).where('l.id', '=', linkId).executeTakeFirst();
-}
-
 /** The link's row, locked for a change. */
 export function lockLinkRow(
   db: Kysely<Database>,
@@ -97,8 +90,9 @@ export function clearLinkRow(db: Kysely<Database>, linkId: string): Promise<Item
 }
 
 /**
- * Whether `from` reaches `to` by following links of `type` from source to target. Run under the
- * type's exclusive lock, the graph it walks is acyclic and nobody adds to it meanwhile.
+ * Whether `from` reaches `to` by following links of `type` from source to target. Run while the
+ * type's writers take turns (lockLinkType), the graph it walks is acyclic and nobody adds to it
+ * meanwhile.
  */
 export async function reaches(
   db: Kysely<Database>,
@@ -232,7 +226,7 @@ export function sourcesOf(
     .execute();
 }
 
-/** The key, title and specification of items by id, with their position in document order. */
+/** The key, title and specification of items by id. */
 export function itemRefRows(
   db: Kysely<Database>,
   itemIds: readonly string[],

@@ -25,7 +25,6 @@ import {
   clearLinkRow,
   deleteLinkRow,
   findLinkOfUser,
-  findLinkWithRefs,
   insertLinkRow,
   listLinksOfItem,
   linksTouching,
@@ -104,9 +103,9 @@ const badType = (path: string) =>
 
 /**
  * Links an item to another of its project (editors and owners). Locks, in every writer's order:
- * the project against deletion, the link type (writers of a hierarchical one one at a time: the
- * cycle check must see every committed link of it), the source's specification, then both items. The unique
- * constraint decides between two creates of the same link.
+ * the project against deletion, the link type (writers of a hierarchical one take turns: the
+ * cycle check must see every committed link of it), the source's specification, then both items.
+ * The unique constraint decides between two creates of the same link.
  */
 export async function createLink(
   trx: Kysely<Database>,
@@ -123,7 +122,7 @@ export async function createLink(
   const type = await lockLinkType(trx, projectId, input.type);
   if (!type) throw badType('type');
   const { source, target } = await lockLinkEnds(trx, ctx, projectId, sourceId, input.targetId);
-  if (!target || target.project_id !== source.project_id) throw badTarget();
+  if (!target) throw badTarget();
   if (type.hierarchical && (await reaches(trx, target.id, source.id, type.key))) {
     throw new LinkCycleError(
       `${target.key} is already above ${source.key} through "${type.key}" links: this link would close a cycle`,
@@ -224,9 +223,7 @@ export async function clearLink(
       after: inHistory(cleared, seen.target_key),
     },
   });
-  const now = await findLinkWithRefs(trx, linkId);
-  if (!now) throw new NotFoundError('Link');
-  return toLink(now);
+  return toLink({ ...seen, ...cleared });
 }
 
 /**

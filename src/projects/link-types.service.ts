@@ -85,7 +85,9 @@ function hasCycle(edges: { source_id: string; target_id: string }[]): boolean {
   const outgoing = new Map<string, string[]>();
   const indegree = new Map<string, number>();
   for (const { source_id: s, target_id: t } of edges) {
-    outgoing.set(s, [...(outgoing.get(s) ?? []), t]);
+    const next = outgoing.get(s);
+    if (next) next.push(t);
+    else outgoing.set(s, [t]);
     indegree.set(t, (indegree.get(t) ?? 0) + 1);
     if (!indegree.has(s)) indegree.set(s, 0);
   }
@@ -138,7 +140,8 @@ export async function putLinkType(
     name,
     inverse_name: inverseName,
     hierarchical,
-    suspect_fields: [...new Set(input.suspectFields ?? current?.suspect_fields ?? SUSPECT_DEFAULT)],
+    // The body schema lets no field twice.
+    suspect_fields: input.suspectFields ?? current?.suspect_fields ?? SUSPECT_DEFAULT,
   });
   return toLinkType(row);
 }
