@@ -17,6 +17,8 @@ const FEATURES = [
   'specifications',
   'items',
   'links',
+  'baselines',
+  'approvals',
   'documents',
   'accounts',
   'health',
@@ -36,8 +38,31 @@ const MAY_IMPORT = {
   specifications: ['domain', 'platform', 'http', 'projects'],
   items: ['domain', 'platform', 'http', 'projects', 'specifications'],
   links: ['domain', 'platform', 'http', 'projects', 'specifications', 'items'],
-  // A specification as a file: its items with their links (export, trace matrix).
-  documents: ['domain', 'platform', 'http', 'projects', 'specifications', 'items', 'links'],
+  // Snapshots of a specification and what changed between them.
+  baselines: ['domain', 'platform', 'http', 'projects', 'specifications', 'items', 'links'],
+  // Electronic signatures of items and baselines; signing re-authenticates.
+  approvals: [
+    'domain',
+    'platform',
+    'http',
+    'users',
+    'auth',
+    'projects',
+    'specifications',
+    'items',
+    'baselines',
+  ],
+  // A specification or a baseline as a file: its items with their links (export, trace matrix).
+  documents: [
+    'domain',
+    'platform',
+    'http',
+    'projects',
+    'specifications',
+    'items',
+    'links',
+    'baselines',
+  ],
   accounts: ['domain', 'platform', 'http', 'users', 'auth', 'projects'],
   health: ['domain', 'platform', 'http'],
   // The control socket runs commands for the CLI in the serving process.

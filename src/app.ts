@@ -23,6 +23,8 @@ import { LOG_REDACT_PATHS, requestLogPlugin } from './http/request-log.js';
 import { securityHeaders, securityHeadersPlugin } from './http/security-headers.js';
 import { unitOfWorkPlugin } from './http/unit-of-work.js';
 import { createValidatorCompiler } from './http/validation.js';
+import { baselineRoutes } from './baselines/baselines.routes.js';
+import { approvalRoutes } from './approvals/approvals.routes.js';
 import { exportRoutes } from './documents/export.routes.js';
 import { itemRoutes } from './items/items.routes.js';
 import { linkRoutes } from './links/links.routes.js';
@@ -153,5 +155,7 @@ export async function buildApp(
   await app.register(exportRoutes, { prefix: '/api/v1' });
   await app.register(linkTypeRoutes, { prefix: '/api/v1' });
   await app.register(linkRoutes, { prefix: '/api/v1' });
+  await app.register(baselineRoutes, { prefix: '/api/v1' });
+  await app.register(approvalRoutes, { prefix: '/api/v1' });
   return app;
 }

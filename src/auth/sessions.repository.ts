@@ -143,3 +143,17 @@ export async function rotateUnusedRefreshToken(
       ${input.graceSeconds}, ${input.ip}, ${input.userAgent}) r`.execute(db);
   return result.rows[0];
 }
+
+/** When a session began (its sign-in; refreshing keeps it), while it is live. */
+export async function sessionStartedAt(
+  db: Kysely<Database>,
+  sessionId: string,
+): Promise<{ created_at: Date; now: Date } | undefined> {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.created_at', sql<Date>`now()`.as('now')])
+    .where('sessions.id', '=', sessionId)
+    .where(isLive)
+    .executeTakeFirst();
+}

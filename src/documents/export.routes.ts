@@ -5,6 +5,8 @@ import type { Readable } from 'node:stream';
 import { problems, bearer } from '../http/schemas.js';
 import { read } from '../http/unit-of-work.js';
 import { ExportQuery, SpecificationParams } from '../specifications/specifications.schemas.js';
+import { BaselineParams } from '../baselines/baselines.schemas.js';
+import { exportBaseline } from './baseline-export.js';
 import { exportSpecification, type ExportFile } from './specification-export.js';
 import { traceMatrix } from './trace-matrix.js';
 
@@ -53,6 +55,29 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         reply,
         await read(request, (db, ctx) =>
           exportSpecification(db, ctx, request.params.specificationId, request.query.format),
+        ),
+      ),
+  );
+
+  app.get(
+    '/baselines/:baselineId/export',
+    {
+      schema: {
+        tags: ['baselines'],
+        security: bearer,
+        summary: 'A baseline as a file, its items as they were, streamed',
+        params: BaselineParams,
+        querystring: ExportQuery,
+        response: streamed(
+          'Markdown, JSON or CSV, as `format` asks; JSON gives each item its outgoing links',
+        ),
+      },
+    },
+    async (request, reply) =>
+      sendFile(
+        reply,
+        await read(request, (db, ctx) =>
+          exportBaseline(db, ctx, request.params.baselineId, request.query.format),
         ),
       ),
   );

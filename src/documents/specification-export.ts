@@ -35,18 +35,23 @@ export interface ExportFile {
   filename: string;
 }
 
-async function* items(batches: AsyncGenerator<Item[]>): AsyncGenerator<Item> {
+export async function* items<T>(batches: AsyncGenerator<T[]>): AsyncGenerator<T> {
   for await (const batch of batches) yield* batch;
+}
+
+/** Items as Markdown sections: `## KEY Title`, the status, the body. */
+export async function* markdownItems(all: AsyncIterable<Item>) {
+  for await (const item of all) {
+    yield `## ${item.key} ${item.title}\n\nStatus: ${item.status}\n\n`;
+    if (item.body !== '') yield `${item.body.trimEnd()}\n\n`;
+  }
 }
 
 async function* markdown(spec: Specification, all: AsyncGenerator<Item>) {
   yield `# ${spec.title}\n\n`;
   yield `Status: ${spec.status}\n\n`;
   if (spec.description) yield `${spec.description.trimEnd()}\n\n`;
-  for await (const item of all) {
-    yield `## ${item.key} ${item.title}\n\nStatus: ${item.status}\n\n`;
-    if (item.body !== '') yield `${item.body.trimEnd()}\n\n`;
-  }
+  yield* markdownItems(all);
 }
 
 /** Each item with `links`: its outgoing links, the target named by id, key and title. */
@@ -67,7 +72,8 @@ async function* json(spec: Specification, all: AsyncGenerator<LinkedItem>) {
   yield ']}\n';
 }
 
-async function* csv(all: AsyncGenerator<Item>) {
+/** Items as CSV rows under a header row. */
+export async function* csv(all: AsyncIterable<Item>) {
   yield stringify([['key', 'title', 'status', 'body', 'id', 'version', 'updatedAt']], CSV_OPTIONS);
   for await (const item of all) {
     yield stringify(

@@ -5,6 +5,7 @@
 export type ErrorCode =
   | 'validation_failed'
   | 'invalid_credentials'
+  | 'reauthentication_required'
   | 'invalid_token'
   | 'token_expired'
   | 'email_not_verified'
@@ -53,6 +54,14 @@ export class ValidationError extends DomainError {
 
 export class InvalidCredentialsError extends DomainError {
   readonly code = 'invalid_credentials';
+}
+
+/**
+ * An act that needs proof of presence (signing) came without it: the password is missing or
+ * wrong, or a password-less account's sign-in is too old.
+ */
+export class ReauthenticationRequiredError extends DomainError {
+  readonly code = 'reauthentication_required';
 }
 
 /** The caller's bearer token is not acceptable (answered with a `WWW-Authenticate` challenge). */

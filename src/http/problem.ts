@@ -30,6 +30,7 @@ export interface Problem {
  */
 const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
+  reauthentication_required: 401,
   invalid_credentials: 401,
   invalid_token: 401,
   token_expired: 401,

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { SnapshotLink } from '../baselines/baselines.table.js';
 import type { Database } from '../platform/schema.js';
 import type { ProjectRole } from '../projects/projects.table.js';
 import type { ItemRevisionRow, ItemRow, ItemStatus, RevisionAction } from './items.table.js';
@@ -277,4 +278,48 @@ export function linksOfItemByKey(
     .orderBy('l.id')
     .forUpdate('l')
     .execute();
+}
+
+/**
+ * A specification's items as a baseline keeps them: each row with its outgoing links as JSON,
+ * `[{ type, target: { id, key, title, specificationId } }]` ordered by type, then target id (the
+ * order the content hash reads them in).
+ */
+export function itemSnapshotRows(db: Kysely<Database>, specificationId: string) {
+  return db
+    .selectFrom('items as i')
+    .select([
+      'i.id as item_id',
+      'i.key',
+      'i.specification_id',
+      'i.title',
+      'i.body_enc',
+      'i.status',
+      'i.version',
+      'i.created_by',
+      'i.updated_by',
+      'i.created_at',
+      'i.updated_at',
+      sql<SnapshotLink[]>`coalesce((
+        select jsonb_agg(jsonb_build_object('type', l.type, 'target', jsonb_build_object(
+            'id', t.id, 'key', t.key, 'title', t.title, 'specificationId', t.specification_id))
+          order by l.type collate "C", l.target_id)
+        from item_links l join items t on t.id = l.target_id
+        where l.source_id = i.id), '[]'::jsonb)`.as('links'),
+    ])
+    .where('i.specification_id', '=', specificationId);
+}
+
+/** The ids of a specification's items in document order. */
+export async function itemIdsInOrder(
+  db: Kysely<Database>,
+  specificationId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('items')
+    .select('id')
+    .where('specification_id', '=', specificationId)
+    .orderBy('order_key')
+    .execute();
+  return rows.map((r) => r.id);
 }

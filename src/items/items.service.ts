@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { decodeCursor, pageOf } from '../domain/cursor.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
@@ -28,6 +28,8 @@ import {
   holdItemSpecification,
   findItemOfUser,
   insertItemRow,
+  itemIdsInOrder,
+  itemSnapshotRows,
   linksOfItemByKey,
   listItemRowsOfUser,
   markIncomingLinksSuspect,
@@ -336,6 +338,15 @@ export async function deleteItem(
   projectTraceChanged(ctx.effects, current.project_id);
 }
 
+/** Checks that the caller is an editor or owner of the item's project (else 404 or 403). */
+export async function assertItemEditor(
+  db: Kysely<Database>,
+  { actor }: Context,
+  itemId: string,
+): Promise<void> {
+  await itemFor(db, actor.userId, itemId, 'editor');
+}
+
 /** An item locked for a change of its links (editors and owners), in every writer's lock order. */
 export function lockItemForWrite(
   trx: Kysely<Database>,
@@ -446,4 +457,38 @@ export async function* itemBatches(
     if (rows.length < BATCH || !last) return;
     afterOrderKey = last.order_key;
   }
+}
+
+/**
+ * A specification's items as a baseline keeps them, each with its outgoing links and its
+ * `position` (1, 2, 3 … in document order): a query to run as one statement, so that it is one
+ * consistent read. The caller checks access.
+ */
+export function itemSnapshotQuery(db: Kysely<Database>, specificationId: string) {
+  return itemSnapshotRows(db, specificationId).select(
+    sql<number>`(row_number() over (order by i.order_key))::int`.as('position'),
+  );
+}
+
+/** A specification's live items as snapshot rows, in item id order, a batch at a time. */
+export async function* itemSnapshotsById(
+  db: Kysely<Database>,
+  specificationId: string,
+  batchSize: number,
+) {
+  let after: string | null = null;
+  for (;;) {
+    let query = itemSnapshotRows(db, specificationId).orderBy('i.id').limit(batchSize);
+    if (after !== null) query = query.where('i.id', '>', after);
+    const rows = await query.execute();
+    if (rows.length > 0) yield rows;
+    const last = rows.at(-1);
+    if (rows.length < batchSize || !last) return;
+    after = last.item_id;
+  }
+}
+
+/** The ids of a specification's items in document order (the caller checks access). */
+export function itemOrder(db: Kysely<Database>, specificationId: string): Promise<string[]> {
+  return itemIdsInOrder(db, specificationId);
 }

@@ -11,6 +11,8 @@ export const ENCRYPTED_COLUMNS = [
   { table: 'specifications', column: 'description_enc', key: 'id', keyType: 'uuid' },
   { table: 'items', column: 'body_enc', key: 'id', keyType: 'uuid' },
   { table: 'item_revisions', column: 'changes_enc', key: 'id', keyType: 'uuid' },
+  { table: 'baselines', column: 'description_enc', key: 'id', keyType: 'uuid' },
+  { table: 'baseline_items', column: 'body_enc', key: 'id', keyType: 'uuid' },
   { table: 'refresh_tokens', column: 'successor_enc', key: 'token_hash', keyType: 'text' },
   { table: 'oauth_states', column: 'code_verifier_enc', key: 'state_hash', keyType: 'text' },
   { table: 'mail_outbox', column: 'body_enc', key: 'id', keyType: 'uuid' },

@@ -1,4 +1,6 @@
+import type { ApprovalTable } from '../approvals/approvals.table.js';
 import type { OneTimeTokenTable, RefreshTokenTable, SessionTable } from '../auth/sessions.table.js';
+import type { BaselineItemTable, BaselineTable } from '../baselines/baselines.table.js';
 import type { FeatureFlagHistoryTable, FeatureFlagTable } from '../flags/flags.table.js';
 import type { ItemRevisionTable, ItemTable } from '../items/items.table.js';
 import type { ItemLinkTable } from '../links/links.table.js';
@@ -27,6 +29,9 @@ export interface Database {
   item_revisions: ItemRevisionTable;
   link_types: LinkTypeTable;
   item_links: ItemLinkTable;
+  baselines: BaselineTable;
+  baseline_items: BaselineItemTable;
+  approvals: ApprovalTable;
   user_identities: UserIdentityTable;
   oauth_states: OAuthStateTable;
   oauth_login_codes: OAuthLoginCodeTable;

@@ -10,6 +10,7 @@ import * as refreshSuccessorByTime from './2026-11-30T01-refresh-successor-by-ti
 import * as refreshRotationFunction from './2026-11-30T02-refresh-rotation-function.js';
 import * as mailGivenUp from './2026-12-05T00-mail-given-up.js';
 import * as traceLinks from './2026-12-05T01-trace-links.js';
+import * as baselinesApprovals from './2026-12-05T02-baselines-approvals.js';
 
 /** Every migration, by name; names sort in the order they run. Frozen once landed. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T02-refresh-rotation-function': refreshRotationFunction,
   '2026-12-05T00-mail-given-up': mailGivenUp,
   '2026-12-05T01-trace-links': traceLinks,
+  '2026-12-05T02-baselines-approvals': baselinesApprovals,
 };

@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../platform/schema.js';
+import type { ApprovalMeaning, ApprovalRow, ApprovalSubject } from './approvals.table.js';
+
+export function insertApprovalRow(
+  db: Kysely<Database>,
+  row: {
+    id: string;
+    project_id: string;
+    specification_id: string;
+    subject: ApprovalSubject;
+    subject_id: string;
+    subject_version: number;
+    content_hash: string;
+    meaning: ApprovalMeaning;
+    comment: string | null;
+    signed_by: string;
+    signer_email: string;
+    signer_name: string | null;
+  },
+): Promise<ApprovalRow> {
+  return db.insertInto('approvals').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The approvals of an item or a baseline, newest first, keyset by id (UUIDv7). */
+export function listApprovalRows(
+  db: Kysely<Database>,
+  subject: ApprovalSubject,
+  subjectId: string,
+  options: { beforeId: string | null; limit: number },
+): Promise<ApprovalRow[]> {
+  let query = db
+    .selectFrom('approvals')
+    .selectAll()
+    .where('subject_id', '=', subjectId)
+    .where('subject', '=', subject)
+    .orderBy('id', 'desc')
+    .limit(options.limit);
+  if (options.beforeId !== null) query = query.where('id', '<', options.beforeId);
+  return query.execute();
+}
