@@ -202,3 +202,38 @@ test('after rotation the new key alone reads every encrypted value: refresh succ
     }
   }
 });
+
+test('baselines are covered by rotation: after it, the new key alone reads a baseline, its export and its diff', async () => {
+  const project = await createProject(app, user);
+  const spec = await createSpecification(app, user, project.id);
+  await createItem(app, user, spec.id, { body: 'kept in a baseline' });
+  const taken = await app.inject({
+    method: 'POST',
+    url: `/api/v1/specifications/${spec.id}/baselines`,
+    headers: user.auth,
+    payload: { name: 'before rotation', description: 'described' },
+  });
+  assert.equal(taken.statusCode, 201, taken.body);
+  const baselineId = taken.json<{ id: string }>().id;
+  const stale = await countStale(app.db, new Encryptor(NEW, OLD));
+  assert.ok(stale.baselines! >= 1 && stale.baseline_items! >= 1, JSON.stringify(stale));
+
+  await rotateKeys(app.db, new Encryptor(NEW, OLD), { batchSize: 2 });
+  const rotatedApp = await env.app({ ENCRYPTION_KEY: NEW });
+  const items = await rotatedApp.inject({
+    url: `/api/v1/baselines/${baselineId}/items`,
+    headers: user.auth,
+  });
+  assert.equal(items.json<{ data: { body: string }[] }>().data[0]?.body, 'kept in a baseline');
+  const got = await rotatedApp.inject({
+    url: `/api/v1/baselines/${baselineId}`,
+    headers: user.auth,
+  });
+  assert.equal(got.json<{ description: string }>().description, 'described');
+  const diff = await rotatedApp.inject({
+    url: `/api/v1/specifications/${spec.id}/diff?from=${baselineId}`,
+    headers: user.auth,
+  });
+  assert.equal(diff.statusCode, 200, diff.body);
+  assert.equal(diff.json<{ summary: { changed: number } }>().summary.changed, 0);
+});
