@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import { ARGON2_OPTIONS } from '../src/auth/passwords.js';
 import { Encryptor } from '../src/platform/crypto.js';
 import type { Database } from '../src/platform/schema.js';
+import { seedBaselineSpec } from './baseline-seed.js';
 import { seedLinkTypes, seedTrace } from './trace-seed.js';
 
 export interface SeedIds {
@@ -18,6 +19,7 @@ export interface SeedIds {
   largeSpecId: string;
   traceProjectId: string;
   traceSpecIds: string[];
+  baselineSpecId: string;
 }
 
 const BODY =
@@ -99,6 +101,7 @@ export async function seed(db: Kysely<Database>, encryptionKey: string, ids: See
   await insertItems(db, enc, ids, ids.largeSpecId, 100_000, 1001);
   await seedLinkTypes(db, ids);
   await seedTrace(db, enc, ids);
+  await seedBaselineSpec(db, enc, ids);
   // Vacuumed and checkpointed too: otherwise autovacuum and the checkpointer get to the fresh rows
   // during a measured run.
   await sql`vacuum analyze`.execute(db);
@@ -116,5 +119,6 @@ export function seedIds(newId: () => string): SeedIds {
     largeSpecId: newId(),
     traceProjectId: newId(),
     traceSpecIds: Array.from({ length: 5 }, () => newId()),
+    baselineSpecId: newId(),
   };
 }

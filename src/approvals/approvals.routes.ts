@@ -1,33 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
-import { reauthenticate } from '../auth/reauthenticate.js';
 import { BaselineParams } from '../baselines/baselines.schemas.js';
-import { ifMatchOf } from '../http/preconditions.js';
 import { bearer, Page, PageQuery, problems } from '../http/schemas.js';
-import { read, work } from '../http/unit-of-work.js';
+import { read } from '../http/unit-of-work.js';
 import { ItemParams } from '../items/items.schemas.js';
 import { ApprovalSchema, NewApprovalBody } from './approvals.schemas.js';
-import type { ApprovalSubject } from './approvals.table.js';
-import { assertMaySign, listApprovals, signBaseline, signItem } from './approvals.service.js';
+import { signFlow } from './approvals.flows.js';
+import { listApprovals } from './approvals.service.js';
 
 /** `/api/v1`: electronic signatures of items and baselines. */
 export const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const common = { tags: ['approvals'], security: bearer };
   app.addHook('preHandler', app.authenticate);
-
-  /**
-   * Who may sign is checked first (so a viewer's or a stranger's password is never tried), then
-   * the signer proves presence, outside the transaction that records the signature.
-   */
-  async function signer(
-    request: FastifyRequest,
-    subject: ApprovalSubject,
-    id: string,
-    password?: string,
-  ) {
-    await read(request, (db, ctx) => assertMaySign(db, ctx, subject, id));
-    return read(request, (db, ctx) => reauthenticate(db, ctx, app.authDeps, password));
-  }
 
   const signSchema = <P extends typeof ItemParams | typeof BaselineParams>(
     summary: string,
@@ -50,10 +33,7 @@ export const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { itemId } = request.params;
-      const user = await signer(request, 'item', itemId, request.body.password);
-      const approval = await work(request, (tx, ctx) =>
-        signItem(tx, ctx, itemId, user, request.body, ifMatchOf(request)),
-      );
+      const approval = await signFlow(request, app.authDeps, 'item', itemId, request.body);
       return reply.code(201).send(approval);
     },
   );
@@ -68,10 +48,7 @@ export const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { baselineId } = request.params;
-      const user = await signer(request, 'baseline', baselineId, request.body.password);
-      const approval = await work(request, (tx, ctx) =>
-        signBaseline(tx, ctx, baselineId, user, request.body),
-      );
+      const approval = await signFlow(request, app.authDeps, 'baseline', baselineId, request.body);
       return reply.code(201).send(approval);
     },
   );

@@ -123,36 +123,40 @@ export async function deleteBaselineRow(db: Kysely<Database>, baselineId: string
   await db.deleteFrom('baselines').where('id', '=', baselineId).execute();
 }
 
-/** A baseline's items in document order, after a position. */
+/**
+ * A baseline's items in document order, after a position. Positions are 1 … n without gaps, so
+ * the page is a range of them: the planner needs no statistics of a baseline just taken to read
+ * only those rows.
+ */
 export function baselineItemsByPosition(
   db: Kysely<Database>,
   baselineId: string,
   options: { afterPosition: number | null; limit: number },
 ): Promise<BaselineItemRow[]> {
-  let query = db
+  const after = options.afterPosition ?? 0;
+  return db
     .selectFrom('baseline_items')
     .selectAll()
     .where('baseline_id', '=', baselineId)
+    .where('position', '>', after)
+    .where('position', '<=', after + options.limit)
     .orderBy('position')
-    .limit(options.limit);
-  if (options.afterPosition !== null) query = query.where('position', '>', options.afterPosition);
-  return query.execute();
+    .execute();
 }
 
-/** A baseline's items in item id order, after an item id (a diff walks both sides so). */
-export function baselineItemsById(
+/** These items of a baseline (those it holds), in no particular order. */
+export function baselineItemsOf(
   db: Kysely<Database>,
   baselineId: string,
-  options: { afterItemId: string | null; limit: number },
+  itemIds: readonly string[],
 ): Promise<BaselineItemRow[]> {
-  let query = db
+  if (itemIds.length === 0) return Promise.resolve([]);
+  return db
     .selectFrom('baseline_items')
     .selectAll()
     .where('baseline_id', '=', baselineId)
-    .orderBy('item_id')
-    .limit(options.limit);
-  if (options.afterItemId !== null) query = query.where('item_id', '>', options.afterItemId);
-  return query.execute();
+    .where('item_id', '=', sql<string>`any(${sql.val(itemIds)}::uuid[])`)
+    .execute();
 }
 
 /** A baseline's item ids in document order. */

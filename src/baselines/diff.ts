@@ -3,9 +3,19 @@ import { NotFoundError } from '../domain/errors.js';
 import type { Context } from '../domain/unit-of-work.js';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
-import { itemOrder, itemSnapshotsById, type ItemRef } from '../items/items.service.js';
+import {
+  itemOrder,
+  itemSnapshotsInOrder,
+  itemSnapshotsOf,
+  type ItemRef,
+} from '../items/items.service.js';
 import { specificationFor } from '../specifications/specifications.service.js';
-import { baselineItemOrder, baselineItemsById, isBaselineOf } from './baselines.repository.js';
+import {
+  baselineItemOrder,
+  baselineItemsByPosition,
+  baselineItemsOf,
+  isBaselineOf,
+} from './baselines.repository.js';
 import type { BaselineItemRow, SnapshotLink } from './baselines.table.js';
 import { toBaselineItem, type BaselineItem } from './baselines.service.js';
 import { movedIndexes } from './moved.js';
@@ -34,24 +44,24 @@ export interface SpecificationDiff {
 /** Each side is read this many items at a time. */
 const BATCH = 1000;
 
-/** One side of a diff: its items in id order, and their ids in document order. */
+/**
+ * One side of a diff: its item ids in document order, its items in document order a batch at a
+ * time, and some of its items by id.
+ */
 interface Side {
-  rows: AsyncGenerator<SnapshotRow>;
   order: string[];
+  batches(): AsyncGenerator<SnapshotRow[]>;
+  rowsOf(itemIds: readonly string[]): Promise<SnapshotRow[]>;
 }
 
-async function* flat<T>(batches: AsyncGenerator<T[]>): AsyncGenerator<T> {
-  for await (const batch of batches) yield* batch;
-}
-
-async function* baselineRows(db: Kysely<Database>, baselineId: string) {
-  let afterItemId: string | null = null;
+async function* baselineBatches(db: Kysely<Database>, baselineId: string) {
+  let afterPosition: number | null = null;
   for (;;) {
-    const rows = await baselineItemsById(db, baselineId, { afterItemId, limit: BATCH });
-    yield* rows;
+    const rows = await baselineItemsByPosition(db, baselineId, { afterPosition, limit: BATCH });
+    if (rows.length > 0) yield rows;
     const last = rows.at(-1);
     if (rows.length < BATCH || !last) return;
-    afterItemId = last.item_id;
+    afterPosition = last.position;
   }
 }
 
@@ -59,12 +69,17 @@ async function* baselineRows(db: Kysely<Database>, baselineId: string) {
 async function sideOf(db: Kysely<Database>, specificationId: string, name: string): Promise<Side> {
   if (name === 'head') {
     return {
-      rows: flat(itemSnapshotsById(db, specificationId, BATCH)),
       order: await itemOrder(db, specificationId),
+      batches: () => itemSnapshotsInOrder(db, specificationId, BATCH),
+      rowsOf: (ids) => itemSnapshotsOf(db, specificationId, ids),
     };
   }
   if (!(await isBaselineOf(db, name, specificationId))) throw new NotFoundError('Baseline');
-  return { rows: baselineRows(db, name), order: await baselineItemOrder(db, name) };
+  return {
+    order: await baselineItemOrder(db, name),
+    batches: () => baselineBatches(db, name),
+    rowsOf: (ids) => baselineItemsOf(db, name, ids),
+  };
 }
 
 const linkKeys = (links: readonly SnapshotLink[]) =>
@@ -95,9 +110,9 @@ const refOf = (row: SnapshotRow): ItemRef => ({
 /**
  * What changed in a specification between two baselines, or a baseline and `head`: added and
  * removed items, changed fields (title, body, status, links) and moved items. Runs in one
- * repeatable-read snapshot, so `head` is one consistent state however long the walk; the sides
- * are walked side by side in item id order a batch at a time, so memory holds the two orders and
- * the differences, never both specifications.
+ * repeatable-read snapshot, so `head` is one consistent state however long the walk. The new side
+ * is walked in document order a batch at a time, each batch beside the same items of the old side
+ * (fetched by id), so memory holds the two orders and the differences, never both sides.
  */
 export async function diffSpecification(
   trx: Kysely<Database>,
@@ -112,31 +127,35 @@ export async function diffSpecification(
   const fromIndex = new Map(from.order.map((id, i) => [id, i]));
   const toIndex = new Map(to.order.map((id, i) => [id, i]));
 
-  const added: { at: number; item: BaselineItem }[] = [];
-  const removed: { at: number; item: BaselineItem }[] = [];
-  const changed: { at: number; item: ChangedItem }[] = [];
+  const added: BaselineItem[] = [];
+  const changed: ChangedItem[] = [];
   // Items on both sides, for the moves: [old position, new position, reference].
   const common: [number, number, ItemRef][] = [];
-
-  let a = await from.rows.next();
-  let b = await to.rows.next();
-  while (!a.done || !b.done) {
-    if (!a.done && (b.done || a.value.item_id < b.value.item_id)) {
-      removed.push({ at: fromIndex.get(a.value.item_id) ?? 0, item: toBaselineItem(a.value, enc) });
-      a = await from.rows.next();
-    } else if (!b.done && (a.done || b.value.item_id < a.value.item_id)) {
-      added.push({ at: toIndex.get(b.value.item_id) ?? 0, item: toBaselineItem(b.value, enc) });
-      b = await to.rows.next();
-    } else if (!a.done && !b.done) {
-      const at = toIndex.get(b.value.item_id) ?? 0;
-      const changes = changesOf(enc, a.value, b.value);
-      if (Object.keys(changes).length > 0) {
-        changed.push({ at, item: { id: b.value.item_id, key: b.value.key, changes } });
+  // The new side in document order, each batch beside the same items of the old side.
+  for await (const batch of to.batches()) {
+    const before = new Map(
+      (await from.rowsOf(batch.map((r) => r.item_id).filter((id) => fromIndex.has(id)))).map(
+        (r) => [r.item_id, r],
+      ),
+    );
+    for (const b of batch) {
+      const a = before.get(b.item_id);
+      if (!a) {
+        added.push(toBaselineItem(b, enc));
+        continue;
       }
-      common.push([fromIndex.get(a.value.item_id) ?? 0, at, refOf(b.value)]);
-      a = await from.rows.next();
-      b = await to.rows.next();
+      const changes = changesOf(enc, a, b);
+      if (Object.keys(changes).length > 0) changed.push({ id: b.item_id, key: b.key, changes });
+      common.push([fromIndex.get(a.item_id) ?? 0, toIndex.get(b.item_id) ?? 0, refOf(b)]);
     }
+  }
+  // What the old side has and the new one lacks, in the old side's order.
+  const removedIds = from.order.filter((id) => !toIndex.has(id));
+  const removed: BaselineItem[] = [];
+  for (let i = 0; i < removedIds.length; i += BATCH) {
+    const rows = await from.rowsOf(removedIds.slice(i, i + BATCH));
+    rows.sort((x, y) => (fromIndex.get(x.item_id) ?? 0) - (fromIndex.get(y.item_id) ?? 0));
+    removed.push(...rows.map((r) => toBaselineItem(r, enc)));
   }
 
   common.sort((x, y) => x[0] - y[0]);
@@ -144,8 +163,6 @@ export async function diffSpecification(
     .map((i) => common[i] as [number, number, ItemRef])
     .sort((x, y) => x[1] - y[1])
     .map((c) => c[2]);
-  const inOrder = <T>(list: { at: number; item: T }[]) =>
-    list.sort((x, y) => x.at - y.at).map((e) => e.item);
   return {
     from: query.from,
     to: query.to,
@@ -155,9 +172,9 @@ export async function diffSpecification(
       changed: changed.length,
       moved: moved.length,
     },
-    added: inOrder(added),
-    removed: inOrder(removed),
-    changed: inOrder(changed),
+    added,
+    removed,
+    changed,
     moved,
   };
 }

@@ -470,22 +470,37 @@ export function itemSnapshotQuery(db: Kysely<Database>, specificationId: string)
   );
 }
 
-/** A specification's live items as snapshot rows, in item id order, a batch at a time. */
-export async function* itemSnapshotsById(
+/** A specification's live items as snapshot rows, in document order, a batch at a time. */
+export async function* itemSnapshotsInOrder(
   db: Kysely<Database>,
   specificationId: string,
   batchSize: number,
 ) {
   let after: string | null = null;
   for (;;) {
-    let query = itemSnapshotRows(db, specificationId).orderBy('i.id').limit(batchSize);
-    if (after !== null) query = query.where('i.id', '>', after);
+    let query = itemSnapshotRows(db, specificationId)
+      .select('i.order_key')
+      .orderBy('i.order_key')
+      .limit(batchSize);
+    if (after !== null) query = query.where('i.order_key', '>', after);
     const rows = await query.execute();
     if (rows.length > 0) yield rows;
     const last = rows.at(-1);
     if (rows.length < batchSize || !last) return;
-    after = last.item_id;
+    after = last.order_key;
   }
+}
+
+/** These items of a specification as snapshot rows (those that exist), in no particular order. */
+export function itemSnapshotsOf(
+  db: Kysely<Database>,
+  specificationId: string,
+  itemIds: readonly string[],
+) {
+  if (itemIds.length === 0) return Promise.resolve([]);
+  return itemSnapshotRows(db, specificationId)
+    .where('i.id', '=', sql<string>`any(${sql.val(itemIds)}::uuid[])`)
+    .execute();
 }
 
 /** The ids of a specification's items in document order (the caller checks access). */
