@@ -39,3 +39,19 @@ export function listApprovalRows(
   if (options.beforeId !== null) query = query.where('id', '<', options.beforeId);
   return query.execute();
 }
+
+/** The specification the approvals of a subject belong to, when it has any. */
+export async function specificationOfApprovals(
+  db: Kysely<Database>,
+  subject: ApprovalSubject,
+  subjectId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('approvals')
+    .select('specification_id')
+    .where('subject_id', '=', subjectId)
+    .where('subject', '=', subject)
+    .limit(1)
+    .executeTakeFirst();
+  return row?.specification_id;
+}

@@ -1,14 +1,26 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { decodeCursor, pageOf } from '../domain/cursor.js';
+import { NotFoundError } from '../domain/errors.js';
 import { assertIfMatch, type IfMatch } from '../domain/preconditions.js';
 import type { Context } from '../domain/unit-of-work.js';
 import type { Database } from '../platform/schema.js';
 import { baselineFor } from '../baselines/baselines.service.js';
 import { itemContentHash } from '../baselines/content-hash.js';
-import { assertItemEditor, getItem, lockItemForWrite, toItem } from '../items/items.service.js';
+import {
+  assertItemEditor,
+  getItem,
+  lastContentChange,
+  lockItemForWrite,
+  toItem,
+} from '../items/items.service.js';
+import { holdSpecification, specificationFor } from '../specifications/specifications.service.js';
 import type { UserRow } from '../users/users.table.js';
-import { insertApprovalRow, listApprovalRows } from './approvals.repository.js';
+import {
+  insertApprovalRow,
+  listApprovalRows,
+  specificationOfApprovals,
+} from './approvals.repository.js';
 import type { ApprovalMeaning, ApprovalRow, ApprovalSubject } from './approvals.table.js';
 
 /** An electronic signature as the API shows it. */
@@ -23,7 +35,7 @@ export interface Approval {
   comment: string | null;
   signedBy: { id: string; email: string; name: string | null };
   signedAt: Date;
-  /** Whether the subject's content is still what was signed. */
+  /** False once the subject's content changed after signing, or the subject is gone. */
   valid: boolean;
 }
 
@@ -32,7 +44,7 @@ export interface NewApproval {
   comment?: string | undefined;
 }
 
-function toApproval(row: ApprovalRow, currentHash: string | null): Approval {
+function toApproval(row: ApprovalRow, holds: (row: ApprovalRow) => boolean): Approval {
   return {
     id: row.id,
     subject: row.subject,
@@ -44,9 +56,11 @@ function toApproval(row: ApprovalRow, currentHash: string | null): Approval {
     comment: row.comment,
     signedBy: { id: row.signed_by, email: row.signer_email, name: row.signer_name },
     signedAt: row.signed_at,
-    valid: currentHash === row.content_hash,
+    valid: holds(row),
   };
 }
+
+const always = () => true;
 
 const cleanComment = (comment: string | undefined) => comment?.trim() || null;
 
@@ -91,10 +105,13 @@ export async function signItem(
     signer_email: signer.email,
     signer_name: signer.name,
   });
-  return toApproval(approval, hash);
+  return toApproval(approval, always);
 }
 
-/** Signs a baseline, held against deletion until the commit. */
+/**
+ * Signs a baseline, held against deletion until the commit: its specification first, then the
+ * baseline, the order in which deleting the specification takes them.
+ */
 export async function signBaseline(
   trx: Kysely<Database>,
   ctx: Context,
@@ -102,6 +119,10 @@ export async function signBaseline(
   signer: UserRow,
   input: NewApproval,
 ): Promise<Approval> {
+  const found = await baselineFor(trx, ctx.actor.userId, baselineId, 'editor');
+  if (!(await holdSpecification(trx, found.specification_id))) {
+    throw new NotFoundError('Baseline');
+  }
   const baseline = await baselineFor(trx, ctx.actor.userId, baselineId, 'editor', 'hold');
   const approval = await insertApprovalRow(trx, {
     id: uuidv7(),
@@ -117,12 +138,45 @@ export async function signBaseline(
     signer_email: signer.email,
     signer_name: signer.name,
   });
-  return toApproval(approval, baseline.content_hash);
+  return toApproval(approval, always);
 }
 
 /**
- * A page of the approvals of an item or a baseline, newest first; `valid` compares each one's
- * hash with the subject's content now.
+ * Which of a subject's approvals still hold. An item's hold while its title, body and status have
+ * not changed since the version signed (a change undone later does not make one hold again); a
+ * baseline's always. A subject that is gone keeps its approvals readable to the members of their
+ * specification, none of them holding. 404 when the caller may see neither.
+ */
+async function holding(
+  db: Kysely<Database>,
+  ctx: Context,
+  subject: ApprovalSubject,
+  subjectId: string,
+): Promise<(row: ApprovalRow) => boolean> {
+  try {
+    if (subject === 'baseline') {
+      await baselineFor(db, ctx.actor.userId, subjectId, 'viewer');
+      return always;
+    }
+    await getItem(db, ctx, subjectId);
+    const changed = await lastContentChange(db, subjectId);
+    return (row) => row.subject_version >= changed;
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    const specificationId = await specificationOfApprovals(db, subject, subjectId);
+    if (specificationId === undefined) throw err;
+    try {
+      await specificationFor(db, ctx.actor.userId, specificationId, 'viewer');
+    } catch {
+      throw err;
+    }
+    return () => false;
+  }
+}
+
+/**
+ * A page of the approvals of an item or a baseline, newest first, each `valid` while it holds
+ * (see `holding`).
  */
 export async function listApprovals(
   db: Kysely<Database>,
@@ -132,15 +186,12 @@ export async function listApprovals(
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ data: Approval[]; nextCursor: string | null }> {
   const beforeId = decodeCursor(query.cursor, 'uuid');
-  const currentHash =
-    subject === 'item'
-      ? itemContentHash(await getItem(db, ctx, subjectId))
-      : (await baselineFor(db, ctx.actor.userId, subjectId, 'viewer')).content_hash;
+  const holds = await holding(db, ctx, subject, subjectId);
   const rows = await listApprovalRows(db, subject, subjectId, { beforeId, limit: query.limit + 1 });
   return pageOf(
     rows,
     query.limit,
-    (r) => toApproval(r, currentHash),
+    (r) => toApproval(r, holds),
     (r) => r.id,
   );
 }

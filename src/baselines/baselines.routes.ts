@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ifMatchOf, withEtag } from '../http/preconditions.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
-import { read, work } from '../http/unit-of-work.js';
+import { read, snapshotRead, work } from '../http/unit-of-work.js';
 import { SpecificationParams } from '../specifications/specifications.schemas.js';
 import {
   BaselineItemSchema,
@@ -126,7 +126,7 @@ export const baselineRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) =>
-      work(request, (tx, ctx) =>
+      snapshotRead(request, (tx, ctx) =>
         diffSpecification(tx, ctx, request.params.specificationId, {
           from: request.query.from,
           to: request.query.to ?? 'head',

@@ -1,5 +1,7 @@
 import type { Generated, Selectable } from 'kysely';
-import type { ItemStatus } from '../items/items.table.js';
+import type { ItemStatus, SnapshotLink } from '../items/items.table.js';
+
+export type { SnapshotLink };
 
 export interface BaselineTable {
   id: string;
@@ -13,12 +15,6 @@ export interface BaselineTable {
   content_hash: string;
   created_by: string | null;
   created_at: Generated<Date>;
-}
-
-/** An outgoing link as a baseline keeps it: the target as it was named then. */
-export interface SnapshotLink {
-  type: string;
-  target: { id: string; key: string; title: string; specificationId: string };
 }
 
 export interface BaselineItemTable {

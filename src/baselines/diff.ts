@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { NotFoundError } from '../domain/errors.js';
 import type { Context } from '../domain/unit-of-work.js';
 import type { Encryptor } from '../platform/crypto.js';
@@ -109,8 +109,8 @@ const refOf = (row: SnapshotRow): ItemRef => ({
 
 /**
  * What changed in a specification between two baselines, or a baseline and `head`: added and
- * removed items, changed fields (title, body, status, links) and moved items. Runs in one
- * repeatable-read snapshot, so `head` is one consistent state however long the walk. The new side
+ * removed items, changed fields (title, body, status, links) and moved items. Run it in a
+ * snapshot (`snapshotRead`), so `head` is one consistent state however long the walk. The new side
  * is walked in document order a batch at a time, each batch beside the same items of the old side
  * (fetched by id), so memory holds the two orders and the differences, never both sides.
  */
@@ -120,7 +120,6 @@ export async function diffSpecification(
   specificationId: string,
   query: { from: string; to: string },
 ): Promise<SpecificationDiff> {
-  await sql`set transaction isolation level repeatable read, read only`.execute(trx);
   await specificationFor(trx, actor.userId, specificationId, 'viewer');
   const from = await sideOf(trx, specificationId, query.from);
   const to = await sideOf(trx, specificationId, query.to);

@@ -85,7 +85,9 @@ function backoffMs(attempt: number): number {
 /**
  * One unit of work: opens the transaction, hands it and a context to `fn`, commits, then runs the
  * effects `fn` recorded. A transaction that loses a deadlock (nothing of it applied) runs again
- * from the start, with fresh effects, a bounded number of times. With `transaction: false`
+ * from the start, with fresh effects, a bounded number of times. With `snapshot: true` the
+ * transaction is read-only and repeatable-read: every query in it sees one state of the database
+ * (a long read that must be consistent, such as a diff). With `transaction: false`
  * (reads, and writes of one statement) `fn` gets the database itself and the effects run once it
  * returns.
  */
@@ -93,7 +95,7 @@ export async function runUnitOfWork<A extends Actor | null, T>(
   deps: WorkDeps,
   who: { actor: A; client: ClientInfo },
   fn: (tx: Kysely<Database>, ctx: Context<A>) => Promise<T>,
-  options: { transaction: boolean } = { transaction: true },
+  options: { transaction: boolean; snapshot?: boolean } = { transaction: true },
 ): Promise<T> {
   if (!options.transaction) {
     const effects = new Effects();
@@ -106,7 +108,10 @@ export async function runUnitOfWork<A extends Actor | null, T>(
     const ctx = contextOf(deps, who, effects);
     let result: T;
     try {
-      result = await deps.db.transaction().execute((tx) => fn(tx, ctx));
+      const begin = options.snapshot
+        ? deps.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only')
+        : deps.db.transaction();
+      result = await begin.execute((tx) => fn(tx, ctx));
     } catch (err) {
       if (attempt >= MAX_ATTEMPTS || !deps.isRetryable?.(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));

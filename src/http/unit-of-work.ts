@@ -41,6 +41,17 @@ export function read<T>(request: FastifyRequest, fn: Work<Actor, T>): Promise<T>
   });
 }
 
+/**
+ * A signed-in caller's read that must see one state of the database across many queries: a
+ * read-only, repeatable-read transaction.
+ */
+export function snapshotRead<T>(request: FastifyRequest, fn: Work<Actor, T>): Promise<T> {
+  return runUnitOfWork(deps(request), { actor: actorOf(request), client: clientOf(request) }, fn, {
+    transaction: true,
+    snapshot: true,
+  });
+}
+
 /** An anonymous flow's write (registration, login, mailed links): one transaction. */
 export function anonymousWork<T>(request: FastifyRequest, fn: Work<null, T>): Promise<T> {
   return runUnitOfWork(deps(request), { actor: null, client: clientOf(request) }, fn);

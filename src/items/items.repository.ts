@@ -1,8 +1,13 @@
 import { sql, type Kysely } from 'kysely';
-import type { SnapshotLink } from '../baselines/baselines.table.js';
 import type { Database } from '../platform/schema.js';
 import type { ProjectRole } from '../projects/projects.table.js';
-import type { ItemRevisionRow, ItemRow, ItemStatus, RevisionAction } from './items.table.js';
+import type {
+  ItemRevisionRow,
+  ItemRow,
+  ItemStatus,
+  RevisionAction,
+  SnapshotLink,
+} from './items.table.js';
 
 export type ItemWithRole = ItemRow & { role: ProjectRole };
 
@@ -322,4 +327,18 @@ export async function itemIdsInOrder(
     .orderBy('order_key')
     .execute();
   return rows.map((r) => r.id);
+}
+
+/** The version of an item's last change of title, body or status (0: none since its creation). */
+export async function lastContentChangeVersion(
+  db: Kysely<Database>,
+  itemId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('item_revisions')
+    .select((eb) => eb.fn.max('version').as('version'))
+    .where('item_id', '=', itemId)
+    .where('action', '=', 'updated')
+    .executeTakeFirst();
+  return row?.version ?? 0;
 }

@@ -30,6 +30,7 @@ import {
   insertItemRow,
   itemIdsInOrder,
   itemSnapshotRows,
+  lastContentChangeVersion,
   linksOfItemByKey,
   listItemRowsOfUser,
   markIncomingLinksSuspect,
@@ -506,4 +507,12 @@ export function itemSnapshotsOf(
 /** The ids of a specification's items in document order (the caller checks access). */
 export function itemOrder(db: Kysely<Database>, specificationId: string): Promise<string[]> {
   return itemIdsInOrder(db, specificationId);
+}
+
+/**
+ * The version at which an item's title, body or status last changed (0: never since it was
+ * created); moves and link changes do not count. The caller checks access.
+ */
+export function lastContentChange(db: Kysely<Database>, itemId: string): Promise<number> {
+  return lastContentChangeVersion(db, itemId);
 }

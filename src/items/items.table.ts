@@ -37,3 +37,9 @@ export interface ItemRevisionTable {
 
 export type ItemRow = Selectable<ItemTable>;
 export type ItemRevisionRow = Selectable<ItemRevisionTable>;
+
+/** An outgoing link as a snapshot of its item keeps it (baselines): the target as it was named. */
+export interface SnapshotLink {
+  type: string;
+  target: { id: string; key: string; title: string; specificationId: string };
+}

@@ -127,6 +127,15 @@ test("an item approval stays valid through moves and links, and turns invalid on
   const [stale] = await approvalsOf(`/items/${f.item.id}`);
   assert.equal(stale!.valid, false);
   assert.equal(stale!.version, f.item.version);
+  // Undoing the change does not make the signature hold again.
+  const undo = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/items/${f.item.id}`,
+    headers: owner.auth,
+    payload: { status: 'draft' },
+  });
+  assert.equal(undo.statusCode, 200);
+  assert.equal((await approvalsOf(`/items/${f.item.id}`))[0]!.valid, false);
 
   // Signing again binds to the new version; newest first.
   const again = await sign(owner, `/items/${f.item.id}`, {
@@ -137,7 +146,7 @@ test("an item approval stays valid through moves and links, and turns invalid on
   assert.deepEqual(
     list.map((a) => [a.id, a.valid, a.version]),
     [
-      [again.json<Approval>().id, true, edit.json<{ version: number }>().version],
+      [again.json<Approval>().id, true, undo.json<{ version: number }>().version],
       [stale!.id, false, f.item.version],
     ],
   );
@@ -240,7 +249,24 @@ test('an account without a password signs only within 5 minutes of signing in', 
 
 test('viewers may read but not sign (403), strangers get 404, and their passwords are never tried', async () => {
   const f = await fixture();
+  const taken = await app.inject({
+    method: 'POST',
+    url: `/api/v1/specifications/${f.spec.id}/baselines`,
+    headers: editor.auth,
+    payload: { name: 'to sign' },
+  });
+  const baselineId = taken.json<{ id: string }>().id;
   const before = await approvalCount();
+  const baselineAs = (user: TestUser) =>
+    sign(user, `/baselines/${baselineId}`, { meaning: 'approved', password: user.password });
+  assert.equal((await baselineAs(viewer)).statusCode, 403);
+  assert.equal((await baselineAs(stranger)).statusCode, 404);
+  const strangerReads = await app.inject({
+    url: `/api/v1/baselines/${baselineId}/approvals`,
+    headers: stranger.auth,
+  });
+  assert.equal(strangerReads.statusCode, 404);
+  assert.deepEqual(await approvalsOf(`/baselines/${baselineId}`, viewer), []);
   const asViewer = await sign(viewer, `/items/${f.item.id}`, {
     meaning: 'approved',
     password: 'wrong',
@@ -318,24 +344,48 @@ test('approvals are never changed or deleted: no route, the database refuses, th
     sql`update approvals set meaning = 'rejected' where id = ${id}`.execute(app.db),
     /never changed/,
   );
-  const del = await app.inject({
-    method: 'DELETE',
-    url: `/api/v1/items/${f.item.id}`,
+  const taken = await app.inject({
+    method: 'POST',
+    url: `/api/v1/specifications/${f.spec.id}/baselines`,
+    headers: owner.auth,
+    payload: { name: 'to sign and delete' },
+  });
+  const baselineId = taken.json<{ id: string }>().id;
+  const signedBaseline = await sign(owner, `/baselines/${baselineId}`, {
+    meaning: 'approved',
+    password: owner.password,
+  });
+  assert.equal(signedBaseline.statusCode, 201);
+  for (const path of [`/items/${f.item.id}`, `/baselines/${baselineId}`]) {
+    const del = await app.inject({ method: 'DELETE', url: `/api/v1${path}`, headers: owner.auth });
+    assert.equal(del.statusCode, 204);
+    // The signatures of a deleted subject stay readable to the members, no longer valid.
+    const kept = await approvalsOf(path, viewer);
+    assert.equal(kept.length, 1, path);
+    assert.equal(kept[0]!.meaning, 'approved');
+    assert.equal(kept[0]!.valid, false);
+    const strangerReads = await app.inject({
+      url: `/api/v1${path}/approvals`,
+      headers: stranger.auth,
+    });
+    assert.equal(strangerReads.statusCode, 404);
+  }
+  // A subject that never existed has no approvals to show.
+  const never = await app.inject({
+    url: `/api/v1/items/${baselineId.replace(/.$/, '0')}/approvals`,
     headers: owner.auth,
   });
-  assert.equal(del.statusCode, 204);
-  const kept = await app.db
-    .selectFrom('approvals')
-    .select('meaning')
-    .where('id', '=', id)
-    .execute();
-  assert.deepEqual(kept, [{ meaning: 'approved' }]);
+  assert.equal(never.statusCode, 404);
   const specGone = await app.inject({
     method: 'DELETE',
     url: `/api/v1/specifications/${f.spec.id}`,
     headers: owner.auth,
   });
   assert.equal(specGone.statusCode, 204);
-  const left = await app.db.selectFrom('approvals').select('id').where('id', '=', id).execute();
+  const left = await app.db
+    .selectFrom('approvals')
+    .select('id')
+    .where('specification_id', '=', f.spec.id)
+    .execute();
   assert.equal(left.length, 0);
 });

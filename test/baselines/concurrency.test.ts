@@ -111,3 +111,43 @@ test('a specification deleted while a baseline is taken: one of them wins, nothi
     .execute();
   assert.equal(orphans.length, 0);
 });
+
+test('signing a baseline while its specification is deleted: one of them wins, no retry, nothing left', async () => {
+  // A deadlock would be broken by PostgreSQL and the loser run again: counted here.
+  const retries = async () => (await app.metrics.transactionRetries.get()).values[0]?.value ?? 0;
+  const retriesBefore = await retries();
+  for (let round = 0; round < 5; round++) {
+    const project = await createProject(app, user);
+    const spec = await createSpecification(app, user, project.id);
+    await createItem(app, user, spec.id);
+    const taken = await app.inject({
+      method: 'POST',
+      url: `/api/v1/specifications/${spec.id}/baselines`,
+      headers: user.auth,
+      payload: { name: 'to sign' },
+    });
+    const baselineId = taken.json<{ id: string }>().id;
+    const [signed, deleted] = await Promise.all([
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/baselines/${baselineId}/approvals`,
+        headers: user.auth,
+        payload: { meaning: 'approved', password: user.password },
+      }),
+      app.inject({
+        method: 'DELETE',
+        url: `/api/v1/specifications/${spec.id}`,
+        headers: user.auth,
+      }),
+    ]);
+    assert.equal(deleted.statusCode, 204, deleted.body);
+    assert.ok([201, 404].includes(signed.statusCode), signed.body);
+    const left = await app.db
+      .selectFrom('approvals')
+      .select('id')
+      .where('specification_id', '=', spec.id)
+      .execute();
+    assert.equal(left.length, 0);
+  }
+  assert.equal(await retries(), retriesBefore);
+});

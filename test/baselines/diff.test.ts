@@ -159,12 +159,19 @@ test('a diff names baselines of its own specification only; bad queries are 400'
   const s = await scripted();
   const other = await createSpecification(app, owner, (await createProject(app, owner)).id);
   const foreign = await baseline(other.id, 'elsewhere');
-  const res = await app.inject({
-    url: `/api/v1/specifications/${s.spec.id}/diff?from=${foreign}`,
-    headers: owner.auth,
-  });
-  assert.equal(res.statusCode, 404);
-  assert.equal(res.json<{ code: string }>().code, 'not_found');
+  // A baseline of another specification of the same project is not one of this one's.
+  const sibling = await createSpecification(app, owner, s.spec.projectId);
+  const neighbour = await baseline(sibling.id, 'next door');
+  for (const id of [foreign, neighbour]) {
+    for (const query of [`from=${id}`, `from=${s.b1}&to=${id}`]) {
+      const res = await app.inject({
+        url: `/api/v1/specifications/${s.spec.id}/diff?${query}`,
+        headers: owner.auth,
+      });
+      assert.equal(res.statusCode, 404, query);
+      assert.equal(res.json<{ code: string }>().code, 'not_found');
+    }
+  }
   for (const query of ['', 'from=yesterday', `from=${s.b1}&to=tomorrow`, `from=${s.b1}&x=1`]) {
     const bad = await app.inject({
       url: `/api/v1/specifications/${s.spec.id}/diff?${query}`,

@@ -68,10 +68,12 @@ test('successors are indexed by session and time of use, for clearing the expire
 
 test('projects that existed before trace links get the six default link types', async () => {
   const db = env.database.handle.db;
+  const later = Object.keys(migrations).filter((n) => n > '2026-12-05T01-trace-links');
+  for (const name of [...later].reverse()) assert.deepEqual(await migrateDown(db), [name]);
   assert.deepEqual(await migrateDown(db), ['2026-12-05T01-trace-links']);
   const id = '01937000-0000-7000-8000-0000000000c1';
   await sql`insert into projects (id, key, name) values (${id}, 'OLD', 'Old project')`.execute(db);
-  assert.deepEqual(await migrateUp(db), ['2026-12-05T01-trace-links']);
+  assert.deepEqual(await migrateUp(db), ['2026-12-05T01-trace-links', ...later]);
   const { rows } = await sql<{ key: string; hierarchical: boolean; suspect_fields: string[] }>`
     select key, hierarchical, suspect_fields from link_types where project_id = ${id} order by key`.execute(
     db,

@@ -55,7 +55,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     // Outgoing links: [{ type, target: { id, key, title, specificationId } }] by type, target id.
     .addColumn('links', 'jsonb', (c) => c.notNull())
     .addUniqueConstraint('baseline_items_position_key', ['baseline_id', 'position'])
-    // A diff walks both sides by item id.
+    // The old side of a diff is fetched by item id.
     .addUniqueConstraint('baseline_items_item_key', ['baseline_id', 'item_id'])
     .execute();
 
@@ -80,6 +80,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('signer_email', 'text', (c) => c.notNull())
     .addColumn('signer_name', 'text')
     .addColumn('signed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
+  // A specification's deletion finds its approvals (the cascade).
+  await db.schema
+    .createIndex('approvals_specification_idx')
+    .on('approvals')
+    .column('specification_id')
     .execute();
   await db.schema
     .createIndex('approvals_subject_idx')
