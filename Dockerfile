@@ -29,4 +29,6 @@ USER 10001:10001
 EXPOSE 5000
 VOLUME ["/data"]
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["gilla", "check-health"]
-CMD ["gilla", "serve"]
+# `docker run gilla migrate up`, `docker run gilla user create …`: the first word is a command.
+ENTRYPOINT ["gilla"]
+CMD ["serve"]

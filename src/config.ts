@@ -85,6 +85,23 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MIN_SECRET_BYTES = 32;
+const PREVIOUS_SECRETS = ['JWT_SECRET_KEY_PREVIOUS', 'ENCRYPTION_KEY_PREVIOUS'] as const;
+/** A random key of 32 bytes or more, in any usual encoding (hex has 16), has far more. */
+const MIN_DISTINCT_CHARACTERS = 10;
+
+/**
+ * Why a secret long enough is still unusable, or null: a placeholder from the examples shipped
+ * here (deploy/kubernetes/secret.example.yaml) or elsewhere, or too little variety to be random.
+ */
+function weakSecret(value: string): string | null {
+  if (/change[-_ ]?me|replace[-_ ]?me|your[-_ ]?secret|placeholder/i.test(value)) {
+    return 'is a placeholder from an example: generate one, e.g. `openssl rand -base64 48`';
+  }
+  if (new Set(value).size < MIN_DISTINCT_CHARACTERS) {
+    return `has too little variety to be random (fewer than ${MIN_DISTINCT_CHARACTERS} different characters): generate one, e.g. \`openssl rand -base64 48\``;
+  }
+  return null;
+}
 
 function packageVersion(): string {
   const file = new URL('../../package.json', import.meta.url);
@@ -276,11 +293,20 @@ function readSecrets(
       );
     }
   }
-  for (const name of ['JWT_SECRET_KEY_PREVIOUS', 'ENCRYPTION_KEY_PREVIOUS']) {
+  for (const name of PREVIOUS_SECRETS) {
     const value = r.str(name);
     if (value !== null && Buffer.byteLength(value) < MIN_SECRET_BYTES) {
       r.problems.push(`${name} is too short: at least ${MIN_SECRET_BYTES} bytes`);
     }
+  }
+  for (const name of [names.jwt, names.encryption, ...PREVIOUS_SECRETS]) {
+    const value = r.str(name);
+    if (value === null || Buffer.byteLength(value) < MIN_SECRET_BYTES) continue;
+    const weakness = weakSecret(value);
+    if (weakness !== null) r.problems.push(`${name} ${weakness}`);
+  }
+  if (given.jwt !== null && given.jwt === given.encryption) {
+    r.problems.push(`${names.encryption} must differ from ${names.jwt}`);
   }
   let jwt = given.jwt ?? '';
   let encryption = given.encryption ?? '';

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 const secrets = {
-  JWT_SECRET_KEY: 'x'.repeat(32),
-  ENCRYPTION_KEY: 'y'.repeat(32),
+  JWT_SECRET_KEY: 'config-test-jwt-secret-0123456789abcdef',
+  ENCRYPTION_KEY: 'config-test-encryption-key-0123456789abcdef',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -66,9 +66,52 @@ test('production refuses missing and short secrets, naming each', () => {
   const short = problemsOf({
     NODE_ENV: 'production',
     JWT_SECRET_KEY: 'short',
-    ENCRYPTION_KEY: 'y'.repeat(32),
+    ENCRYPTION_KEY: secrets.ENCRYPTION_KEY,
   });
   assert.deepEqual(short, ['JWT_SECRET_KEY is too short: at least 32 bytes']);
+});
+
+test('production refuses the example secrets, one key for both, and keys without variety, naming each', () => {
+  const example = readFileSync('deploy/kubernetes/secret.example.yaml', 'utf8');
+  const shipped = [...example.matchAll(/^\s*(JWT_SECRET_KEY|ENCRYPTION_KEY): '([^']*)'/gm)];
+  assert.equal(shipped.length, 2);
+  const fromExample = problemsOf({
+    NODE_ENV: 'production',
+    ...Object.fromEntries(shipped.map((m) => [m[1]!, m[2]!])),
+  });
+  assert.ok(
+    fromExample.some((p) => /^JWT_SECRET_KEY is a placeholder/.test(p)),
+    String(fromExample),
+  );
+  assert.ok(fromExample.some((p) => /^ENCRYPTION_KEY is a placeholder/.test(p)));
+  assert.ok(fromExample.includes('ENCRYPTION_KEY must differ from JWT_SECRET_KEY'));
+
+  const same = 'one-key-for-both-0123456789abcdefghijklmnop';
+  assert.deepEqual(
+    problemsOf({ NODE_ENV: 'production', JWT_SECRET_KEY: same, ENCRYPTION_KEY: same }),
+    ['ENCRYPTION_KEY must differ from JWT_SECRET_KEY'],
+  );
+  const repeated = problemsOf({
+    NODE_ENV: 'production',
+    JWT_SECRET_KEY: 'a'.repeat(48),
+    ENCRYPTION_KEY: 'abab'.repeat(12),
+    JWT_SECRET_KEY_PREVIOUS: '0123'.repeat(10),
+  });
+  assert.equal(repeated.length, 3, String(repeated));
+  for (const name of ['JWT_SECRET_KEY ', 'ENCRYPTION_KEY ', 'JWT_SECRET_KEY_PREVIOUS ']) {
+    assert.ok(
+      repeated.some((p) => p.startsWith(`${name}has too little variety`)),
+      name,
+    );
+  }
+  // What `openssl rand -base64 48` and `-hex 32` give is accepted.
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://db/gilla',
+    JWT_SECRET_KEY: 'q7Xk2v9PzL0mN4rT8wYbC1dF6gH3jK5sA0eR2tU7iO9pQ4zX6cV8bN1mL3kJ5hG',
+    ENCRYPTION_KEY: '3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a',
+  });
+  assert.ok(config.secrets.jwt.length > 32);
 });
 
 test('development generates secrets once, keeps them in DATA_DIR with mode 0600', () => {
