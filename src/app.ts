@@ -25,6 +25,7 @@ import { unitOfWorkPlugin } from './http/unit-of-work.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { baselineRoutes } from './baselines/baselines.routes.js';
 import { approvalRoutes } from './approvals/approvals.routes.js';
+import { conditionalGetPlugin } from './http/preconditions.js';
 import { exportRoutes } from './documents/export.routes.js';
 import { itemRoutes } from './items/items.routes.js';
 import { linkRoutes } from './links/links.routes.js';
@@ -92,6 +93,16 @@ export async function buildApp(
   app.setValidatorCompiler(createValidatorCompiler());
   // JSON only: a text/plain body is 415, not a string that slips past the schema.
   app.removeContentTypeParser('text/plain');
+  // An empty JSON body is no body: fetch wrappers send `Content-Type: application/json` on every
+  // POST, also where there is nothing to send (logout). A route that needs a body still gets its
+  // 400 from its schema; anything else goes to Fastify's own parser (prototype poisoning refused).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text === '') done(null, undefined);
+    else void parseJson(request, text, done);
+  });
 
   // What every request passes through, in this order.
   await app.register(requestIdPlugin);
@@ -110,6 +121,7 @@ export async function buildApp(
   await app.register(metricsPlugin);
   await app.register(errorReportingPlugin, { config });
   await app.register(problemsPlugin);
+  await app.register(conditionalGetPlugin);
   await app.register(encryptionPlugin, { config });
   await app.register(unitOfWorkPlugin);
   await app.register(tokensPlugin, { config });

@@ -22,6 +22,13 @@ export function insertApprovalRow(
   return db.insertInto('approvals').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
+export function findApprovalRow(
+  db: Kysely<Database>,
+  approvalId: string,
+): Promise<ApprovalRow | undefined> {
+  return db.selectFrom('approvals').selectAll().where('id', '=', approvalId).executeTakeFirst();
+}
+
 /** The approvals of an item or a baseline, newest first, keyset by id (UUIDv7). */
 export function listApprovalRows(
   db: Kysely<Database>,

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BaselineParams } from '../baselines/baselines.schemas.js';
-import { bearer, Page, PageQuery, problems } from '../http/schemas.js';
+import { created } from '../http/preconditions.js';
+import { bearer, Page, PageQuery, problems, Uuid } from '../http/schemas.js';
+import { Type } from '@sinclair/typebox';
 import { read } from '../http/unit-of-work.js';
 import { ItemParams } from '../items/items.schemas.js';
 import { ApprovalSchema, NewApprovalBody } from './approvals.schemas.js';
 import { signFlow } from './approvals.flows.js';
-import { listApprovals } from './approvals.service.js';
+import { getApproval, listApprovals } from './approvals.service.js';
 
 /** `/api/v1`: electronic signatures of items and baselines. */
 export const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -34,7 +36,7 @@ export const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { itemId } = request.params;
       const approval = await signFlow(request, app.authDeps, 'item', itemId, request.body);
-      return reply.code(201).send(approval);
+      return created(reply, `/api/v1/approvals/${approval.id}`).send(approval);
     },
   );
 
@@ -49,8 +51,21 @@ export const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { baselineId } = request.params;
       const approval = await signFlow(request, app.authDeps, 'baseline', baselineId, request.body);
-      return reply.code(201).send(approval);
+      return created(reply, `/api/v1/approvals/${approval.id}`).send(approval);
     },
+  );
+
+  app.get(
+    '/approvals/:approvalId',
+    {
+      schema: {
+        ...common,
+        summary: 'An approval (members of its specification; kept when its subject is gone)',
+        params: Type.Object({ approvalId: Uuid }, { additionalProperties: false }),
+        response: { 200: ApprovalSchema, ...problems(400, 401, 404) },
+      },
+    },
+    (request) => read(request, (db, ctx) => getApproval(db, ctx, request.params.approvalId)),
   );
 
   app.get(

@@ -17,6 +17,7 @@ import {
 import { holdSpecification, specificationFor } from '../specifications/specifications.service.js';
 import type { UserRow } from '../users/users.table.js';
 import {
+  findApprovalRow,
   insertApprovalRow,
   listApprovalRows,
   specificationOfApprovals,
@@ -172,6 +173,22 @@ async function holding(
     }
     return () => false;
   }
+}
+
+/** One approval, to the members of its specification (else 404), `valid` as in a list. */
+export async function getApproval(
+  db: Kysely<Database>,
+  ctx: Context,
+  approvalId: string,
+): Promise<Approval> {
+  const row = await findApprovalRow(db, approvalId);
+  if (!row) throw new NotFoundError('Approval');
+  try {
+    await specificationFor(db, ctx.actor.userId, row.specification_id, 'viewer');
+  } catch {
+    throw new NotFoundError('Approval');
+  }
+  return toApproval(row, await holding(db, ctx, row.subject, row.subject_id));
 }
 
 /**

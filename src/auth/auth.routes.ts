@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { actorOf } from '../http/actor.js';
+import { created } from '../http/preconditions.js';
 import { perIpPerMinute } from '../http/rate-limit.js';
 import { bearer, NoContent, problems } from '../http/schemas.js';
 import { anonymousWork, read, work } from '../http/unit-of-work.js';
@@ -46,7 +47,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
         response: { 201: TokenResponseSchema, ...problems(400, 403, 409, 413, 415, 429) },
       },
     },
-    async (request, reply) => reply.code(201).send(await registerFlow(request, deps, request.body)),
+    async (request, reply) =>
+      created(reply, '/api/v1/users/me').send(await registerFlow(request, deps, request.body)),
   );
 
   app.post(

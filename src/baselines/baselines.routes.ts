@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ifMatchOf, withEtag } from '../http/preconditions.js';
+import { created, ifMatchOf, withEtag } from '../http/preconditions.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
 import { read, snapshotRead, work } from '../http/unit-of-work.js';
 import { SpecificationParams } from '../specifications/specifications.schemas.js';
@@ -40,8 +40,7 @@ export const baselineRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const baseline = await work(request, (tx, ctx) =>
         createBaseline(tx, ctx, request.params.specificationId, request.body),
       );
-      void reply.code(201).header('location', `/api/v1/baselines/${baseline.id}`);
-      return withEtag(reply, baseline);
+      return withEtag(created(reply, `/api/v1/baselines/${baseline.id}`), baseline);
     },
   );
 

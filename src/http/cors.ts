@@ -29,6 +29,18 @@ export const corsPlugin = fp<{ config: Config }>(
       credentials: false,
       exposedHeaders: EXPOSED_HEADERS,
     });
+    // A preflight the CORS plugin did not answer (its origin is not allowed) gets 204 without
+    // CORS headers, so the browser refuses the request; not the 404 of an unknown route.
+    app.addHook('onRequest', async (request, reply) => {
+      if (
+        request.method === 'OPTIONS' &&
+        request.headers.origin &&
+        request.headers['access-control-request-method'] &&
+        !reply.sent
+      ) {
+        await reply.code(204).header('content-length', '0').send();
+      }
+    });
   },
   { name: 'cors' },
 );

@@ -100,11 +100,36 @@ function fieldMessage(err: ErrorObject): string {
   return err.message ?? 'is invalid';
 }
 
+/**
+ * One message per field. A choice among values (a union of constants, e.g. a status) fails once
+ * per alternative and once more as a whole: that becomes one error listing the allowed values.
+ */
+function fieldErrors(error: FastifyError): FieldError[] {
+  const byPath = new Map<string, ErrorObject[]>();
+  for (const e of (error.validation ?? []) as ErrorObject[]) {
+    const path = fieldPath(e, error.validationContext);
+    byPath.set(path, [...(byPath.get(path) ?? []), e]);
+  }
+  return [...byPath].flatMap(([path, errs]) => {
+    if (!errs.some((e) => e.keyword === 'anyOf')) {
+      return errs.map((e) => ({ path, message: fieldMessage(e) }));
+    }
+    const alternatives = errs.filter((e) => e.keyword !== 'anyOf');
+    const values = alternatives
+      .filter((e) => e.keyword === 'const')
+      .map((e) => JSON.stringify((e.params as { allowedValue: unknown }).allowedValue));
+    const others = [
+      ...new Set(alternatives.filter((e) => e.keyword !== 'const').map(fieldMessage)),
+    ];
+    const oneOf = values.length > 0 ? `must be one of ${values.join(', ')}` : null;
+    return [
+      { path, message: [...others, ...(oneOf ? [oneOf] : [])].join(', or ') || 'is invalid' },
+    ];
+  });
+}
+
 function fromValidation(error: FastifyError): Problem {
-  const errors = (error.validation ?? []).map((e) => ({
-    path: fieldPath(e as ErrorObject, error.validationContext),
-    message: fieldMessage(e as ErrorObject),
-  }));
+  const errors = fieldErrors(error);
   const first = errors[0];
   const detail = first ? `${first.path} ${first.message}` : 'The request is invalid';
   return problem('validation_failed', detail, errors);

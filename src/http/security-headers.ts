@@ -33,6 +33,8 @@ export function securityHeaders(config: Config): SecurityHeaders {
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
+        // "Try it out" calls the API at the page's own origin (the document's server is '/').
+        connectSrc: ["'self'"],
         styleSrc: ["'self'", 'https:', "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
         // Only behind https: on plain http it would break the docs page's own assets.

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../http/actor.js';
-import { ifMatchOf, withEtag } from '../http/preconditions.js';
+import { created, ifMatchOf, withEtag } from '../http/preconditions.js';
 import { read, work } from '../http/unit-of-work.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
 import { SpecificationParams } from '../specifications/specifications.schemas.js';
@@ -66,7 +66,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const item = await work(request, (tx, ctx) =>
         createItem(tx, ctx, request.params.specificationId, request.body),
       );
-      return withEtag(reply.code(201), item);
+      return withEtag(created(reply, `/api/v1/items/${item.id}`), item);
     },
   );
 

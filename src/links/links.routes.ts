@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../http/actor.js';
-import { ifMatchOf, withEtag } from '../http/preconditions.js';
+import { created, ifMatchOf, withEtag } from '../http/preconditions.js';
 import { bearer, NoContent, Page, problems } from '../http/schemas.js';
 import { read, work } from '../http/unit-of-work.js';
 import { ItemParams } from '../items/items.schemas.js';
@@ -50,7 +50,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const link = await work(request, (tx, ctx) =>
         createLink(tx, ctx, request.params.itemId, request.body),
       );
-      return withEtag(reply.code(201), link);
+      return withEtag(created(reply, `/api/v1/links/${link.id}`), link);
     },
   );
 

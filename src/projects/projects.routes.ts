@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ifMatchOf, withEtag } from '../http/preconditions.js';
+import { created, ifMatchOf, withEtag } from '../http/preconditions.js';
 import { read, work } from '../http/unit-of-work.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
 import { addMember, changeMemberRole, listMembers, removeMember } from './members.service.js';
@@ -51,7 +51,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const project = await work(request, (tx, ctx) => createProject(tx, ctx, request.body));
-      return withEtag(reply.code(201), project);
+      return withEtag(created(reply, `/api/v1/projects/${project.id}`), project);
     },
   );
 
@@ -139,7 +139,10 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const member = await work(request, (tx, ctx) =>
         addMember(tx, ctx, request.params.projectId, request.body),
       );
-      return reply.code(201).send(member);
+      return created(
+        reply,
+        `/api/v1/projects/${request.params.projectId}/members/${member.userId}`,
+      ).send(member);
     },
   );
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ifMatchOf, withEtag } from '../http/preconditions.js';
+import { created, ifMatchOf, withEtag } from '../http/preconditions.js';
 import { read, work } from '../http/unit-of-work.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
 import { ProjectParams } from '../projects/projects.schemas.js';
@@ -54,7 +54,7 @@ export const specificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const spec = await work(request, (tx, ctx) =>
         createSpecification(tx, ctx, request.params.projectId, request.body),
       );
-      return withEtag(reply.code(201), spec);
+      return withEtag(created(reply, `/api/v1/specifications/${spec.id}`), spec);
     },
   );
 
