@@ -19,7 +19,7 @@ import { openapiPlugin } from './http/openapi.js';
 import { frameworkErrors, notFoundPlugin, problemsPlugin } from './http/problem.js';
 import { rateLimitPlugin } from './http/rate-limit.js';
 import { genReqId, requestIdPlugin } from './http/request-id.js';
-import { LOG_REDACT_PATHS, requestLogPlugin } from './http/request-log.js';
+import { LOG_REDACT_PATHS, PRETTY_LOG, requestLogPlugin } from './http/request-log.js';
 import { securityHeaders, securityHeadersPlugin } from './http/security-headers.js';
 import { unitOfWorkPlugin } from './http/unit-of-work.js';
 import { createValidatorCompiler } from './http/validation.js';
@@ -68,7 +68,11 @@ export async function buildApp(
     logger: {
       level: config.log.level,
       redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' },
-      ...(options.logStream ? { stream: options.logStream } : {}),
+      ...(options.logStream
+        ? { stream: options.logStream }
+        : config.log.pretty
+          ? { transport: PRETTY_LOG }
+          : {}),
     },
     genReqId,
     requestIdHeader: false,

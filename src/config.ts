@@ -68,7 +68,8 @@ export interface Config {
     oidc: (OAuthClientConfig & { issuer: string; name: string }) | null;
     redirectAllowlist: string[];
   };
-  log: { level: string };
+  /** `pretty`: readable lines (pino-pretty) for a person at a terminal; else JSON lines. */
+  log: { level: string; pretty: boolean };
   /** Error reporting: unexpected errors go to Sentry when a DSN is set. */
   sentry: { dsn: string | null; environment: string };
   /** Warnings to log once the logger exists (e.g. a generated secret). */
@@ -329,6 +330,17 @@ function readSecrets(
   };
 }
 
+/**
+ * LOG_FORMAT: `json` or `pretty`. Unset, a person running it in development at a terminal gets
+ * readable lines, and everything else (production, pipes, log collectors) JSON.
+ */
+function readLogFormat(r: Reader, env: NodeEnv): 'json' | 'pretty' {
+  const format = r.str('LOG_FORMAT');
+  if (format === 'json' || format === 'pretty') return format;
+  if (format !== null) r.problems.push(`LOG_FORMAT must be json or pretty (got "${format}")`);
+  return env === 'development' && process.stdout.isTTY ? 'pretty' : 'json';
+}
+
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const r = new Reader(source);
@@ -360,6 +372,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     }
   }
   const oauth = readOAuth(r, env);
+  const workers = r.int('WEB_CONCURRENCY', 1, 1, 64);
+  if (workers > 1 && databaseUrl === null && !memory) {
+    r.problems.push(
+      'WEB_CONCURRENCY > 1 needs DATABASE_URL: the embedded database serves one process',
+    );
+  }
   const config: Config = {
     env,
     app: { name: r.str('APP_NAME') ?? 'Gilla', version: packageVersion() },
@@ -373,7 +391,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       trustProxy: r.bool('TRUST_PROXY', false),
       shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     },
-    workers: r.int('WEB_CONCURRENCY', 1, 1, 64),
+    workers,
     database: {
       url: databaseUrl,
       dataDir,
@@ -407,7 +425,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       pollIntervalMs: r.int('MAIL_POLL_INTERVAL_MS', 10_000, 100, 3_600_000),
     },
     oauth,
-    log: { level },
+    log: { level, pretty: readLogFormat(r, env) === 'pretty' },
     sentry: {
       dsn: r.url('SENTRY_DSN', ['https:', 'http:']),
       environment: r.str('SENTRY_ENVIRONMENT') ?? env,

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { serveGroupMetrics } from './platform/cluster-metrics.js';
+import { PRETTY_LOG } from './http/request-log.js';
 import { reloadCertificate } from './http/tls.js';
 import { openDatabase } from './platform/database.js';
 import { migrateUp } from './platform/migrator.js';
@@ -72,7 +73,10 @@ export function exitWhenDatabaseLost(
 
 /** The primary of a worker group: migrates once, forks workers, replaces crashed ones. */
 async function servePrimary(config: Config): Promise<void> {
-  const log = pino({ level: config.log.level });
+  const log = pino({
+    level: config.log.level,
+    ...(config.log.pretty ? { transport: PRETTY_LOG } : {}),
+  });
   if (config.database.migrateOnStart) {
     const handle = await openDatabase(config.database, log);
     try {
@@ -122,11 +126,8 @@ async function servePrimary(config: Config): Promise<void> {
 
 /** `gilla serve`: one process, or a worker group with WEB_CONCURRENCY > 1 on PostgreSQL. */
 export async function serve(config: Config): Promise<void> {
-  if (config.workers > 1 && cluster.isPrimary) {
-    if (config.database.url === null) {
-      pino().warn('WEB_CONCURRENCY > 1 needs DATABASE_URL: embedded PostgreSQL serves one process');
-      return serveOne(config);
-    }
+  // Several workers need PostgreSQL (the configuration refuses them on the embedded database).
+  if (config.workers > 1 && cluster.isPrimary && config.database.url !== null) {
     return servePrimary(config);
   }
   return serveOne(config);

@@ -114,6 +114,32 @@ test('production refuses the example secrets, one key for both, and keys without
   assert.ok(config.secrets.jwt.length > 32);
 });
 
+test('several workers on the embedded database stop start-up, naming WEB_CONCURRENCY', () => {
+  assert.deepEqual(problemsOf({ ...secrets, WEB_CONCURRENCY: '2' }), [
+    'WEB_CONCURRENCY > 1 needs DATABASE_URL: the embedded database serves one process',
+  ]);
+  const config = loadConfig({
+    ...secrets,
+    WEB_CONCURRENCY: '2',
+    DATABASE_URL: 'postgres://db/gilla',
+  });
+  assert.equal(config.workers, 2);
+});
+
+test('LOG_FORMAT: json or pretty; unset, JSON unless a person runs development at a terminal', () => {
+  assert.equal(loadConfig({ ...secrets, NODE_ENV: 'test' }).log.pretty, false);
+  assert.equal(loadConfig({ ...secrets, LOG_FORMAT: 'pretty' }).log.pretty, true);
+  assert.equal(loadConfig({ ...secrets, LOG_FORMAT: 'json' }).log.pretty, false);
+  // The suite's output is a pipe, not a terminal.
+  assert.equal(
+    loadConfig({ ...secrets, NODE_ENV: 'development', DATABASE_URL: 'memory://' }).log.pretty,
+    Boolean(process.stdout.isTTY),
+  );
+  assert.deepEqual(problemsOf({ ...secrets, LOG_FORMAT: 'xml' }), [
+    'LOG_FORMAT must be json or pretty (got "xml")',
+  ]);
+});
+
 test('development generates secrets once, keeps them in DATA_DIR with mode 0600', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gilla-config-'));
   const first = loadConfig({ NODE_ENV: 'development', DATA_DIR: dataDir });

@@ -13,6 +13,12 @@ function redactUrl(url: string): string {
   return `${url.slice(0, q)}?${params.toString()}`;
 }
 
+/** Readable log lines for a person at a terminal (LOG_FORMAT=pretty, or development on a TTY). */
+export const PRETTY_LOG = {
+  target: 'pino-pretty',
+  options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+};
+
 /** Pino redaction paths: credentials never reach the log, whoever logs them. */
 export const LOG_REDACT_PATHS = [
   'req.headers.authorization',

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseAllDocuments, parse } from 'yaml';
+import { loadConfig } from '../../src/config.js';
 import { setupTestEnv } from '../helpers/app.js';
 
 /*
@@ -185,4 +186,19 @@ test('docker-compose.yml runs the image as built, with the services it names and
   }
   assert.deepEqual(gilla.env_file, '.env');
   assert.ok(existsSync('.env.example'));
+});
+
+test('.env.example can be sourced by a shell, and starts in development as it stands', () => {
+  const printed = execFileSync(
+    'bash',
+    ['-c', 'set -a; . ./.env.example; set +a; node -e "console.log(JSON.stringify(process.env))"'],
+    { encoding: 'utf8', env: { PATH: process.env.PATH } },
+  );
+  const env = JSON.parse(printed) as Record<string, string>;
+  assert.equal(env.MAIL_FROM, 'Gilla <no-reply@example.com>');
+  assert.equal(env.NODE_ENV, undefined, 'development unless the reader says otherwise');
+  // Empty values are unset values: the configuration loads with what the file gives.
+  const config = loadConfig({ ...env, DATABASE_URL: 'memory://' });
+  assert.equal(config.env, 'development');
+  assert.equal(config.mail.from, 'Gilla <no-reply@example.com>');
 });

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import semver from 'semver';
+
+/** Every installed package's package.json, nested ones included. */
+function installed(
+  dir = 'node_modules',
+): { name: string; version: string; engines?: { node?: string } }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((entry) => {
+    if (entry.startsWith('.')) return [];
+    const at = path.join(dir, entry);
+    if (entry.startsWith('@')) return installed(at);
+    const manifest = path.join(at, 'package.json');
+    const own = existsSync(manifest) ? [JSON.parse(readFileSync(manifest, 'utf8'))] : [];
+    return [...own, ...installed(path.join(at, 'node_modules'))];
+  });
+}
+
+test("the engines are true: no installed package needs a newer Node.js than Gilla's floor", () => {
+  const floor = (JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } })
+    .engines.node;
+  const oldest = semver.minVersion(floor)!.version;
+  assert.equal(oldest, '20.19.0');
+  const packages = installed();
+  assert.ok(packages.length > 100, String(packages.length));
+  const tooNew = packages
+    .filter((p) => p.engines?.node && semver.validRange(p.engines.node))
+    .filter((p) => !semver.satisfies(oldest, p.engines!.node!))
+    .map((p) => `${p.name}@${p.version} needs node ${p.engines!.node}`);
+  assert.deepEqual(tooNew, []);
+  // The image runs a Node.js the floor allows.
+  const image = /^FROM node:(\d+)/m.exec(readFileSync('Dockerfile', 'utf8'))![1]!;
+  assert.ok(semver.satisfies(`${image}.0.0`, floor), image);
+});
