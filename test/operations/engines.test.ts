@@ -9,12 +9,14 @@ function installed(
   dir = 'node_modules',
 ): { name: string; version: string; engines?: { node?: string } }[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((entry) => {
+  return readdirSync(dir).flatMap((entry): Manifest[] => {
     if (entry.startsWith('.')) return [];
     const at = path.join(dir, entry);
     if (entry.startsWith('@')) return installed(at);
     const manifest = path.join(at, 'package.json');
-    const own = existsSync(manifest) ? [JSON.parse(readFileSync(manifest, 'utf8'))] : [];
+    const own = existsSync(manifest)
+      ? [JSON.parse(readFileSync(manifest, 'utf8')) as Manifest]
+      : [];
     return [...own, ...installed(path.join(at, 'node_modules'))];
   });
 }
