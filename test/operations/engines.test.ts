@@ -4,10 +4,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import semver from 'semver';
 
+interface Manifest {
+  name: string;
+  version: string;
+  engines?: { node?: string };
+}
+
 /** Every installed package's package.json, nested ones included. */
-function installed(
-  dir = 'node_modules',
-): { name: string; version: string; engines?: { node?: string } }[] {
+function installed(dir = 'node_modules'): Manifest[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((entry): Manifest[] => {
     if (entry.startsWith('.')) return [];
