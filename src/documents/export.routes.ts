@@ -54,7 +54,12 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       sendFile(
         reply,
         await read(request, (db, ctx) =>
-          exportSpecification(db, ctx, request.params.specificationId, request.query.format),
+          exportSpecification(
+            db,
+            ctx,
+            request.params.specificationId,
+            request.query.format ?? 'markdown',
+          ),
         ),
       ),
   );
@@ -77,7 +82,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       sendFile(
         reply,
         await read(request, (db, ctx) =>
-          exportBaseline(db, ctx, request.params.baselineId, request.query.format),
+          exportBaseline(db, ctx, request.params.baselineId, request.query.format ?? 'markdown'),
         ),
       ),
   );
@@ -99,7 +104,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       sendFile(
         reply,
         await read(request, (db, ctx) =>
-          traceMatrix(db, ctx, request.params.specificationId, request.query.format),
+          traceMatrix(db, ctx, request.params.specificationId, request.query.format ?? 'markdown'),
         ),
       ),
   );

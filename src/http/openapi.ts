@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import { refineDocument } from './openapi-document.js';
 import { OPS_RATE_LIMIT } from './rate-limit.js';
 
 /** The docs page's logo: the service's name and version, in place of the stock one. */
@@ -40,9 +41,15 @@ export const openapiPlugin = fp<{ config: Config }>(
       theme: { title: `${title}: API` },
       logo: { type: 'image/svg+xml', content: wordmark(title), href: '/api/docs/' },
     });
-    app.get('/api/openapi.json', { schema: { hide: true }, config: OPS_RATE_LIMIT }, () =>
-      app.swagger(),
-    );
+    // Refined once, on first use (every route is registered by then).
+    let document: object | null = null;
+    app.get('/api/openapi.json', { schema: { hide: true }, config: OPS_RATE_LIMIT }, () => {
+      document ??= refineDocument(app.swagger(), {
+        name: 'Proprietary',
+        identifier: 'LicenseRef-Proprietary',
+      });
+      return document;
+    });
   },
   { name: 'openapi' },
 );

@@ -51,9 +51,11 @@ export const SpecificationSchema = Type.Object(
 
 export const ExportQuery = Type.Object(
   {
-    format: Type.Union([Type.Literal('markdown'), Type.Literal('json'), Type.Literal('csv')], {
-      default: 'markdown',
-    }),
+    format: Type.Optional(
+      Type.Union([Type.Literal('markdown'), Type.Literal('json'), Type.Literal('csv')], {
+        default: 'markdown',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
