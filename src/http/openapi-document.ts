@@ -7,7 +7,10 @@ import { OPERATION_IDS } from './operation-ids.js';
  * carries, problem+json for errors, a description and an example per operation, and the tags.
  */
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the document is plain JSON
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument --
+   the document is untyped JSON, walked generically */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
 
