@@ -304,7 +304,10 @@ function readSecrets(
     const value = r.str(name);
     if (value === null || Buffer.byteLength(value) < MIN_SECRET_BYTES) continue;
     const weakness = weakSecret(value);
-    if (weakness !== null) r.problems.push(`${name} ${weakness}`);
+    if (weakness === null) continue;
+    // A weak previous key is the one being rotated away from: refusing it would block the way out.
+    if (name.endsWith('_PREVIOUS')) warnings.push(`${name} ${weakness}; finish the rotation`);
+    else r.problems.push(`${name} ${weakness}`);
   }
   if (given.jwt !== null && given.jwt === given.encryption) {
     r.problems.push(`${names.encryption} must differ from ${names.jwt}`);

@@ -168,8 +168,8 @@ async function holding(
     if (specificationId === undefined) throw err;
     try {
       await specificationFor(db, ctx.actor.userId, specificationId, 'viewer');
-    } catch {
-      throw err;
+    } catch (denied) {
+      throw denied instanceof NotFoundError ? err : denied;
     }
     return () => false;
   }
@@ -185,8 +185,8 @@ export async function getApproval(
   if (!row) throw new NotFoundError('Approval');
   try {
     await specificationFor(db, ctx.actor.userId, row.specification_id, 'viewer');
-  } catch {
-    throw new NotFoundError('Approval');
+  } catch (err) {
+    throw err instanceof NotFoundError ? new NotFoundError('Approval') : err;
   }
   return toApproval(row, await holding(db, ctx, row.subject, row.subject_id));
 }

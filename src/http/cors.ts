@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 /** Response headers a browser script on an allowed origin may read. */
 const EXPOSED_HEADERS = [
   'ETag',
+  'Location',
   'X-Request-Id',
   'RateLimit-Limit',
   'RateLimit-Remaining',

@@ -29,6 +29,38 @@ const IF_MATCH = new Set([
   'approveItem',
 ]);
 
+/** Operations whose answer is one versioned resource with its version as a strong ETag. */
+const ETAG = new Set([
+  'createProject',
+  'getProject',
+  'updateProject',
+  'createSpecification',
+  'getSpecification',
+  'updateSpecification',
+  'createItem',
+  'getItem',
+  'updateItem',
+  'moveItem',
+  'getItemByKey',
+  'createLink',
+  'getLink',
+  'clearLink',
+  'createBaseline',
+  'getBaseline',
+]);
+
+/**
+ * Reads whose ETag is current as long as the answer is: If-None-Match gets 304 (a project's
+ * answer also carries the caller's role, which its version does not follow).
+ */
+const CONDITIONAL_GET = new Set([
+  'getSpecification',
+  'getItem',
+  'getItemByKey',
+  'getLink',
+  'getBaseline',
+]);
+
 const TAGS = [
   ['operations', 'Health probes and the public keys of access tokens'],
   ['auth', 'Registration, sign-in, tokens, sessions, password reset and e-mail verification'],
@@ -165,11 +197,6 @@ function stringExample(schema: Json, name: string): string {
 const jsonSchemaOf = (response: Json): Json | undefined =>
   response.content?.['application/json']?.schema as Json | undefined;
 
-/** Whether answers of this schema are one versioned resource (they carry an ETag). */
-function isVersioned(schema: Json | undefined): boolean {
-  return Boolean(schema?.properties?.version) && !schema?.properties?.data;
-}
-
 function describeResponse(status: string): string {
   const code = Number(status);
   if (code >= 400) return `${STATUS_CODES[code] ?? 'Error'}: problem details with a machine code`;
@@ -188,7 +215,10 @@ function refineOperation(path: string, method: string, op: Json): void {
     description: '',
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
   };
-  let versioned = false;
+  const conditional = id !== undefined && CONDITIONAL_GET.has(id);
+  if (conditional) {
+    responses['304'] = { description: 'Not Modified: the If-None-Match tag is current' };
+  }
   for (const [status, response] of Object.entries(responses)) {
     const code = Number(status);
     if (!response.description || response.description === 'Default Response') {
@@ -198,8 +228,7 @@ function refineOperation(path: string, method: string, op: Json): void {
       response.content = { 'application/problem+json': response.content['application/json'] };
     }
     const schema = jsonSchemaOf(response);
-    const etag = code >= 200 && code < 300 && isVersioned(schema);
-    versioned ||= etag;
+    const etag = id !== undefined && ETAG.has(id) && ((code >= 200 && code < 300) || code === 304);
     response.headers = {
       ...response.headers,
       'RateLimit-Limit': ref('headers', 'RateLimit-Limit'),
@@ -223,7 +252,7 @@ function refineOperation(path: string, method: string, op: Json): void {
   if (body?.schema && body.example === undefined) body.example = exampleOf(body.schema as Json);
   const parameters = (op.parameters ?? []) as Json[];
   if (id !== undefined && IF_MATCH.has(id)) parameters.push(ref('parameters', 'IfMatch'));
-  if (method === 'get' && versioned) parameters.push(ref('parameters', 'IfNoneMatch'));
+  if (conditional) parameters.push(ref('parameters', 'IfNoneMatch'));
   if (parameters.length > 0) op.parameters = parameters;
 }
 

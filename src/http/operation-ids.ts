@@ -49,6 +49,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'DELETE /api/v1/projects/{projectId}': 'deleteProject',
   'GET /api/v1/projects/{projectId}/members': 'listMembers',
   'POST /api/v1/projects/{projectId}/members': 'addMember',
+  'GET /api/v1/projects/{projectId}/members/{userId}': 'getMember',
   'PATCH /api/v1/projects/{projectId}/members/{userId}': 'updateMember',
   'DELETE /api/v1/projects/{projectId}/members/{userId}': 'removeMember',
   'GET /api/v1/projects/{projectId}/items/{key}': 'getItemByKey',

@@ -39,9 +39,19 @@ function noneMatch(header: string, etag: string): boolean {
   return header.trim() === '*' || header.split(',').some((tag) => weakly(tag) === weakly(etag));
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false: the answer carries more than the versioned resource (a project, the caller's role),
+     * so its ETag is no reason to answer 304.
+     */
+    conditionalGet?: boolean;
+  }
+}
+
 /**
  * Conditional GET: a GET or HEAD whose `If-None-Match` names the ETag of the answer it would get
- * is answered 304 Not Modified, without the body.
+ * is answered 304 Not Modified, without the body (routes may opt out: `conditionalGet: false`).
  */
 export const conditionalGetPlugin = fp(
   async (app: FastifyInstance) => {
@@ -52,6 +62,7 @@ export const conditionalGetPlugin = fp(
         header === undefined ||
         typeof etag !== 'string' ||
         reply.statusCode !== 200 ||
+        request.routeOptions.config.conditionalGet === false ||
         (request.method !== 'GET' && request.method !== 'HEAD') ||
         !noneMatch(header, etag)
       ) {

@@ -52,6 +52,19 @@ export async function listMembers(
   return pageOf(rows, query.limit, toMember, (r) => r.user_id);
 }
 
+/** One member of a project (any member may see them); 404 when not a member. */
+export async function getMember(
+  db: Kysely<Database>,
+  { actor }: Context,
+  projectId: string,
+  userId: string,
+): Promise<Member> {
+  await requireRole(db, projectId, actor.userId, 'viewer');
+  const row = await findMemberRow(db, projectId, userId);
+  if (!row) throw new NotFoundError('Member');
+  return toMember(row);
+}
+
 /** Adds an existing user by e-mail (owners only); 409 when already a member. */
 export async function addMember(
   trx: Kysely<Database>,

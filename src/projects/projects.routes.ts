@@ -2,7 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { created, ifMatchOf, withEtag } from '../http/preconditions.js';
 import { read, work } from '../http/unit-of-work.js';
 import { bearer, NoContent, Page, PageQuery, problems } from '../http/schemas.js';
-import { addMember, changeMemberRole, listMembers, removeMember } from './members.service.js';
+import {
+  addMember,
+  changeMemberRole,
+  getMember,
+  listMembers,
+  removeMember,
+} from './members.service.js';
 import {
   AddMemberBody,
   MemberParams,
@@ -58,6 +64,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/projects/:projectId',
     {
+      // The answer carries the caller's role, which the project's version does not follow.
+      config: { conditionalGet: false },
       schema: {
         ...common,
         summary: 'A project (its version is the ETag)',
@@ -144,6 +152,22 @@ export const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         `/api/v1/projects/${request.params.projectId}/members/${member.userId}`,
       ).send(member);
     },
+  );
+
+  app.get(
+    '/projects/:projectId/members/:userId',
+    {
+      schema: {
+        ...common,
+        summary: 'A member of the project, with their role',
+        params: MemberParams,
+        response: { 200: MemberSchema, ...problems(400, 401, 404) },
+      },
+    },
+    (request) =>
+      read(request, (db, ctx) =>
+        getMember(db, ctx, request.params.projectId, request.params.userId),
+      ),
   );
 
   app.patch(

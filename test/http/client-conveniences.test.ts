@@ -73,6 +73,13 @@ test('If-Match takes the bare version as well as the quoted tag; If-None-Match a
   });
   assert.equal(changed.statusCode, 200);
   assert.equal(changed.json<{ title: string }>().title, 'quoted');
+  // A project's answer carries the caller's role, which its version does not follow: never 304.
+  const got = await app.inject({ url: `/api/v1/projects/${project.id}`, headers: user.auth });
+  const again = await app.inject({
+    url: `/api/v1/projects/${project.id}`,
+    headers: { ...user.auth, 'if-none-match': String(got.headers.etag) },
+  });
+  assert.equal(again.statusCode, 200);
 });
 
 test('logout with Content-Type: application/json and no body is 204; a route that needs a body still says so', async () => {
@@ -101,6 +108,16 @@ test('logout with Content-Type: application/json and no body is 204; a route tha
     payload: '{"__proto__": {"admin": true}, "email": "a@b.c", "password": "x"}',
   });
   assert.equal(poisoned.statusCode, 400);
+  // Where no schema looks at the body, the parser itself refuses prototype poisoning.
+  const third = await createUser(app);
+  const poisonedLogout = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/logout',
+    headers: { ...third.auth, 'content-type': 'application/json' },
+    payload: '{"__proto__": {"admin": true}}',
+  });
+  assert.equal(poisonedLogout.statusCode, 400);
+  assert.equal(poisonedLogout.json<{ code: string }>().code, 'validation_failed');
 });
 
 test('every create answers 201 with the Location of what it made', async () => {
@@ -134,6 +151,9 @@ test('every create answers 201 with the Location of what it made', async () => {
     role: 'viewer',
   });
   assert.equal(added.headers.location, `/api/v1/projects/${projectId}/members/${member.id}`);
+  const theMember = await app.inject({ url: String(added.headers.location), headers: user.auth });
+  assert.equal(theMember.statusCode, 200);
+  assert.deepEqual(theMember.json(), added.json());
   for (const res of [project, spec, a, b, link, baseline, approval]) {
     assert.equal(res.statusCode, 201, res.body);
     const location = String(res.headers.location);

@@ -78,6 +78,11 @@ test('the headers are documented: rate limits and request id everywhere, ETag, L
     assert.ok(op.responses['429'], `${key} can be rate limited`);
   }
   assert.ok(byId('getItem').responses['200'].headers.ETag);
+  assert.ok(byId('getItem').responses['304']);
+  // /health's `version` is the service's, not an entity tag; a project never answers 304.
+  assert.equal(byId('getHealth').responses['200'].headers.ETag, undefined);
+  assert.ok(byId('getProject').responses['200'].headers.ETag);
+  assert.equal(byId('getProject').responses['304'], undefined);
   assert.ok(byId('updateItem').responses['200'].headers.ETag);
   assert.equal(byId('listItems').responses['200'].headers.ETag, undefined);
   const params = (id: string) => (byId(id).parameters as { $ref?: string }[]).map((p) => p.$ref);
