@@ -1,15 +1,9 @@
 // The `baselines` section: taking a baseline of a 10,000-item specification (with 9,999 links),
 // and its diff against head after 100 edits and 10 moves; the service's resident memory sampled
 // throughout, its growth over the start reported.
-import type { Row } from './drive.js';
+import { call, type Row } from './drive.js';
 import { baselineItemId } from './baseline-seed.js';
 import type { SeedIds } from './seed.js';
-
-async function call(url: string, init: RequestInit = {}): Promise<Response> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return res;
-}
 
 /** The service's resident memory in MiB, from its metrics. */
 async function rssMiB(base: string): Promise<number> {

@@ -74,3 +74,10 @@ export async function pair(
   };
   return [merge(runs[0]), merge(runs[1])];
 }
+
+/** One request that must succeed (else it throws with the status and the body). */
+export async function call(url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(url, init);
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
+  return res;
+}

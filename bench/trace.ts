@@ -2,17 +2,11 @@
 // links, and what links add to writes (an edit that marks links suspect, creating a link). All
 // at one connection: the targets are the cost of one request.
 import type autocannon from 'autocannon';
-import { drive, pair, quantile, type Row } from './drive.js';
+import { call, drive, pair, quantile, type Row } from './drive.js';
 import type { SeedIds } from './seed.js';
 import { coldItemId, hotItemId, traceItemId, TRACE_ITEMS_PER_SPEC } from './trace-seed.js';
 
 const one = { connections: 1 };
-
-async function call(url: string, init: RequestInit): Promise<Response> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return res;
-}
 
 /** Milliseconds one request takes, from sending to the whole body. */
 async function timed(url: string, init: RequestInit): Promise<number> {
