@@ -72,7 +72,8 @@ test('a bad configuration: exit 1 naming the variable', async () => {
   assert.match(stderr, /LOG_LEVEL/);
 });
 
-test('migrate status/down/up and user create', { timeout: 120_000 }, async () => {
+// Eight processes that each open the embedded database: 40 s alone, more beside other suites.
+test('migrate status/down/up and user create', { timeout: 300_000 }, async () => {
   const up = await gilla(['migrate', 'up']);
   assert.equal(up.code, 0, up.stderr);
   const status = await gilla(['migrate', 'status']);
