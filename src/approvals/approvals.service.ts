@@ -9,7 +9,7 @@ import { baselineFor } from '../baselines/baselines.service.js';
 import { itemContentHash } from '../baselines/content-hash.js';
 import {
   assertItemEditor,
-  getItem,
+  itemRefOf,
   lastContentChange,
   lockItemForWrite,
   toItem,
@@ -159,7 +159,7 @@ async function holding(
       await baselineFor(db, ctx.actor.userId, subjectId, 'viewer');
       return always;
     }
-    await getItem(db, ctx, subjectId);
+    await itemRefOf(db, ctx, subjectId);
     const changed = await lastContentChange(db, subjectId);
     return (row) => row.subject_version >= changed;
   } catch (err) {

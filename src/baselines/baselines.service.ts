@@ -109,19 +109,29 @@ export async function baselineFor(
 /** Items are read back this many at a time (hashing, exports). */
 const BATCH = 1000;
 
+/** A baseline's rows in document order, a batch at a time (the caller checks access). */
+export async function* baselineRowBatches(
+  db: Kysely<Database>,
+  baselineId: string,
+): AsyncGenerator<BaselineItemRow[]> {
+  let afterPosition: number | null = null;
+  for (;;) {
+    const rows = await baselineItemsByPosition(db, baselineId, { afterPosition, limit: BATCH });
+    if (rows.length > 0) yield rows;
+    const last = rows.at(-1);
+    if (rows.length < BATCH || !last) return;
+    afterPosition = last.position;
+  }
+}
+
 /** A baseline's items in document order, a batch at a time (the caller checks access). */
 export async function* baselineItemBatches(
   db: Kysely<Database>,
   enc: Encryptor,
   baselineId: string,
 ): AsyncGenerator<BaselineItem[]> {
-  let afterPosition: number | null = null;
-  for (;;) {
-    const rows = await baselineItemsByPosition(db, baselineId, { afterPosition, limit: BATCH });
-    if (rows.length > 0) yield rows.map((r) => toBaselineItem(r, enc));
-    const last = rows.at(-1);
-    if (rows.length < BATCH || !last) return;
-    afterPosition = last.position;
+  for await (const rows of baselineRowBatches(db, baselineId)) {
+    yield rows.map((r) => toBaselineItem(r, enc));
   }
 }
 

@@ -10,14 +10,9 @@ import {
   type ItemRef,
 } from '../items/items.service.js';
 import { specificationFor } from '../specifications/specifications.service.js';
-import {
-  baselineItemOrder,
-  baselineItemsByPosition,
-  baselineItemsOf,
-  isBaselineOf,
-} from './baselines.repository.js';
+import { baselineItemOrder, baselineItemsOf, isBaselineOf } from './baselines.repository.js';
 import type { BaselineItemRow, SnapshotLink } from './baselines.table.js';
-import { toBaselineItem, type BaselineItem } from './baselines.service.js';
+import { baselineRowBatches, toBaselineItem, type BaselineItem } from './baselines.service.js';
 import { movedIndexes } from './moved.js';
 
 /** An item's snapshot columns, from a baseline or from the live items. */
@@ -54,17 +49,6 @@ interface Side {
   rowsOf(itemIds: readonly string[]): Promise<SnapshotRow[]>;
 }
 
-async function* baselineBatches(db: Kysely<Database>, baselineId: string) {
-  let afterPosition: number | null = null;
-  for (;;) {
-    const rows = await baselineItemsByPosition(db, baselineId, { afterPosition, limit: BATCH });
-    if (rows.length > 0) yield rows;
-    const last = rows.at(-1);
-    if (rows.length < BATCH || !last) return;
-    afterPosition = last.position;
-  }
-}
-
 /** `head` (the live items) or a baseline of this specification (else 404). */
 async function sideOf(db: Kysely<Database>, specificationId: string, name: string): Promise<Side> {
   if (name === 'head') {
@@ -77,7 +61,7 @@ async function sideOf(db: Kysely<Database>, specificationId: string, name: strin
   if (!(await isBaselineOf(db, name, specificationId))) throw new NotFoundError('Baseline');
   return {
     order: await baselineItemOrder(db, name),
-    batches: () => baselineBatches(db, name),
+    batches: () => baselineRowBatches(db, name),
     rowsOf: (ids) => baselineItemsOf(db, name, ids),
   };
 }
