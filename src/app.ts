@@ -24,6 +24,7 @@ import { securityHeaders, securityHeadersPlugin } from './http/security-headers.
 import { unitOfWorkPlugin } from './http/unit-of-work.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { baselineRoutes } from './baselines/baselines.routes.js';
+import { importRoutes } from './imports/imports.routes.js';
 import { approvalRoutes } from './approvals/approvals.routes.js';
 import { conditionalGetPlugin } from './http/preconditions.js';
 import { exportRoutes } from './documents/export.routes.js';
@@ -173,5 +174,9 @@ export async function buildApp(
   await app.register(linkRoutes, { prefix: '/api/v1' });
   await app.register(baselineRoutes, { prefix: '/api/v1' });
   await app.register(approvalRoutes, { prefix: '/api/v1' });
+  await app.register(importRoutes, {
+    prefix: '/api/v1',
+    importMaxBytes: config.http.importMaxBytes,
+  });
   return app;
 }

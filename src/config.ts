@@ -23,6 +23,8 @@ export interface Config {
     appUrl: string;
     corsOrigins: string[];
     bodyLimit: number;
+    /** Largest file `POST /projects/{id}/imports` takes. */
+    importMaxBytes: number;
     trustProxy: boolean;
     shutdownTimeoutMs: number;
   };
@@ -391,6 +393,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       appUrl: (r.url('APP_URL', ['http:', 'https:']) ?? publicUrl).replace(/\/+$/, ''),
       corsOrigins,
       bodyLimit: r.int('BODY_LIMIT', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      importMaxBytes: r.int('IMPORT_MAX_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       trustProxy: r.bool('TRUST_PROXY', false),
       shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     },

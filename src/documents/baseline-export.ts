@@ -9,7 +9,9 @@ import {
   type Baseline,
   type BaselineItem,
 } from '../baselines/baselines.service.js';
+import { linkTypesOf } from '../projects/link-types.service.js';
 import { slugOf } from './linked-items.js';
+import { reqifChunks, type ReqifItem } from './reqif-export.js';
 import {
   CONTENT_TYPES,
   csv,
@@ -39,6 +41,14 @@ async function* json(baseline: Baseline, all: AsyncGenerator<BaselineItem>) {
   yield ']}\n';
 }
 
+/** A baseline's items as the ReqIF writer takes them (a baseline keeps no attributes). */
+async function* reqifItems(all: AsyncGenerator<BaselineItem>): AsyncGenerator<ReqifItem> {
+  for await (const item of all) {
+    const links = item.links.map((l) => ({ type: l.type, targetId: l.target.id }));
+    yield { ...item, attributes: null, links };
+  }
+}
+
 /**
  * A baseline as a file, in the formats of a specification's export. Access is checked before the
  * first byte; the items never change, so they are read in batches after it.
@@ -59,7 +69,19 @@ export async function exportBaseline(
       ? markdown(baseline, all())
       : format === 'json'
         ? json(baseline, all())
-        : csv(all());
+        : format === 'csv'
+          ? csv(all())
+          : reqifChunks(
+              {
+                id: baseline.specificationId,
+                title: baseline.specificationTitle,
+                lastChange: baseline.createdAt,
+                attributeNames: [],
+                linkTypes: [...(await linkTypesOf(db, baseline.projectId)).values()],
+                tool: 'Gilla',
+              },
+              reqifItems(all()),
+            );
   return {
     stream: Readable.from(chunks),
     contentType: CONTENT_TYPES[format],

@@ -4,7 +4,11 @@ import type { FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import { problems, bearer } from '../http/schemas.js';
 import { read } from '../http/unit-of-work.js';
-import { ExportQuery, SpecificationParams } from '../specifications/specifications.schemas.js';
+import {
+  ExportQuery,
+  SpecificationParams,
+  TraceQuery,
+} from '../specifications/specifications.schemas.js';
 import { BaselineParams } from '../baselines/baselines.schemas.js';
 import { exportBaseline } from './baseline-export.js';
 import { exportSpecification, type ExportFile } from './specification-export.js';
@@ -20,6 +24,7 @@ const streamed = (description: string) => ({
       'text/markdown': { schema: StreamedText },
       'application/json': { schema: StreamedText },
       'text/csv': { schema: StreamedText },
+      'application/xml': { schema: StreamedText },
     },
   },
   ...problems(400, 401, 404),
@@ -46,7 +51,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: SpecificationParams,
         querystring: ExportQuery,
         response: streamed(
-          'Markdown, JSON or CSV, as `format` asks; JSON gives each item its links',
+          'Markdown, JSON, CSV or ReqIF 1.2, as `format` asks; JSON gives each item its links and kept attributes',
         ),
       },
     },
@@ -74,7 +79,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: BaselineParams,
         querystring: ExportQuery,
         response: streamed(
-          'Markdown, JSON or CSV, as `format` asks; JSON gives each item its outgoing links',
+          'Markdown, JSON, CSV or ReqIF 1.2, as `format` asks; JSON gives each item its outgoing links',
         ),
       },
     },
@@ -96,7 +101,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary:
           'The trace matrix: each item in document order with its incoming and outgoing links',
         params: SpecificationParams,
-        querystring: ExportQuery,
+        querystring: TraceQuery,
         response: streamed('Markdown, JSON or CSV (one row per link), as `format` asks'),
       },
     },

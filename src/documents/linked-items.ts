@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Context } from '../domain/unit-of-work.js';
 import type { Database } from '../platform/schema.js';
-import { itemBatches, type Item, type ItemRef } from '../items/items.service.js';
+import { itemBatches, type ItemRef, type ItemWithAttributes } from '../items/items.service.js';
 import { linksOfItems } from '../links/links.service.js';
 
 /** One end of a link as seen from an item: the item at the other end. */
@@ -14,7 +14,7 @@ export interface LinkEnd {
 }
 
 export interface LinkedItem {
-  item: Item;
+  item: ItemWithAttributes;
   outgoing: LinkEnd[];
   incoming: LinkEnd[];
 }

@@ -3,26 +3,30 @@ import type { Kysely } from 'kysely';
 import { Readable } from 'node:stream';
 import type { Context } from '../domain/unit-of-work.js';
 import type { Database } from '../platform/schema.js';
-import { itemBatches, type Item } from '../items/items.service.js';
+import { attributeNamesOf, itemBatches, type Item } from '../items/items.service.js';
+import { linkTypesOf } from '../projects/link-types.service.js';
 import {
   specificationFor,
   toSpecification,
   type Specification,
 } from '../specifications/specifications.service.js';
 import { linkedItems, slugOf, type LinkedItem } from './linked-items.js';
+import { reqifChunks, type ReqifItem } from './reqif-export.js';
 
-export type ExportFormat = 'markdown' | 'json' | 'csv';
+export type ExportFormat = 'markdown' | 'json' | 'csv' | 'reqif';
 
 export const CONTENT_TYPES: Record<ExportFormat, string> = {
   markdown: 'text/markdown; charset=utf-8',
   json: 'application/json; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
+  reqif: 'application/xml; charset=utf-8',
 };
 
 export const EXTENSIONS: Record<ExportFormat, string> = {
   markdown: 'md',
   json: 'json',
   csv: 'csv',
+  reqif: 'reqif',
 };
 
 // Cells starting with = + - @ are quoted so that a spreadsheet does not run them as formulas.
@@ -66,10 +70,20 @@ async function* json(spec: Specification, all: AsyncGenerator<LinkedItem>) {
       suspect: l.suspect,
       suspectSince: l.suspectSince,
     }));
-    yield (first ? '' : ',') + JSON.stringify({ ...item, links });
+    const { attributes, ...fields } = item;
+    // The attributes an import kept, when there are any.
+    const kept = attributes === null ? {} : { attributes };
+    yield (first ? '' : ',') + JSON.stringify({ ...fields, ...kept, links });
     first = false;
   }
   yield ']}\n';
+}
+
+/** Items with their outgoing links as the ReqIF writer takes them. */
+async function* reqifItems(all: AsyncGenerator<LinkedItem>): AsyncGenerator<ReqifItem> {
+  for await (const { item, outgoing } of all) {
+    yield { ...item, links: outgoing.map((l) => ({ type: l.type, targetId: l.item.id })) };
+  }
 }
 
 /** Items as CSV rows under a header row. */
@@ -112,7 +126,19 @@ export async function exportSpecification(
       ? markdown(spec, items(itemBatches(db, ctx, specificationId)))
       : format === 'json'
         ? json(spec, linkedItems(db, ctx, specificationId))
-        : csv(items(itemBatches(db, ctx, specificationId)));
+        : format === 'csv'
+          ? csv(items(itemBatches(db, ctx, specificationId)))
+          : reqifChunks(
+              {
+                id: spec.id,
+                title: spec.title,
+                lastChange: spec.updatedAt,
+                attributeNames: await attributeNamesOf(db, ctx.enc, specificationId),
+                linkTypes: [...(await linkTypesOf(db, spec.projectId)).values()],
+                tool: 'Gilla',
+              },
+              reqifItems(linkedItems(db, ctx, specificationId)),
+            );
   return {
     stream: Readable.from(chunks),
     contentType: CONTENT_TYPES[format],

@@ -2,6 +2,9 @@ import { ValidationError } from './errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether a string is a UUID (any version), as PostgreSQL's uuid type takes it. */
+export const isUuid = (value: string): boolean => UUID.test(value);
+
 type Position = string | number;
 
 /** Encodes a keyset position (the sort key of the last row shown) as an opaque cursor. */

@@ -4,6 +4,7 @@
  */
 export type ErrorCode =
   | 'validation_failed'
+  | 'import_invalid'
   | 'invalid_credentials'
   | 'reauthentication_required'
   | 'invalid_token'
@@ -50,6 +51,11 @@ export class ValidationError extends DomainError {
   ) {
     super(message);
   }
+}
+
+/** An imported file cannot be read: the message names the line, element or row where it failed. */
+export class ImportInvalidError extends DomainError {
+  readonly code = 'import_invalid';
 }
 
 export class InvalidCredentialsError extends DomainError {

@@ -75,6 +75,7 @@ const TAGS = [
   ['trace links', 'Typed links between items, suspect marks, impact, coverage, the trace matrix'],
   ['baselines', 'Immutable snapshots of a specification and what changed between them'],
   ['approvals', 'Electronic signatures of items and baselines'],
+  ['imports', 'Items in from ReqIF (DOORS, Polarion, StrictDoc …), Gilla JSON or CSV'],
 ] as const;
 
 const HEADERS: Json = {

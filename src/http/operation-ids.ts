@@ -95,4 +95,6 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /api/v1/items/{itemId}/approvals': 'approveItem',
   'GET /api/v1/baselines/{baselineId}/approvals': 'listBaselineApprovals',
   'POST /api/v1/baselines/{baselineId}/approvals': 'approveBaseline',
+
+  'POST /api/v1/projects/{projectId}/imports': 'importIntoProject',
 };

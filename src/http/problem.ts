@@ -29,6 +29,7 @@ export interface Problem {
  * that share a status, the generic one comes last: it names that status's errors from Fastify.
  */
 const STATUS: Record<ErrorCode, number> = {
+  import_invalid: 400,
   validation_failed: 400,
   reauthentication_required: 401,
   invalid_credentials: 401,

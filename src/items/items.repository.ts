@@ -342,3 +342,17 @@ export async function lastContentChangeVersion(
     .executeTakeFirst();
   return row?.version ?? 0;
 }
+
+/** The encrypted attributes of a specification's items that keep any. */
+export async function keptAttributeValues(
+  db: Kysely<Database>,
+  specificationId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('items')
+    .select('attributes_enc')
+    .where('specification_id', '=', specificationId)
+    .where('attributes_enc', 'is not', null)
+    .execute();
+  return rows.map((r) => r.attributes_enc as string);
+}

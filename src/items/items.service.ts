@@ -30,6 +30,7 @@ import {
   insertItemRow,
   itemIdsInOrder,
   itemSnapshotRows,
+  keptAttributeValues,
   lastContentChangeVersion,
   linksOfItemByKey,
   listItemRowsOfUser,
@@ -434,6 +435,30 @@ export async function itemRefOf(
   };
 }
 
+/** An item with the attributes an import kept (null: none), as exports write it. */
+export type ItemWithAttributes = Item & { attributes: Record<string, string> | null };
+
+function withAttributes(row: ItemRow, enc: Encryptor): ItemWithAttributes {
+  const attributes =
+    row.attributes_enc === null
+      ? null
+      : (JSON.parse(enc.decrypt(row.attributes_enc)) as Record<string, string>);
+  return { ...toItem(row, enc), attributes };
+}
+
+/** The names of the attributes a specification's items keep, sorted (the caller checks access). */
+export async function attributeNamesOf(
+  db: Kysely<Database>,
+  enc: Encryptor,
+  specificationId: string,
+): Promise<string[]> {
+  const names = new Set<string>();
+  for (const value of await keptAttributeValues(db, specificationId)) {
+    for (const name of Object.keys(JSON.parse(enc.decrypt(value)) as object)) names.add(name);
+  }
+  return [...names].sort();
+}
+
 /** Items are read this many at a time by whole-specification readers (exports). */
 const BATCH = 500;
 
@@ -446,14 +471,14 @@ export async function* itemBatches(
   db: Kysely<Database>,
   { actor, enc }: Context,
   specificationId: string,
-): AsyncGenerator<Item[]> {
+): AsyncGenerator<ItemWithAttributes[]> {
   let afterOrderKey: string | null = null;
   for (;;) {
     const rows = await listItemRowsOfUser(db, specificationId, actor.userId, {
       afterOrderKey,
       limit: BATCH,
     });
-    if (rows.length > 0) yield rows.map((row) => toItem(row, enc));
+    if (rows.length > 0) yield rows.map((row) => withAttributes(row, enc));
     const last = rows.at(-1);
     if (rows.length < BATCH || !last) return;
     afterOrderKey = last.order_key;

@@ -15,6 +15,10 @@ export interface ItemTable {
   /** Encrypted (see platform/crypto.ts). */
   body_enc: string;
   status: Generated<ItemStatus>;
+  /** How the file it was imported from named it (imports match by it); null when made here. */
+  external_id: Generated<string | null>;
+  /** Encrypted JSON of the attributes an import kept (`{ name: value }`); null when none. */
+  attributes_enc: Generated<string | null>;
   created_by: string | null;
   updated_by: string | null;
   created_at: Generated<Date>;

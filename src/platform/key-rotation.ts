@@ -10,6 +10,7 @@ import type { Database } from './schema.js';
 export const ENCRYPTED_COLUMNS = [
   { table: 'specifications', column: 'description_enc', key: 'id', keyType: 'uuid' },
   { table: 'items', column: 'body_enc', key: 'id', keyType: 'uuid' },
+  { table: 'items', column: 'attributes_enc', key: 'id', keyType: 'uuid' },
   { table: 'item_revisions', column: 'changes_enc', key: 'id', keyType: 'uuid' },
   { table: 'baselines', column: 'description_enc', key: 'id', keyType: 'uuid' },
   { table: 'baseline_items', column: 'body_enc', key: 'id', keyType: 'uuid' },

@@ -186,3 +186,67 @@ export async function linkTypesOf(
   const rows = await listLinkTypeRows(db, projectId);
   return new Map(rows.map((r) => [r.key, toLinkType(r)]));
 }
+
+/** A link type key from a name a file gives it: `Satisfied by` -> `satisfied_by`. */
+function keyFromName(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^[^a-z]+|_+$/g, '')
+    .slice(0, 32)
+    .replace(/_+$/, '');
+  return slug.length >= 2 ? slug : `type_${slug}`.slice(0, 32);
+}
+
+/**
+ * The link types an import names (by key, name or inverse name, any case), each held as a link
+ * writer holds it; a name the project lacks becomes a new type (not hierarchical, suspect on
+ * title and body), while the project has room for it. Answers each name's type (undefined: none).
+ * The caller has checked that the importer is an editor.
+ */
+export async function linkTypesForImport(
+  trx: Kysely<Database>,
+  projectId: string,
+  names: readonly string[],
+): Promise<Map<string, LinkType | undefined>> {
+  const known = (await listLinkTypeRows(trx, projectId)).map(toLinkType);
+  let count = known.length;
+  const found = new Map<string, LinkType | undefined>();
+  for (const name of new Set(names)) {
+    const lower = name.trim().toLowerCase();
+    let type = known.find(
+      (t) =>
+        t.key === lower || t.name.toLowerCase() === lower || t.inverseName.toLowerCase() === lower,
+    );
+    if (!type) {
+      const key = keyFromName(name);
+      type = known.find((t) => t.key === key);
+      if (!type && count < MAX_LINK_TYPES) {
+        const label = cleanTitle(name.trim() || key, 'name', 100);
+        type = toLinkType(
+          await upsertLinkType(trx, projectId, {
+            key,
+            name: label,
+            inverse_name: label,
+            hierarchical: false,
+            suspect_fields: SUSPECT_DEFAULT,
+          }),
+        );
+        known.push(type);
+        count++;
+      }
+    }
+    found.set(name, type && (await lockLinkType(trx, projectId, type.key)));
+  }
+  return found;
+}
+
+/** Every link of a type as (source, target), for a writer that checks cycles itself (imports). */
+export function linkEdges(
+  db: Kysely<Database>,
+  projectId: string,
+  key: string,
+): Promise<{ source_id: string; target_id: string }[]> {
+  return linkEdgesOfType(db, projectId, key);
+}

@@ -15,6 +15,7 @@ export function insertSpecification(
     status: SpecificationStatus;
     created_by: string;
     updated_by: string;
+    external_id?: string | null;
   },
 ): Promise<SpecificationRow> {
   return db.insertInto('specifications').values(row).returningAll().executeTakeFirstOrThrow();
@@ -125,5 +126,25 @@ export async function lockLinksOfSpecification(
     .where((eb) => eb.or([eb('l.source_id', 'in', items), eb('l.target_id', 'in', items)]))
     .orderBy('l.id')
     .forUpdate()
+    .execute();
+}
+
+/** A project's specifications that a file names: by id, or by the name an import recorded. */
+export function findSpecificationsByRef(
+  db: Kysely<Database>,
+  projectId: string,
+  ids: readonly string[],
+  refs: readonly string[],
+): Promise<SpecificationRow[]> {
+  return db
+    .selectFrom('specifications')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where((eb) =>
+      eb.or([
+        eb('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`),
+        eb('external_id', '=', sql<string>`any(${sql.val(refs)}::text[])`),
+      ]),
+    )
     .execute();
 }

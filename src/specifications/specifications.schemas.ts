@@ -52,6 +52,23 @@ export const SpecificationSchema = Type.Object(
 export const ExportQuery = Type.Object(
   {
     format: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal('markdown'),
+          Type.Literal('json'),
+          Type.Literal('csv'),
+          Type.Literal('reqif'),
+        ],
+        { default: 'markdown' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const TraceQuery = Type.Object(
+  {
+    format: Type.Optional(
       Type.Union([Type.Literal('markdown'), Type.Literal('json'), Type.Literal('csv')], {
         default: 'markdown',
       }),

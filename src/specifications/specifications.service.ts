@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { decodeCursor, pageOf } from '../domain/cursor.js';
+import { decodeCursor, isUuid, pageOf } from '../domain/cursor.js';
 import { NotFoundError } from '../domain/errors.js';
 import { assertIfMatch, type IfMatch } from '../domain/preconditions.js';
 import { cleanTitle, limitBytes } from '../domain/text-fields.js';
@@ -21,6 +21,7 @@ import {
   insertSpecification,
   listSpecificationRows,
   holdSpecification,
+  findSpecificationsByRef,
   updateSpecificationRow,
   type SpecificationLock,
   type SpecificationWithRole,
@@ -190,4 +191,37 @@ export async function deleteSpecification(
   specificationChanged(ctx.effects, specificationId);
   // Its items' links go with them.
   projectTraceChanged(ctx.effects, current.project_id);
+}
+
+/** A project's specifications that an import's file names (by id, or the name it recorded). */
+export async function specificationsByRef(
+  db: Kysely<Database>,
+  projectId: string,
+  refs: readonly string[],
+): Promise<SpecificationRow[]> {
+  if (refs.length === 0) return [];
+  return findSpecificationsByRef(db, projectId, refs.filter(isUuid), refs);
+}
+
+/**
+ * A specification an import creates, remembering how the file named it; the caller holds the
+ * project (as an editor) for the import's transaction.
+ */
+export async function createImportedSpecification(
+  trx: Kysely<Database>,
+  { actor, enc }: Context,
+  projectId: string,
+  input: { title: string; externalId: string | null },
+): Promise<Specification> {
+  const row = await insertSpecification(trx, {
+    id: uuidv7(),
+    project_id: projectId,
+    title: cleanTitle(input.title, 'title'),
+    description_enc: null,
+    status: 'draft',
+    created_by: actor.userId,
+    updated_by: actor.userId,
+    external_id: input.externalId,
+  });
+  return toSpecification(row, enc);
 }

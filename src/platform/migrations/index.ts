@@ -11,6 +11,7 @@ import * as refreshRotationFunction from './2026-11-30T02-refresh-rotation-funct
 import * as mailGivenUp from './2026-12-05T00-mail-given-up.js';
 import * as traceLinks from './2026-12-05T01-trace-links.js';
 import * as baselinesApprovals from './2026-12-05T02-baselines-approvals.js';
+import * as imports from './2026-12-05T03-imports.js';
 
 /** Every migration, by name; names sort in the order they run. Frozen once landed. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05T00-mail-given-up': mailGivenUp,
   '2026-12-05T01-trace-links': traceLinks,
   '2026-12-05T02-baselines-approvals': baselinesApprovals,
+  '2026-12-05T03-imports': imports,
 };

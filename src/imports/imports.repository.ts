@@ -1,0 +1,219 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../platform/schema.js';
+import type { ItemRow, ItemStatus, RevisionAction } from '../items/items.table.js';
+
+/*
+ * The bulk reads and writes of an import: a file of 10,000 items is a few dozen statements, not
+ * tens of thousands. Rows go in batches that keep each statement under PostgreSQL's limit of
+ * 65,535 parameters.
+ */
+
+const BATCH = 1000;
+
+function* batches<T>(rows: readonly T[]): Generator<T[]> {
+  for (let at = 0; at < rows.length; at += BATCH) yield rows.slice(at, at + BATCH);
+}
+
+/** The project's items a file names: by id, by the name an import recorded, or by key. */
+export function findItemsByRef(
+  db: Kysely<Database>,
+  projectId: string,
+  match: { ids: string[]; refs: string[]; keys: string[] },
+): Promise<ItemRow[]> {
+  return db
+    .selectFrom('items')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where((eb) =>
+      eb.or([
+        eb('id', '=', sql<string>`any(${sql.val(match.ids)}::uuid[])`),
+        eb('external_id', '=', sql<string>`any(${sql.val(match.refs)}::text[])`),
+        eb('key', '=', sql<string>`any(${sql.val(match.keys)}::text[])`),
+      ]),
+    )
+    .execute();
+}
+
+/** Locks these items for update, in id order (every writer of several items takes that order). */
+export async function lockItems(db: Kysely<Database>, itemIds: readonly string[]): Promise<void> {
+  if (itemIds.length === 0) return;
+  await db
+    .selectFrom('items')
+    .select('id')
+    .where('id', '=', sql<string>`any(${sql.val(itemIds)}::uuid[])`)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}
+
+/** A specification's order keys, in order. */
+export async function orderKeysOf(
+  db: Kysely<Database>,
+  specificationId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('items')
+    .select('order_key')
+    .where('specification_id', '=', specificationId)
+    .orderBy('order_key')
+    .execute();
+  return rows.map((r) => r.order_key);
+}
+
+/** Takes `count` item numbers of the project at once; answers the project key and the first. */
+export async function allocateItemNumbers(
+  db: Kysely<Database>,
+  projectId: string,
+  count: number,
+): Promise<{ key: string; first: number }> {
+  const row = await db
+    .updateTable('projects')
+    .set({ item_counter: sql`item_counter + ${count}` })
+    .where('id', '=', projectId)
+    .returning(['key', 'item_counter'])
+    .executeTakeFirstOrThrow();
+  return { key: row.key, first: row.item_counter - count + 1 };
+}
+
+export interface NewItemRow {
+  id: string;
+  specification_id: string;
+  project_id: string;
+  key: string;
+  order_key: string;
+  title: string;
+  body_enc: string;
+  status: ItemStatus;
+  external_id: string | null;
+  attributes_enc: string | null;
+  created_by: string;
+  updated_by: string;
+}
+
+export async function insertItemRows(db: Kysely<Database>, rows: NewItemRow[]): Promise<void> {
+  for (const batch of batches(rows)) await db.insertInto('items').values(batch).execute();
+}
+
+export interface NewRevisionRow {
+  id: string;
+  item_id: string;
+  specification_id: string;
+  project_id: string;
+  version: number;
+  action: RevisionAction;
+  changed_by: string;
+  changes_enc: string;
+}
+
+export async function insertRevisionRows(
+  db: Kysely<Database>,
+  rows: NewRevisionRow[],
+): Promise<void> {
+  for (const batch of batches(rows)) await db.insertInto('item_revisions').values(batch).execute();
+}
+
+/** Changes an item's fields and moves it to its next version. */
+export function updateImportedItem(
+  db: Kysely<Database>,
+  itemId: string,
+  patch: { title?: string; body_enc?: string; status?: ItemStatus; attributes_enc?: string | null },
+  actorId: string,
+): Promise<ItemRow> {
+  return db
+    .updateTable('items')
+    .set({ ...patch, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+    .where('id', '=', itemId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Moves these items to their next version (their links changed); answers them. */
+export function bumpItemVersions(
+  db: Kysely<Database>,
+  itemIds: readonly string[],
+  actorId: string,
+): Promise<Pick<ItemRow, 'id' | 'specification_id' | 'project_id' | 'version'>[]> {
+  return db
+    .updateTable('items')
+    .set({ updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+    .where('id', '=', sql<string>`any(${sql.val(itemIds)}::uuid[])`)
+    .returning(['id', 'specification_id', 'project_id', 'version'])
+    .execute();
+}
+
+/**
+ * Marks suspect every link whose target is one of these items and whose type watches one of
+ * `fields` (see items' markIncomingLinksSuspect); answers how many.
+ */
+export async function markLinksSuspect(
+  db: Kysely<Database>,
+  itemIds: readonly string[],
+  fields: readonly string[],
+): Promise<number> {
+  const result = await db
+    .updateTable('item_links as l')
+    .from('link_types as t')
+    .set({ suspect: true, suspect_since: sql`now()`, version: sql`l.version + 1` })
+    .whereRef('t.project_id', '=', 'l.project_id')
+    .whereRef('t.key', '=', 'l.type')
+    .where('l.target_id', '=', sql<string>`any(${sql.val(itemIds)}::uuid[])`)
+    .where('l.suspect', '=', false)
+    .where(sql<boolean>`t.suspect_fields && ${sql.val(fields)}::text[]`)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** The items of the project with these ids or keys (link ends outside the file). */
+export function findItemRefs(
+  db: Kysely<Database>,
+  projectId: string,
+  ids: readonly string[],
+  keys: readonly string[],
+): Promise<{ id: string; key: string }[]> {
+  return db
+    .selectFrom('items')
+    .select(['id', 'key'])
+    .where('project_id', '=', projectId)
+    .where((eb) =>
+      eb.or([
+        eb('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`),
+        eb('key', '=', sql<string>`any(${sql.val(keys)}::text[])`),
+      ]),
+    )
+    .execute();
+}
+
+/** The links going out of these items, as (source, target, type). */
+export function linksFrom(
+  db: Kysely<Database>,
+  sourceIds: readonly string[],
+): Promise<{ source_id: string; target_id: string; type: string }[]> {
+  return db
+    .selectFrom('item_links')
+    .select(['source_id', 'target_id', 'type'])
+    .where('source_id', '=', sql<string>`any(${sql.val(sourceIds)}::uuid[])`)
+    .execute();
+}
+
+export interface NewLinkRow {
+  id: string;
+  project_id: string;
+  type: string;
+  source_id: string;
+  target_id: string;
+  created_by: string;
+}
+
+/** Inserts links; one that exists already (a concurrent writer's) is skipped. Answers how many. */
+export async function insertLinkRows(db: Kysely<Database>, rows: NewLinkRow[]): Promise<number> {
+  let inserted = 0;
+  for (const batch of batches(rows)) {
+    const result = await db
+      .insertInto('item_links')
+      .values(batch)
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+  return inserted;
+}

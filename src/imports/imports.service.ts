@@ -1,0 +1,518 @@
+import { generateNKeysBetween } from 'fractional-indexing';
+import type { Kysely } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import { isUuid } from '../domain/cursor.js';
+import { ImportInvalidError, NotFoundError } from '../domain/errors.js';
+import type { Context } from '../domain/unit-of-work.js';
+import type { Encryptor } from '../platform/crypto.js';
+import type { Database } from '../platform/schema.js';
+import { canonicalMarkdown } from '../documents/markdown-xhtml.js';
+import type { ItemRow } from '../items/items.table.js';
+import { linkEdges, linkTypesForImport, type LinkType } from '../projects/link-types.service.js';
+import { lockProjectOfUser, projectTraceChanged } from '../projects/projects.service.js';
+import {
+  createImportedSpecification,
+  holdSpecification,
+  specificationChanged,
+  specificationFor,
+  specificationsByRef,
+} from '../specifications/specifications.service.js';
+import type { ImportPlan, LinkEnd, PlannedItem, PlannedSpecification } from './import-plan.js';
+import {
+  allocateItemNumbers,
+  bumpItemVersions,
+  findItemRefs,
+  findItemsByRef,
+  insertItemRows,
+  insertLinkRows,
+  insertRevisionRows,
+  linksFrom,
+  lockItems,
+  markLinksSuspect,
+  orderKeysOf,
+  updateImportedItem,
+  type NewItemRow,
+  type NewLinkRow,
+  type NewRevisionRow,
+} from './imports.repository.js';
+
+/** What an import did. */
+export interface ImportResult {
+  specifications: { id: string; title: string }[];
+  created: number;
+  updated: number;
+  unchanged: number;
+  links: number;
+  warnings: string[];
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+const FOREIGN_ID = 'ReqIF.ForeignID';
+
+/** An item of the file with where it ends up. */
+interface Placed {
+  plan: PlannedItem;
+  /** The specification of the file it belongs to (index into the plan's). */
+  spec: number;
+  existing: ItemRow | null;
+  id: string;
+}
+
+function nameOf(item: PlannedItem): string {
+  return item.ref ?? item.key ?? item.title;
+}
+
+function attributesOf(enc: Encryptor, row: ItemRow): Record<string, string> {
+  return row.attributes_enc === null
+    ? {}
+    : (JSON.parse(enc.decrypt(row.attributes_enc)) as Record<string, string>);
+}
+
+/** The attributes to keep: a foreign id that only repeats the item's key is not kept. */
+function keptAttributes(attributes: Record<string, string>, key: string): Record<string, string> {
+  if (attributes[FOREIGN_ID]?.toUpperCase() !== key) return attributes;
+  const { [FOREIGN_ID]: _same, ...rest } = attributes;
+  return rest;
+}
+
+function sameAttributes(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+function encryptAttributes(enc: Encryptor, attributes: Record<string, string>): string | null {
+  return Object.keys(attributes).length === 0 ? null : enc.encrypt(JSON.stringify(attributes));
+}
+
+/** Matches the file's items with the project's: by id, by recorded name, then by key. */
+async function matchItems(
+  trx: Kysely<Database>,
+  projectId: string,
+  specs: PlannedSpecification[],
+  warnings: string[],
+): Promise<Placed[]> {
+  const all = specs.flatMap((spec, index) => spec.items.map((plan) => ({ plan, spec: index })));
+  const seen = new Set<string>();
+  for (const { plan } of all) {
+    if (plan.ref === null) continue;
+    if (seen.has(plan.ref)) throw new ImportInvalidError(`"${plan.ref}" names two items`);
+    seen.add(plan.ref);
+  }
+  const refs = all.flatMap(({ plan }) => (plan.ref === null ? [] : [plan.ref]));
+  const keys = all.flatMap(({ plan }) => (plan.key === null ? [] : [plan.key]));
+  const rows =
+    refs.length + keys.length === 0
+      ? []
+      : await findItemsByRef(trx, projectId, { ids: refs.filter(isUuid), refs, keys });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const byRef = new Map(rows.filter((r) => r.external_id !== null).map((r) => [r.external_id, r]));
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const claimed = new Set<string>();
+  return all.map(({ plan, spec }) => {
+    let existing =
+      (plan.ref === null ? undefined : (byId.get(plan.ref) ?? byRef.get(plan.ref))) ??
+      (plan.key === null ? undefined : byKey.get(plan.key)) ??
+      null;
+    if (existing && claimed.has(existing.id)) {
+      warnings.push(
+        `"${nameOf(plan)}" matches ${existing.key}, which another item of the file matched first; it is imported as a new item`,
+      );
+      existing = null;
+    }
+    if (existing) claimed.add(existing.id);
+    return { plan, spec, existing, id: existing?.id ?? uuidv7() };
+  });
+}
+
+/** The order keys for a specification's new items, each run of them where the file puts it. */
+function orderKeysFor(
+  placed: Placed[],
+  specificationId: string,
+  current: string[],
+): Map<string, string> {
+  const keys = [...current];
+  const result = new Map<string, string>();
+  const indexAfter = (key: string | null) => {
+    // The first position whose key is greater than `key`.
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (key !== null && (keys[mid] as string) <= key) lo = mid + 1;
+      else hi = mid;
+    }
+    return key === null ? 0 : lo;
+  };
+  const anchors = placed.filter((p) => p.existing?.specification_id === specificationId);
+  let previous: string | null | undefined = undefined;
+  let run: Placed[] = [];
+  const flush = (next: string | null | undefined) => {
+    if (run.length === 0) return;
+    let low: string | null;
+    let at: number;
+    if (previous !== undefined) {
+      at = indexAfter(previous);
+      low = previous;
+    } else if (next !== undefined && next !== null) {
+      // A run before the file's first item already here goes right before that item.
+      at = indexAfter(next) - 1;
+      low = at > 0 ? (keys[at - 1] as string) : null;
+    } else {
+      at = keys.length;
+      low = keys.at(-1) ?? null;
+    }
+    const high = keys[at] ?? null;
+    const made = generateNKeysBetween(low, high, run.length);
+    run.forEach((p, i) => result.set(p.id, made[i] as string));
+    keys.splice(at, 0, ...made);
+    previous = made.at(-1);
+    run = [];
+  };
+  const firstAnchor = anchors[0]?.existing?.order_key ?? null;
+  for (const p of placed) {
+    if (p.existing === null) run.push(p);
+    else if (p.existing.specification_id === specificationId) {
+      flush(previous === undefined ? firstAnchor : undefined);
+      previous = p.existing.order_key;
+    }
+  }
+  flush(previous === undefined ? firstAnchor : undefined);
+  return result;
+}
+
+interface Counts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** Writes the matched items' changes: only what differs, each with a revision by the importer. */
+async function updateMatched(
+  trx: Kysely<Database>,
+  ctx: Context,
+  placed: Placed[],
+  counts: Counts,
+): Promise<{ titlesChanged: boolean; suspect: number }> {
+  const { enc } = ctx;
+  const actorId = ctx.actor.userId;
+  const revisions: NewRevisionRow[] = [];
+  const byFields = new Map<string, string[]>();
+  let titlesChanged = false;
+  for (const { plan, existing } of placed) {
+    if (existing === null) continue;
+    const body = enc.decrypt(existing.body_enc);
+    const sameBody =
+      body === plan.body || (plan.bodyFromXhtml && canonicalMarkdown(body) === plan.body);
+    const before = attributesOf(enc, existing);
+    const after = keptAttributes(plan.attributes ?? before, existing.key);
+    const changes: Record<string, { before: unknown; after: unknown }> = {};
+    if (plan.title !== existing.title)
+      changes.title = { before: existing.title, after: plan.title };
+    if (!sameBody) changes.body = { before: body, after: plan.body };
+    if (plan.status !== existing.status) {
+      changes.status = { before: existing.status, after: plan.status };
+    }
+    if (!sameAttributes(before, after)) changes.attributes = { before, after };
+    const fields = Object.keys(changes);
+    if (fields.length === 0) {
+      counts.unchanged++;
+      continue;
+    }
+    counts.updated++;
+    const row = await updateImportedItem(
+      trx,
+      existing.id,
+      {
+        ...(changes.title ? { title: plan.title } : {}),
+        ...(changes.body ? { body_enc: enc.encrypt(plan.body) } : {}),
+        ...(changes.status ? { status: plan.status } : {}),
+        ...(changes.attributes ? { attributes_enc: encryptAttributes(enc, after) } : {}),
+      },
+      actorId,
+    );
+    revisions.push(revisionRow(enc, row, 'updated', actorId, changes));
+    if (changes.title) titlesChanged = true;
+    const watched = fields
+      .filter((f) => f !== 'attributes')
+      .sort()
+      .join(',');
+    if (watched !== '') byFields.set(watched, [...(byFields.get(watched) ?? []), existing.id]);
+    specificationChanged(ctx.effects, row.specification_id);
+  }
+  await insertRevisionRows(trx, revisions);
+  let suspect = 0;
+  for (const [fields, ids] of byFields) {
+    suspect += await markLinksSuspect(trx, ids, fields.split(','));
+  }
+  return { titlesChanged, suspect };
+}
+
+function revisionRow(
+  enc: Encryptor,
+  item: Pick<ItemRow, 'id' | 'specification_id' | 'project_id' | 'version'>,
+  action: NewRevisionRow['action'],
+  actorId: string,
+  changes: Record<string, { before: unknown; after: unknown }>,
+): NewRevisionRow {
+  return {
+    id: uuidv7(),
+    item_id: item.id,
+    specification_id: item.specification_id,
+    project_id: item.project_id,
+    version: item.version,
+    action,
+    changed_by: actorId,
+    changes_enc: enc.encrypt(JSON.stringify(changes)),
+  };
+}
+
+/** Whether `from` reaches `to` along the edges (source -> targets). */
+function reaches(edges: Map<string, string[]>, from: string, to: string): boolean {
+  const seen = new Set<string>([from]);
+  const stack = [from];
+  for (let at = stack.pop(); at !== undefined; at = stack.pop()) {
+    if (at === to) return true;
+    for (const next of edges.get(at) ?? []) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        stack.push(next);
+      }
+    }
+  }
+  return false;
+}
+
+/** Creates the file's links that do not exist yet; each source item records them in its history. */
+async function createLinks(
+  trx: Kysely<Database>,
+  ctx: Context,
+  projectId: string,
+  plan: ImportPlan,
+  types: Map<string, LinkType | undefined>,
+  placed: Placed[],
+  warnings: string[],
+): Promise<number> {
+  if (plan.links.length === 0) return 0;
+  const actorId = ctx.actor.userId;
+  const byRef = new Map(placed.flatMap((p) => (p.plan.ref === null ? [] : [[p.plan.ref, p]])));
+  const outside = plan.links
+    .flatMap((l) => [l.source, l.target])
+    .filter((e) => !byRef.has(e.ref ?? ''));
+  const found = await findItemRefs(
+    trx,
+    projectId,
+    outside.flatMap((e) => (e.id !== undefined && isUuid(e.id) ? [e.id] : [])),
+    outside.flatMap((e) => (e.key === undefined ? [] : [e.key.toUpperCase()])),
+  );
+  const keyOf = new Map<string, string>(placed.map((p) => [p.id, p.existing?.key ?? '']));
+  for (const f of found) keyOf.set(f.id, f.key);
+  const resolve = (end: LinkEnd): string | undefined => {
+    const inFile = end.ref === undefined ? undefined : byRef.get(end.ref);
+    if (inFile) return inFile.id;
+    return found.find((f) => f.id === end.id || f.key === end.key?.toUpperCase())?.id;
+  };
+  const wanted: { source: string; target: string; type: LinkType; label: string }[] = [];
+  for (const link of plan.links) {
+    const source = resolve(link.source);
+    const target = resolve(link.target);
+    const type = types.get(link.type);
+    if (source === undefined || target === undefined) {
+      warnings.push(`${link.label}: an end of the link is not in the file or the project`);
+    } else if (type === undefined) {
+      warnings.push(`${link.label}: the project has no room for link type "${link.type}"`);
+    } else if (source === target) {
+      warnings.push(`${link.label}: an item cannot link to itself`);
+    } else {
+      wanted.push({ source, target, type, label: link.label });
+    }
+  }
+  const existing = await linksFrom(trx, [...new Set(wanted.map((w) => w.source))]);
+  const present = new Set(existing.map((l) => `${l.source_id} ${l.target_id} ${l.type}`));
+  const graphs = new Map<string, Map<string, string[]>>();
+  const rows: NewLinkRow[] = [];
+  for (const w of wanted) {
+    const id = `${w.source} ${w.target} ${w.type.key}`;
+    if (present.has(id)) continue;
+    if (w.type.hierarchical) {
+      let graph = graphs.get(w.type.key);
+      if (!graph) {
+        graph = new Map();
+        for (const e of await linkEdges(trx, projectId, w.type.key)) {
+          graph.set(e.source_id, [...(graph.get(e.source_id) ?? []), e.target_id]);
+        }
+        graphs.set(w.type.key, graph);
+      }
+      if (reaches(graph, w.target, w.source)) {
+        warnings.push(
+          `${w.label}: a "${w.type.key}" link here would close a cycle; it is left out`,
+        );
+        continue;
+      }
+      graph.set(w.source, [...(graph.get(w.source) ?? []), w.target]);
+    }
+    present.add(id);
+    rows.push({
+      id: uuidv7(),
+      project_id: projectId,
+      type: w.type.key,
+      source_id: w.source,
+      target_id: w.target,
+      created_by: actorId,
+    });
+  }
+  if (rows.length === 0) return 0;
+  const inserted = await insertLinkRows(trx, rows);
+  // Each source item moves to its next version with one revision naming its new links.
+  const bySource = new Map<string, NewLinkRow[]>();
+  for (const row of rows)
+    bySource.set(row.source_id, [...(bySource.get(row.source_id) ?? []), row]);
+  const bumped = await bumpItemVersions(trx, [...bySource.keys()], actorId);
+  await insertRevisionRows(
+    trx,
+    bumped.map((item) =>
+      revisionRow(ctx.enc, item, 'linked', actorId, {
+        links: {
+          before: null,
+          after: (bySource.get(item.id) ?? []).map((l) => ({
+            id: l.id,
+            type: l.type,
+            target: keyOf.get(l.target_id) ?? null,
+            targetId: l.target_id,
+          })),
+        },
+      }),
+    ),
+  );
+  return inserted;
+}
+
+/**
+ * Imports a file's plan into a project (editors and owners), all in the caller's transaction:
+ * items matched by id, recorded name or key are updated where they differ; the rest are created
+ * where the file puts them; then links. `into` gathers everything into one specification.
+ * Locks, in every writer's order: the project, the link types, the specifications, the items.
+ */
+export async function importPlan(
+  trx: Kysely<Database>,
+  ctx: Context,
+  projectId: string,
+  plan: ImportPlan,
+  into: string | null,
+): Promise<ImportResult> {
+  const { enc } = ctx;
+  const actorId = ctx.actor.userId;
+  await lockProjectOfUser(trx, projectId, actorId, 'editor');
+  const warnings = [...plan.warnings];
+  let specs = plan.specifications;
+  if (into !== null) {
+    const target = await specificationFor(trx, actorId, into, 'editor');
+    if (target.project_id !== projectId) throw new NotFoundError('Specification');
+    specs = [
+      {
+        ref: target.id,
+        title: target.title,
+        items: specs.flatMap((s) => s.items),
+        onlyIfUsed: false,
+      },
+    ];
+  }
+  for (const item of specs.flatMap((s) => s.items)) {
+    if (Buffer.byteLength(item.body, 'utf8') > MAX_BODY_BYTES) {
+      throw new ImportInvalidError(`"${nameOf(item)}": the body is larger than 64 KiB`);
+    }
+  }
+  const types = await linkTypesForImport(trx, projectId, [
+    ...new Set(plan.links.map((l) => l.type)),
+  ]);
+  const placed = await matchItems(trx, projectId, specs, warnings);
+
+  // The file's specifications: matched by id or recorded name, else created.
+  const refs = specs.flatMap((s) => (s.ref === null ? [] : [s.ref]));
+  const matched = await specificationsByRef(trx, projectId, refs);
+  const specIds: (string | null)[] = [];
+  const result: ImportResult['specifications'] = [];
+  for (const [index, spec] of specs.entries()) {
+    const row = matched.find((m) => m.id === spec.ref || m.external_id === spec.ref);
+    const used = placed.some((p) => p.spec === index && p.existing === null);
+    if (row) {
+      specIds.push(row.id);
+      result.push({ id: row.id, title: row.title });
+    } else if (used || !spec.onlyIfUsed) {
+      const made = await createImportedSpecification(trx, ctx, projectId, {
+        title: spec.title,
+        externalId: spec.ref,
+      });
+      specIds.push(made.id);
+      result.push({ id: made.id, title: made.title });
+    } else specIds.push(null);
+  }
+  // Items matched elsewhere stay where they are; their specifications are named too.
+  const elsewhere = placed.flatMap((p) => (p.existing ? [p.existing.specification_id] : []));
+  for (const id of new Set(elsewhere)) {
+    if (!result.some((r) => r.id === id)) {
+      const row = await specificationFor(trx, actorId, id, 'viewer');
+      result.push({ id, title: row.title });
+    }
+  }
+  for (const id of new Set(result.map((r) => r.id)).values()) {
+    if (!(await holdSpecification(trx, id))) throw new NotFoundError('Specification');
+  }
+  await lockItems(
+    trx,
+    placed.flatMap((p) => (p.existing ? [p.existing.id] : [])),
+  );
+
+  const counts: Counts = { created: 0, updated: 0, unchanged: 0 };
+  const { titlesChanged, suspect } = await updateMatched(trx, ctx, placed, counts);
+
+  // New items: numbers in file order, order keys where the file puts them.
+  const fresh = placed.filter((p) => p.existing === null);
+  if (fresh.length > 0) {
+    const { key: projectKey, first } = await allocateItemNumbers(trx, projectId, fresh.length);
+    const orderKeys = new Map<string, string>();
+    for (const [index, specificationId] of specIds.entries()) {
+      if (specificationId === null) continue;
+      const inSpec = placed.filter((p) => p.spec === index);
+      if (!inSpec.some((p) => p.existing === null)) continue;
+      const keys = orderKeysFor(inSpec, specificationId, await orderKeysOf(trx, specificationId));
+      for (const [id, key] of keys) orderKeys.set(id, key);
+      specificationChanged(ctx.effects, specificationId);
+    }
+    const takenRefs = new Set(
+      placed.flatMap((p) => (p.existing?.external_id ? [p.existing.external_id] : [])),
+    );
+    const rows: NewItemRow[] = fresh.map((p, i) => {
+      const key = `${projectKey}-${first + i}`;
+      return {
+        id: p.id,
+        specification_id: specIds[p.spec] as string,
+        project_id: projectId,
+        key,
+        order_key: orderKeys.get(p.id) as string,
+        title: p.plan.title,
+        body_enc: enc.encrypt(p.plan.body),
+        status: p.plan.status,
+        external_id: p.plan.ref !== null && !takenRefs.has(p.plan.ref) ? p.plan.ref : null,
+        attributes_enc: encryptAttributes(enc, keptAttributes(p.plan.attributes ?? {}, key)),
+        created_by: actorId,
+        updated_by: actorId,
+      };
+    });
+    await insertItemRows(trx, rows);
+    await insertRevisionRows(
+      trx,
+      rows.map((row, i) => {
+        const { title, body, status } = (fresh[i] as Placed).plan;
+        return revisionRow(enc, { ...row, version: 1 }, 'created', actorId, {
+          title: { before: null, after: title },
+          body: { before: null, after: body },
+          status: { before: null, after: status },
+        });
+      }),
+    );
+    counts.created = rows.length;
+  }
+  const links = await createLinks(trx, ctx, projectId, plan, types, placed, warnings);
+  if (links > 0 || titlesChanged || suspect > 0) projectTraceChanged(ctx.effects, projectId);
+  return { specifications: result, ...counts, links, warnings };
+}
