@@ -1,10 +1,9 @@
 // Characters XML 1.0 cannot carry at all (C0 controls other than tab, newline and carriage
 // return, lone surrogates, U+FFFE and U+FFFF) become U+FFFD, so that an export is always
 // well-formed.
- 
 const NOT_XML =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-/* eslint-enable no-control-regex */
 
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
