@@ -27,7 +27,7 @@ const FROM_MARKDOWN = {
 };
 
 const TO_MARKDOWN: ToMarkdownOptions = {
-  extensions: [gfmTableToMarkdown(), gfmStrikethroughToMarkdown()],
+  extensions: [gfmTableToMarkdown({ tablePipeAlign: false }), gfmStrikethroughToMarkdown()],
   bullet: '-',
   emphasis: '*',
   strong: '*',
@@ -169,7 +169,8 @@ export function textOf(node: ElementContent | HastRoot): string {
 /** An XHTML tree (as the ReqIF reader builds it) as Markdown; its text is never dropped. */
 export function xhtmlToMarkdown(tree: HastRoot): string {
   pictures(tree.children as ElementContent[]);
-  const mdast = toMdast(tree) as MdastRoot;
+  // Line endings are kept: a soft break is Markdown's, not whitespace to collapse.
+  const mdast = toMdast(tree, { newlines: true }) as MdastRoot;
   return toMarkdown(mdast, TO_MARKDOWN).trimEnd();
 }
 

@@ -71,7 +71,10 @@ function itemOf(doc: ReqifDocument, object: ReqifObject): PlannedItem {
   const used = new Set<Named>();
   const attributes: Record<string, string> = {};
 
-  const bodySource = find(BODY_NAMES);
+  // A body may be all picture or rule, with no text: found by name alone.
+  const bodySource = BODY_NAMES.map((wanted) =>
+    named.find((n) => n.name.toLowerCase() === wanted),
+  ).find((n) => n !== undefined);
   if (bodySource) used.add(bodySource);
   const body = bodySource ? valueText(doc, bodySource.value) : '';
 

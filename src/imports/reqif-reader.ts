@@ -139,10 +139,15 @@ class Reader {
       const element: Element = {
         type: 'element',
         tagName: local.toLowerCase(),
+        // Attributes as hast properties: `class` is `className`, a list.
         properties: Object.fromEntries(
           Object.values(tag.attributes)
             .filter((a) => a.prefix === '' || a.prefix === undefined)
-            .map((a) => [a.local, a.value]),
+            .map((a) =>
+              a.local === 'class'
+                ? ['className', a.value.split(/\s+/).filter(Boolean)]
+                : [a.local, a.value],
+            ),
         ),
         children: [],
       };
