@@ -16,6 +16,11 @@ const only = process.argv.slice(2);
 const files = find('dist/test')
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
+if (files.length === 0) {
+  // node --test with no files would run every file it finds instead.
+  console.error(`no compiled test file matches ${only.join(', ')} (did the build fail?)`);
+  process.exit(1);
+}
 const result = spawnSync(
   process.execPath,
   ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
