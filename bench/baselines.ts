@@ -1,46 +1,9 @@
 // The `baselines` section: taking a baseline of a 10,000-item specification (with 9,999 links),
 // and its diff against head after 100 edits and 10 moves; the service's resident memory sampled
 // throughout, its growth over the start reported.
-import { call, type Row } from './drive.js';
+import { call, peakDuring, rssMiB, times, type Row } from './drive.js';
 import { baselineItemId } from './baseline-seed.js';
 import type { SeedIds } from './seed.js';
-
-/** The service's resident memory in MiB, from its metrics. */
-async function rssMiB(base: string): Promise<number> {
-  const text = await (await call(`${base}/metrics`)).text();
-  return Number(/^process_resident_memory_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
-}
-
-/** Samples the service's memory every 100 ms while `work` runs; answers the highest. */
-async function peakDuring<T>(base: string, work: () => Promise<T>): Promise<[T, number]> {
-  let peak = await rssMiB(base);
-  let running = true;
-  const sampler = (async () => {
-    while (running) {
-      peak = Math.max(peak, await rssMiB(base));
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  try {
-    return [await work(), peak];
-  } finally {
-    running = false;
-    await sampler;
-  }
-}
-
-/** Milliseconds of each call, sequentially, with the last response's JSON. */
-async function times(n: number, send: () => Promise<Response>) {
-  const ms: number[] = [];
-  let last: unknown;
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    last = await (await send()).json();
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  ms.sort((a, b) => a - b);
-  return { median: ms[Math.floor(ms.length / 2)]!, max: ms.at(-1)!, last };
-}
 
 export async function baselines(
   base: string,

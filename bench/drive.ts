@@ -81,3 +81,40 @@ export async function call(url: string, init: RequestInit = {}): Promise<Respons
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
   return res;
 }
+
+/** The service's resident memory in MiB, from its metrics. */
+export async function rssMiB(base: string): Promise<number> {
+  const text = await (await call(`${base}/metrics`)).text();
+  return Number(/^process_resident_memory_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
+}
+
+/** Samples the service's memory every 100 ms while `work` runs; answers the highest. */
+export async function peakDuring<T>(base: string, work: () => Promise<T>): Promise<[T, number]> {
+  let peak = await rssMiB(base);
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      peak = Math.max(peak, await rssMiB(base));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  try {
+    return [await work(), peak];
+  } finally {
+    running = false;
+    await sampler;
+  }
+}
+
+/** Milliseconds of each call, sequentially, with the last response's JSON. */
+export async function times(n: number, send: () => Promise<Response>) {
+  const ms: number[] = [];
+  let last: unknown;
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    last = await (await send()).json();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  ms.sort((a, b) => a - b);
+  return { median: ms[Math.floor(ms.length / 2)]!, max: ms.at(-1)!, last };
+}

@@ -3,7 +3,7 @@
 // BENCH_SECONDS (default 10) per scenario; BENCH_DATABASE_URL / BENCH_REDIS_URL to use real services.
 // With both set, a mixed read/write scenario follows at WEB_CONCURRENCY=2 for BENCH_MIXED_SECONDS
 // (default 60) and reports each worker's memory. Arguments pick sections: `npm run bench -- me login`
-// runs only those (health, me, projects, items, login, refresh, trace, baselines, mixed).
+// runs only those (health, me, projects, items, login, refresh, trace, baselines, import, mixed).
 import argon2 from 'argon2';
 import type autocannon from 'autocannon';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
@@ -25,6 +25,7 @@ import { runMixed } from './mixed.js';
 import { seed, seedIds, type SeedIds } from './seed.js';
 import { trace } from './trace.js';
 import { baselines } from './baselines.js';
+import { imports } from './imports.js';
 
 const picked = process.argv.slice(2);
 const wanted = (section: string) => picked.length === 0 || picked.includes(section);
@@ -143,6 +144,7 @@ async function singleProcess(
     if (wanted('refresh')) await refreshes(base, ids, login, rows, notes);
     if (wanted('trace')) await trace(base, auth, ids, rows, notes);
     if (wanted('baselines')) await baselines(base, auth, ids, rows, notes);
+    if (wanted('import')) await imports(base, auth, rows, notes);
   } finally {
     await stop(service);
     await stop(barer);

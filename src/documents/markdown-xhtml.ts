@@ -1,5 +1,7 @@
-import type { Element, ElementContent, Root as HastRoot, Properties } from 'hast';
+import type { ElementContent, Root as HastRoot, Properties } from 'hast';
 import { toMdast } from 'hast-util-to-mdast';
+import MarkdownIt from 'markdown-it';
+import type Token from 'markdown-it/lib/token.mjs';
 import type { Root as MdastRoot } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import {
@@ -7,7 +9,6 @@ import {
   gfmStrikethroughToMarkdown,
 } from 'mdast-util-gfm-strikethrough';
 import { gfmTableFromMarkdown, gfmTableToMarkdown } from 'mdast-util-gfm-table';
-import { toHast } from 'mdast-util-to-hast';
 import { toMarkdown, type Options as ToMarkdownOptions } from 'mdast-util-to-markdown';
 import { gfmStrikethrough } from 'micromark-extension-gfm-strikethrough';
 import { gfmTable } from 'micromark-extension-gfm-table';
@@ -15,10 +16,10 @@ import { escapeXml } from './xml-text.js';
 
 /*
  * Item bodies are Markdown (CommonMark, plus GitHub's tables and strikethrough); ReqIF carries
- * rich text as XHTML. Both directions go through the syntax trees of the unified collective:
- * Markdown -> mdast -> hast -> XHTML on export, XHTML -> hast -> mdast -> Markdown on import.
- * Only the last step out (hast to ReqIF's prefixed XHTML) is ours, because ReqIF admits a subset
- * of XHTML 1.1 (no <img>: pictures are <object>) under the `xhtml:` prefix.
+ * rich text as XHTML. Out, markdown-it's token stream is written as ReqIF's XHTML: a subset of
+ * XHTML 1.1 (no <img>: pictures are <object>) under the `xhtml:` prefix. In, the XHTML tree the
+ * reader builds goes through the unified collective's syntax trees, hast -> mdast -> Markdown.
+ * Markdown in canonical form (as the way in writes it) makes the round trip unchanged.
  */
 
 const FROM_MARKDOWN = {
@@ -36,73 +37,10 @@ const TO_MARKDOWN: ToMarkdownOptions = {
   listItemIndent: 'one',
 };
 
-/** The XHTML 1.1 elements ReqIF's schema admits (text, hypertext, list, edit, presentation, object, table). */
-const ALLOWED = new Set(
-  (
-    'abbr acronym address blockquote br cite code dfn div em h1 h2 h3 h4 h5 h6 kbd p pre q samp ' +
-    'span strong var a dl dt dd ol ul li del ins b big hr i small sub sup tt object param ' +
-    'caption table td th tr col colgroup tbody thead tfoot'
-  ).split(' '),
-);
-
-/** hast property -> the XHTML attribute it is written as; properties not named here are dropped. */
-const ATTRIBUTES: Record<string, string> = {
-  href: 'href',
-  title: 'title',
-  className: 'class',
-  align: 'align',
-  data: 'data',
-  type: 'type',
-};
-
 function attributeValue(value: Properties[string]): string | null {
   if (value === null || value === undefined || value === false) return null;
   if (Array.isArray(value)) return value.join(' ');
   return String(value);
-}
-
-/** ReqIF has no <img>: a picture is an <object> whose content is its text alternative. */
-function fitted(element: Element): Element | null {
-  if (element.tagName === 'img') {
-    const alt = attributeValue(element.properties.alt) ?? '';
-    return {
-      type: 'element',
-      tagName: 'object',
-      properties: { data: element.properties.src ?? '', title: element.properties.title },
-      children: alt === '' ? [] : [{ type: 'text', value: alt }],
-    };
-  }
-  // A checkbox of a task list, and anything else outside the schema, keeps only its content.
-  return ALLOWED.has(element.tagName) ? element : null;
-}
-
-function writeNodes(nodes: readonly ElementContent[], out: string[]): void {
-  for (const node of nodes) {
-    if (node.type === 'text') out.push(escapeXml(node.value));
-    else if (node.type === 'element') {
-      const element = fitted(node);
-      if (element === null) {
-        writeNodes(node.children, out);
-        continue;
-      }
-      const name = `xhtml:${element.tagName}`;
-      out.push(`<${name}`);
-      for (const [property, value] of Object.entries(element.properties)) {
-        const attribute = ATTRIBUTES[property];
-        const text = attributeValue(value);
-        if (attribute !== undefined && text !== null) {
-          out.push(` ${attribute}="${escapeXml(text)}"`);
-        }
-      }
-      if (element.children.length === 0 && (element.tagName === 'br' || element.tagName === 'hr')) {
-        out.push('/>');
-        continue;
-      }
-      out.push('>');
-      writeNodes(element.children, out);
-      out.push(`</${name}>`);
-    }
-  }
 }
 
 /** Markdown as a tree, raw HTML kept as the text it is (it is never run, nor dropped). */
@@ -116,14 +54,96 @@ function markdownTree(markdown: string): MdastRoot {
   return tree;
 }
 
+const markdownIt = new MarkdownIt('commonmark', { html: false }).enable(['table', 'strikethrough']);
+
+const attrOf = (token: Token, name: string) => token.attrGet(name);
+
+/** The plain text of inline tokens (a picture's text alternative). */
+function inlineText(tokens: readonly Token[]): string {
+  return tokens
+    .map((t) => (t.children ? inlineText(t.children) : t.type === 'softbreak' ? ' ' : t.content))
+    .join('');
+}
+
+// Strikethrough is <s> to markdown-it; XHTML 1.1 has <del>.
+const tagOf = (token: Token) => (token.tag === 's' ? 'del' : token.tag);
+
+function open(out: string[], tag: string, attributes: [string, string | null][] = []): void {
+  out.push(`<xhtml:${tag}`);
+  for (const [name, value] of attributes) {
+    if (value !== null && value !== '') out.push(` ${name}="${escapeXml(value)}"`);
+  }
+  out.push('>');
+}
+
+function writeTokens(tokens: readonly Token[], out: string[]): void {
+  for (const token of tokens) {
+    if (token.hidden) continue;
+    switch (token.type) {
+      case 'inline':
+        writeTokens(token.children ?? [], out);
+        break;
+      case 'text':
+        out.push(escapeXml(token.content));
+        break;
+      case 'softbreak':
+        out.push('\n');
+        break;
+      case 'hardbreak':
+        out.push('<xhtml:br/>');
+        break;
+      case 'hr':
+        out.push('<xhtml:hr/>\n');
+        break;
+      case 'code_inline':
+        out.push(`<xhtml:code>${escapeXml(token.content)}</xhtml:code>`);
+        break;
+      case 'fence':
+      case 'code_block': {
+        const language = token.info.trim().split(/\s+/)[0] ?? '';
+        out.push('<xhtml:pre>');
+        open(out, 'code', [['class', language === '' ? null : `language-${language}`]]);
+        out.push(`${escapeXml(token.content)}</xhtml:code></xhtml:pre>\n`);
+        break;
+      }
+      case 'image':
+        // ReqIF has no <img>: a picture is an <object> whose content is its text alternative.
+        open(out, 'object', [
+          ['data', attrOf(token, 'src')],
+          ['title', attrOf(token, 'title')],
+        ]);
+        out.push(`${escapeXml(inlineText(token.children ?? []))}</xhtml:object>`);
+        break;
+      case 'link_open':
+        open(out, 'a', [
+          ['href', attrOf(token, 'href')],
+          ['title', attrOf(token, 'title')],
+        ]);
+        break;
+      case 'th_open':
+      case 'td_open': {
+        const align = /text-align:(\w+)/.exec(attrOf(token, 'style') ?? '')?.[1] ?? null;
+        open(out, token.tag, [['align', align]]);
+        break;
+      }
+      default:
+        // Every other token opens or closes the element its tag names (p, h1–h6, ul, ol, li,
+        // blockquote, em, strong, s, table parts); an ordered list's start is not XHTML 1.1.
+        if (token.nesting === 1) open(out, tagOf(token));
+        else if (token.nesting === -1)
+          out.push(`</xhtml:${tagOf(token)}>${token.block ? '\n' : ''}`);
+    }
+  }
+}
+
 /**
- * Markdown as ReqIF XHTML content: one `<xhtml:div>` (the schema's XHTML-CONTENT is a single
- * block element), its content in the `xhtml:` prefix bound by the enclosing document.
+ * Markdown as ReqIF XHTML content (markdown-it, CommonMark with tables and strikethrough): one
+ * `<xhtml:div>` (the schema's XHTML-CONTENT is a single block element), its content in the
+ * `xhtml:` prefix bound by the enclosing document. Raw HTML in Markdown stays the text it is.
  */
 export function markdownToXhtml(markdown: string): string {
-  const hast = toHast(markdownTree(markdown)) as HastRoot;
   const out: string[] = ['<xhtml:div>'];
-  writeNodes(hast.children as ElementContent[], out);
+  writeTokens(markdownIt.parse(markdown, {}), out);
   out.push('</xhtml:div>');
   return out.join('');
 }

@@ -16,7 +16,7 @@ const KNOWN = new Set(['key', 'title', 'body', 'status', 'id']);
 const FORMULA_GUARD = /^'(?=[=+\-@\t\r])/;
 
 /** The import plan of a CSV file. */
-export function csvPlan(source: Buffer, title: string): ImportPlan {
+export function csvPlan(source: string, title: string): ImportPlan {
   let rows: string[][];
   try {
     rows = parse(source, { bom: true, relax_column_count: false, skip_empty_lines: true });

@@ -17,8 +17,8 @@ const XML_TYPES = ['application/xml', 'text/xml'];
 /** What the file asks for, by its content type (the parser let only these three through). */
 function planOf(contentType: string, body: unknown, title: string): ImportPlan {
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (XML_TYPES.includes(type)) return reqifPlan(readReqif(Buffer.from(body as string, 'utf8')));
-  if (type === 'text/csv') return csvPlan(Buffer.from(body as string, 'utf8'), title);
+  if (XML_TYPES.includes(type)) return reqifPlan(readReqif(body as string));
+  if (type === 'text/csv') return csvPlan(body as string, title);
   if (body === undefined) throw new ImportInvalidError('the body is empty');
   return jsonPlan(body);
 }

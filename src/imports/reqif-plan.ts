@@ -1,4 +1,3 @@
-import { textOf, xhtmlToMarkdown } from '../documents/markdown-xhtml.js';
 import type { ImportPlan, PlannedItem, PlannedLink, PlannedSpecification } from './import-plan.js';
 import { statusOf, titleFrom } from './import-plan.js';
 import type { ReqifDocument, ReqifObject, ReqifValue } from './reqif-reader.js';
@@ -39,7 +38,7 @@ interface Named {
 }
 
 function valueText(doc: ReqifDocument, value: ReqifValue): string {
-  if (value.kind === 'xhtml') return value.xhtml ? xhtmlToMarkdown(value.xhtml) : '';
+  if (value.kind === 'xhtml') return value.markdown ?? '';
   if (value.kind === 'enumeration') {
     return value.text
       .split('\n')
@@ -50,9 +49,8 @@ function valueText(doc: ReqifDocument, value: ReqifValue): string {
   return value.text;
 }
 
-function plainText(value: ReqifValue): string {
-  return value.kind === 'xhtml' ? (value.xhtml ? textOf(value.xhtml) : '') : value.text;
-}
+/** A value's text without markup (titles are made from it). */
+const plainText = (value: ReqifValue) => value.text;
 
 function itemOf(doc: ReqifDocument, object: ReqifObject): PlannedItem {
   const named: Named[] = object.values.map((value) => ({

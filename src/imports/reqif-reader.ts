@@ -1,6 +1,7 @@
 import type { Element, Root as HastRoot } from 'hast';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { ImportInvalidError } from '../domain/errors.js';
+import { textOf, xhtmlToMarkdown } from '../documents/markdown-xhtml.js';
 
 /*
  * Reads a ReqIF file with a streaming, non-validating XML parser (saxes): no DTD is read, no
@@ -27,10 +28,13 @@ const KINDS = new Set<ValueKind>([
 export interface ReqifValue {
   definition: string;
   kind: ValueKind;
-  /** THE-VALUE of a simple value; the enumeration's ENUM-VALUE-REFs joined by '\n'. */
+  /**
+   * THE-VALUE of a simple value; the enumeration's ENUM-VALUE-REFs joined by '\n'; the text of
+   * an XHTML value, its tags dropped.
+   */
   text: string;
-  /** The XHTML of an XHTML value. */
-  xhtml: HastRoot | null;
+  /** An XHTML value as Markdown (converted as soon as it is read: no tree is kept). */
+  markdown: string | null;
 }
 
 export interface ReqifObject {
@@ -187,12 +191,10 @@ class Reader {
         definition: '',
         kind: valueKind,
         text: this.optional(tag, 'THE-VALUE') ?? '',
-        xhtml: null,
+        markdown: null,
       };
     } else if (local === 'THE-VALUE' && this.value?.kind === 'xhtml') {
-      const root: HastRoot = { type: 'root', children: [] };
-      this.value.xhtml = root;
-      this.xhtml.push(root);
+      this.xhtml.push({ type: 'root', children: [] });
     } else if (local === 'SPEC-RELATION' && this.parent() === 'SPEC-RELATIONS') {
       this.relation = { identifier: this.required(tag, 'IDENTIFIER') };
       this.inRelation = true;
@@ -221,7 +223,11 @@ class Reader {
     const text = this.text.trim();
     this.text = '';
     if (this.xhtml.length > 0) {
-      this.xhtml.pop();
+      const done = this.xhtml.pop();
+      if (done?.type === 'root' && this.value) {
+        this.value.text = textOf(done);
+        this.value.markdown = xhtmlToMarkdown(done);
+      }
       return;
     }
     const parent = this.path.at(-1);
@@ -285,7 +291,7 @@ class Reader {
 }
 
 /** Parses a ReqIF file; a malformed one is a 400 `import_invalid` naming the line and column. */
-export function readReqif(source: Buffer): ReqifDocument {
+export function readReqif(text: string): ReqifDocument {
   const parser = new SaxesParser({ xmlns: true, position: true });
   const reader = new Reader(() => `line ${parser.line}, column ${parser.column}`);
   let sawRoot = false;
@@ -315,8 +321,8 @@ export function readReqif(source: Buffer): ReqifDocument {
       `line ${parser.line}, column ${parser.column}: ${err.message.replace(/^\d+:\d+: /, '')}`,
     );
   });
+  // In slices, so that the parser's own buffers stay small.
   const CHUNK = 1 << 16;
-  const text = source.toString('utf8');
   for (let at = 0; at < text.length; at += CHUNK) parser.write(text.slice(at, at + CHUNK));
   parser.close();
   if (!sawRoot) throw new ImportInvalidError('the file has no <REQ-IF> element');
