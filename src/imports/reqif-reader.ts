@@ -147,7 +147,7 @@ class Reader {
         properties: Object.fromEntries(
           Object.values(tag.attributes)
             .filter((a) => a.prefix === '' || a.prefix === undefined)
-            .map((a) =>
+            .map((a): [string, string | string[]] =>
               a.local === 'class'
                 ? ['className', a.value.split(/\s+/).filter(Boolean)]
                 : [a.local, a.value],

@@ -237,3 +237,28 @@ test('baselines are covered by rotation: after it, the new key alone reads a bas
   assert.equal(diff.statusCode, 200, diff.body);
   assert.equal(diff.json<{ summary: { changed: number } }>().summary.changed, 0);
 });
+
+test('attributes an import keeps are encrypted and covered by rotation', async () => {
+  const project = await createProject(app, user);
+  const imported = await app.inject({
+    method: 'POST',
+    url: `/api/v1/projects/${project.id}/imports`,
+    headers: { ...user.auth, 'content-type': 'text/csv' },
+    payload: 'key,title,Supplier note\nX-1,Kept,PLAINTEXT-ATTRIBUTE\n',
+  });
+  assert.equal(imported.statusCode, 201, imported.body);
+  const specId = imported.json<{ specifications: { id: string }[] }>().specifications[0]?.id;
+  const { rows } = await sql<{ row: string }>`select t::text as row from items t`.execute(app.db);
+  for (const { row } of rows) assert.doesNotMatch(row, /PLAINTEXT-ATTRIBUTE/);
+  const stale = await countStale(app.db, new Encryptor(NEW, OLD));
+  assert.ok(stale.items! >= 1, JSON.stringify(stale));
+
+  await rotateKeys(app.db, new Encryptor(NEW, OLD), { batchSize: 2 });
+  const rotatedApp = await env.app({ ENCRYPTION_KEY: NEW });
+  const exported = await rotatedApp.inject({
+    url: `/api/v1/specifications/${specId}/export?format=json`,
+    headers: user.auth,
+  });
+  const file = exported.json<{ items: { attributes?: Record<string, string> }[] }>();
+  assert.deepEqual(file.items[0]?.attributes, { 'Supplier note': 'PLAINTEXT-ATTRIBUTE' });
+});
