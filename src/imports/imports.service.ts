@@ -431,19 +431,25 @@ export async function importPlan(
   const matched = await specificationsByRef(trx, projectId, refs);
   const specIds: (string | null)[] = [];
   const result: ImportResult['specifications'] = [];
+  const made = new Map<string, string>();
   for (const [index, spec] of specs.entries()) {
     const row = matched.find((m) => m.id === spec.ref || m.external_id === spec.ref);
     const used = placed.some((p) => p.spec === index && p.existing === null);
+    const again = spec.ref === null ? undefined : made.get(spec.ref);
     if (row) {
       specIds.push(row.id);
       result.push({ id: row.id, title: row.title });
+    } else if (again !== undefined) {
+      // A file that names two specifications alike gets one.
+      specIds.push(again);
     } else if (used || !spec.onlyIfUsed) {
-      const made = await createImportedSpecification(trx, ctx, projectId, {
+      const created = await createImportedSpecification(trx, ctx, projectId, {
         title: spec.title,
         externalId: spec.ref,
       });
-      specIds.push(made.id);
-      result.push({ id: made.id, title: made.title });
+      if (spec.ref !== null) made.set(spec.ref, created.id);
+      specIds.push(created.id);
+      result.push({ id: created.id, title: created.title });
     } else specIds.push(null);
   }
   // Items matched elsewhere stay where they are; their specifications are named too.
@@ -470,9 +476,9 @@ export async function importPlan(
   if (fresh.length > 0) {
     const { key: projectKey, first } = await allocateItemNumbers(trx, projectId, fresh.length);
     const orderKeys = new Map<string, string>();
-    for (const [index, specificationId] of specIds.entries()) {
+    for (const specificationId of new Set(specIds)) {
       if (specificationId === null) continue;
-      const inSpec = placed.filter((p) => p.spec === index);
+      const inSpec = placed.filter((p) => specIds[p.spec] === specificationId);
       if (!inSpec.some((p) => p.existing === null)) continue;
       const keys = orderKeysFor(inSpec, specificationId, await orderKeysOf(trx, specificationId));
       for (const [id, key] of keys) orderKeys.set(id, key);

@@ -223,7 +223,7 @@ export async function linkTypesForImport(
       const key = keyFromName(name);
       type = known.find((t) => t.key === key);
       if (!type && count < MAX_LINK_TYPES) {
-        const label = cleanTitle(name.trim() || key, 'name', 100);
+        const label = cleanTitle([...(name.trim() || key)].slice(0, 100).join(''), 'name', 100);
         type = toLinkType(
           await upsertLinkType(trx, projectId, {
             key,

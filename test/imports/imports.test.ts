@@ -486,3 +486,30 @@ test('a real DOORS file: titles from Object Heading or Object Text, the outline 
   assert.equal(result.created, 137);
   assert.equal(result.links, 141, '127 parent links from the outline and 14 relations');
 });
+
+test('two imports of one file at once make one copy; an import racing the deletion of its specification is 201 or 404', async () => {
+  const p = await project();
+  const xml = reqif(
+    object('A', 'Alpha') + object('B', 'Beta'),
+    `<SPECIFICATIONS>${specification('S1', 'Requirements', ['A', 'B'])}${specification('S1', 'Requirements again', [])}</SPECIFICATIONS>`,
+  );
+  const both = await Promise.all([
+    importFile(app, editor, p.id, xml, 'application/xml'),
+    importFile(app, owner, p.id, xml, 'application/xml'),
+  ]);
+  assert.deepEqual(
+    both.map((r) => r.statusCode),
+    [201, 201],
+  );
+  assert.deepEqual(both.map((r) => r.json<ImportResult>().created).sort(), [0, 2]);
+  assert.deepEqual(await contents(p.id), { specs: 1, items: 2, links: 0 });
+
+  const spec = await createSpecification(app, owner, p.id, { title: 'Doomed' });
+  const [imported, deleted] = await Promise.all([
+    importFile(app, editor, p.id, 'title\nOne\nTwo\n', 'text/csv', `?specificationId=${spec.id}`),
+    app.inject({ method: 'DELETE', url: `/api/v1/specifications/${spec.id}`, headers: owner.auth }),
+  ]);
+  assert.equal(deleted.statusCode, 204);
+  assert.ok([201, 404].includes(imported.statusCode), imported.body);
+  assert.deepEqual(await contents(p.id), { specs: 1, items: 2, links: 0 }, 'nothing left behind');
+});
