@@ -393,7 +393,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       appUrl: (r.url('APP_URL', ['http:', 'https:']) ?? publicUrl).replace(/\/+$/, ''),
       corsOrigins,
       bodyLimit: r.int('BODY_LIMIT', 1024 * 1024, 1024, 100 * 1024 * 1024),
-      importMaxBytes: r.int('IMPORT_MAX_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      // At most 256 MiB: a file is read into one string, and V8's strings end near 512 MiB.
+      importMaxBytes: r.int('IMPORT_MAX_BYTES', 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
       trustProxy: r.bool('TRUST_PROXY', false),
       shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     },

@@ -76,10 +76,34 @@ function open(out: string[], tag: string, attributes: [string, string | null][] 
   out.push('>');
 }
 
+/**
+ * XHTML 1.1 wants a table body: a table of a header row alone writes that row in <tbody> (its
+ * cells stay <th>, so it reads back as the header).
+ */
+function headerOnly(tokens: readonly Token[], at: number): boolean {
+  for (let i = at + 1; i < tokens.length; i++) {
+    const type = tokens[i]?.type;
+    if (type === 'tbody_open') return false;
+    if (type === 'table_close') return true;
+  }
+  return true;
+}
+
 function writeTokens(tokens: readonly Token[], out: string[]): void {
-  for (const token of tokens) {
+  let bodyless = false;
+  for (const [at, token] of tokens.entries()) {
     if (token.hidden) continue;
     switch (token.type) {
+      case 'table_open':
+        bodyless = headerOnly(tokens, at);
+        out.push('<xhtml:table>');
+        break;
+      case 'thead_open':
+        out.push(bodyless ? '<xhtml:tbody>' : '<xhtml:thead>');
+        break;
+      case 'thead_close':
+        out.push(bodyless ? '</xhtml:tbody>\n' : '</xhtml:thead>\n');
+        break;
       case 'inline':
         writeTokens(token.children ?? [], out);
         break;

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { ImportInvalidError } from '../domain/errors.js';
 import type { ImportPlan, PlannedItem } from './import-plan.js';
-import { statusOf, titleFrom } from './import-plan.js';
+import { MAX_TITLE, statusOf } from './import-plan.js';
 
 /*
  * CSV with a header row naming its columns: `title` (required), `key`, `body`, `status`, and
@@ -17,39 +17,48 @@ const FORMULA_GUARD = /^'(?=[=+\-@\t\r])/;
 
 /** The import plan of a CSV file. */
 export function csvPlan(source: string, title: string): ImportPlan {
-  let rows: string[][];
+  let rows: { record: string[]; info: { lines: number } }[];
   try {
-    rows = parse(source, { bom: true, relax_column_count: false, skip_empty_lines: true });
+    // With `info`, each record says on which line it ends (a quoted cell may span lines).
+    rows = parse(source, {
+      bom: true,
+      relax_column_count: false,
+      skip_empty_lines: true,
+      info: true,
+    }) as unknown as typeof rows;
   } catch (err) {
     const e = err as { lines?: number; message?: string };
     throw new ImportInvalidError(
       `line ${e.lines ?? '?'}: ${e.message ?? 'the CSV cannot be read'}`,
     );
   }
-  const header = (rows[0] ?? []).map((name) => name.trim());
+  const header = (rows[0]?.record ?? []).map((name) => name.trim());
   const column = (name: string) => header.findIndex((h) => h.toLowerCase() === name);
   if (column('title') < 0)
     throw new ImportInvalidError('line 1: the header row has no "title" column');
-  const items = rows.slice(1).map((row, index): PlannedItem => {
-    const line = index + 2;
+  const items = rows.slice(1).map(({ record: row, info }): PlannedItem => {
+    const line = info.lines;
     const cell = (name: string) => {
       const at = column(name);
       return at < 0 ? '' : (row[at] ?? '').replace(FORMULA_GUARD, '');
     };
     const cleaned = cell('title').trim();
-    if (cleaned === '' || titleFrom(cleaned) !== cleaned) {
-      throw new ImportInvalidError(`line ${line}: the title must be one line of 1–200 characters`);
+    if (cleaned === '' || [...cleaned].length > MAX_TITLE) {
+      throw new ImportInvalidError(
+        `line ${line}: the title must be 1–200 characters after trimming`,
+      );
     }
     const statusText = cell('status');
     const status = statusText.trim() === '' ? 'draft' : statusOf(statusText);
     if (status === null) {
       throw new ImportInvalidError(`line ${line}: "${statusText}" is not a status`);
     }
-    const attributes: Record<string, string> = {};
+    // As entries, so that any column name (even `__proto__`) is kept as it is.
+    const attributes: [string, string][] = [];
     header.forEach((name, at) => {
       const lower = name.toLowerCase();
       if (!KNOWN.has(lower) && !IGNORED.has(lower) && name !== '' && (row[at] ?? '') !== '') {
-        attributes[name] = (row[at] ?? '').replace(FORMULA_GUARD, '');
+        attributes.push([name, (row[at] ?? '').replace(FORMULA_GUARD, '')]);
       }
     });
     const key = cell('key').trim().toUpperCase() || null;
@@ -63,7 +72,7 @@ export function csvPlan(source: string, title: string): ImportPlan {
       body: cell('body'),
       bodyFromXhtml: false,
       status,
-      attributes: extra ? attributes : null,
+      attributes: extra ? Object.fromEntries(attributes) : null,
     };
   });
   return {

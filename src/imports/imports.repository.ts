@@ -34,12 +34,18 @@ export function findItemsByRef(
     .execute();
 }
 
-/** Locks these items for update, in id order (every writer of several items takes that order). */
-export async function lockItems(db: Kysely<Database>, itemIds: readonly string[]): Promise<void> {
-  if (itemIds.length === 0) return;
-  await db
+/**
+ * Locks these items for update, in id order (every writer of several items takes that order),
+ * and answers them as they are now (those that still exist).
+ */
+export async function lockItems(
+  db: Kysely<Database>,
+  itemIds: readonly string[],
+): Promise<ItemRow[]> {
+  if (itemIds.length === 0) return [];
+  return db
     .selectFrom('items')
-    .select('id')
+    .selectAll()
     .where('id', '=', sql<string>`any(${sql.val(itemIds)}::uuid[])`)
     .orderBy('id')
     .forUpdate()
@@ -127,15 +133,16 @@ export function updateImportedItem(
     .executeTakeFirstOrThrow();
 }
 
-/** Moves these items to their next version (their links changed); answers them. */
+/** Moves these items `count` versions on (as many links were added); answers them. */
 export function bumpItemVersions(
   db: Kysely<Database>,
   itemIds: readonly string[],
   actorId: string,
+  count: number,
 ): Promise<Pick<ItemRow, 'id' | 'specification_id' | 'project_id' | 'version'>[]> {
   return db
     .updateTable('items')
-    .set({ updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+    .set({ updated_by: actorId, updated_at: sql`now()`, version: sql`version + ${count}` })
     .where('id', '=', sql<string>`any(${sql.val(itemIds)}::uuid[])`)
     .returning(['id', 'specification_id', 'project_id', 'version'])
     .execute();
@@ -150,6 +157,15 @@ export async function markLinksSuspect(
   itemIds: readonly string[],
   fields: readonly string[],
 ): Promise<number> {
+  // The links first, locked in id order (the order a specification's deletion takes them).
+  await db
+    .selectFrom('item_links')
+    .select('id')
+    .where('target_id', '=', sql<string>`any(${sql.val(itemIds)}::uuid[])`)
+    .where('suspect', '=', false)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
   const result = await db
     .updateTable('item_links as l')
     .from('link_types as t')

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ImportInvalidError } from '../domain/errors.js';
+import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
+import { isUuid } from '../domain/cursor.js';
+import { ImportInvalidError, NotFoundError } from '../domain/errors.js';
 import { bearer, problems } from '../http/schemas.js';
 import { read, work } from '../http/unit-of-work.js';
 import { requireRole } from '../projects/projects.service.js';
@@ -15,9 +17,9 @@ import { reqifPlan } from './reqif-plan.js';
 const XML_TYPES = ['application/xml', 'text/xml'];
 
 /** What the file asks for, by its content type (the parser let only these three through). */
-function planOf(contentType: string, body: unknown, title: string): ImportPlan {
+async function planOf(contentType: string, body: unknown, title: string): Promise<ImportPlan> {
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (XML_TYPES.includes(type)) return reqifPlan(readReqif(body as string));
+  if (XML_TYPES.includes(type)) return reqifPlan(await readReqif(body as string));
   if (type === 'text/csv') return csvPlan(body as string, title);
   if (body === undefined) throw new ImportInvalidError('the body is empty');
   return jsonPlan(body);
@@ -28,7 +30,9 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importMaxBytes: number }>
   app,
   { importMaxBytes },
 ) => {
-  app.addHook('preHandler', app.authenticate);
+  // Who may import is settled before the body is read: signed in (onRequest), then an editor or
+  // owner of the project (preParsing), so a file is never buffered nor parsed for anyone else.
+  app.addHook('onRequest', app.authenticate);
   for (const type of [...XML_TYPES, 'text/csv']) {
     app.addContentTypeParser(
       type,
@@ -41,6 +45,16 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importMaxBytes: number }>
     '/projects/:projectId/imports',
     {
       bodyLimit: importMaxBytes,
+      preParsing: async (
+        request: FastifyRequest<{ Params: { projectId: string } }>,
+        _reply: FastifyReply,
+        payload: RequestPayload,
+      ) => {
+        const { projectId } = request.params;
+        if (!isUuid(projectId)) throw new NotFoundError('Project');
+        await read(request, (db, ctx) => requireRole(db, projectId, ctx.actor.userId, 'editor'));
+        return payload;
+      },
       schema: {
         tags: ['imports'],
         security: bearer,
@@ -60,9 +74,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importMaxBytes: number }>
     },
     async (request, reply) => {
       const { projectId } = request.params;
-      // Who may import is settled before the file is read.
-      await read(request, (db, ctx) => requireRole(db, projectId, ctx.actor.userId, 'editor'));
-      const plan = planOf(
+      const plan = await planOf(
         request.headers['content-type'] ?? '',
         request.body,
         request.query.title ?? 'CSV import',

@@ -2,13 +2,19 @@ import { generateNKeysBetween } from 'fractional-indexing';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { isUuid } from '../domain/cursor.js';
-import { ImportInvalidError, NotFoundError } from '../domain/errors.js';
+import { ConflictError, ImportInvalidError, NotFoundError } from '../domain/errors.js';
 import type { Context } from '../domain/unit-of-work.js';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
 import { canonicalMarkdown } from '../documents/markdown-xhtml.js';
 import type { ItemRow } from '../items/items.table.js';
-import { linkEdges, linkTypesForImport, type LinkType } from '../projects/link-types.service.js';
+import type { SpecificationRow } from '../specifications/specifications.table.js';
+import {
+  linkEdges,
+  linkTypesForImport,
+  type ImportedLinkType,
+  type LinkType,
+} from '../projects/link-types.service.js';
 import { lockProjectOfUser, projectTraceChanged } from '../projects/projects.service.js';
 import {
   createImportedSpecification,
@@ -58,8 +64,22 @@ interface Placed {
   id: string;
 }
 
+/** How messages name an item of the file (long names cut). */
 function nameOf(item: PlannedItem): string {
-  return item.ref ?? item.key ?? item.title;
+  const name = item.ref ?? item.key ?? item.title;
+  return name.length > 80 ? `${name.slice(0, 79)}…` : name;
+}
+
+/** Longer identifiers than this are refused (they are matched through a unique index). */
+const MAX_REF = 255;
+
+/** At most this many warnings are listed; the last one says how many more there were. */
+const MAX_WARNINGS = 100;
+
+function capped(warnings: string[]): string[] {
+  if (warnings.length <= MAX_WARNINGS) return warnings;
+  const more = warnings.length - (MAX_WARNINGS - 1);
+  return [...warnings.slice(0, MAX_WARNINGS - 1), `… and ${more} more`];
 }
 
 function attributesOf(enc: Encryptor, row: ItemRow): Record<string, string> {
@@ -94,8 +114,15 @@ async function matchItems(
   const all = specs.flatMap((spec, index) => spec.items.map((plan) => ({ plan, spec: index })));
   const seen = new Set<string>();
   for (const { plan } of all) {
+    for (const name of [plan.ref, plan.key]) {
+      if (name !== null && name.length > MAX_REF) {
+        throw new ImportInvalidError(
+          `"${nameOf(plan)}": an identifier or key is longer than ${MAX_REF} characters`,
+        );
+      }
+    }
     if (plan.ref === null) continue;
-    if (seen.has(plan.ref)) throw new ImportInvalidError(`"${plan.ref}" names two items`);
+    if (seen.has(plan.ref)) throw new ImportInvalidError(`"${nameOf(plan)}" names two items`);
     seen.add(plan.ref);
   }
   const refs = all.flatMap(({ plan }) => (plan.ref === null ? [] : [plan.ref]));
@@ -109,9 +136,12 @@ async function matchItems(
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const claimed = new Set<string>();
   return all.map(({ plan, spec }) => {
+    // An item Gilla named by its id (another project's, or a deleted one's) is matched by that
+    // id alone: its key may belong to an unrelated item here (project keys repeat).
+    const byKeyToo = plan.ref === null || !isUuid(plan.ref);
     let existing =
       (plan.ref === null ? undefined : (byId.get(plan.ref) ?? byRef.get(plan.ref))) ??
-      (plan.key === null ? undefined : byKey.get(plan.key)) ??
+      (plan.key === null || !byKeyToo ? undefined : byKey.get(plan.key)) ??
       null;
     if (existing && claimed.has(existing.id)) {
       warnings.push(
@@ -288,8 +318,9 @@ async function createLinks(
   ctx: Context,
   projectId: string,
   plan: ImportPlan,
-  types: Map<string, LinkType | undefined>,
+  types: Map<string, ImportedLinkType | undefined>,
   placed: Placed[],
+  keyOf: Map<string, string>,
   warnings: string[],
 ): Promise<number> {
   if (plan.links.length === 0) return 0;
@@ -302,28 +333,36 @@ async function createLinks(
     trx,
     projectId,
     outside.flatMap((e) => (e.id !== undefined && isUuid(e.id) ? [e.id] : [])),
-    outside.flatMap((e) => (e.key === undefined ? [] : [e.key.toUpperCase()])),
+    // By key only an end that names no id: an id names one item, a key may repeat elsewhere.
+    outside.flatMap((e) =>
+      e.key === undefined || e.id !== undefined ? [] : [e.key.toUpperCase()],
+    ),
   );
-  const keyOf = new Map<string, string>(placed.map((p) => [p.id, p.existing?.key ?? '']));
   for (const f of found) keyOf.set(f.id, f.key);
   const resolve = (end: LinkEnd): string | undefined => {
     const inFile = end.ref === undefined ? undefined : byRef.get(end.ref);
     if (inFile) return inFile.id;
-    return found.find((f) => f.id === end.id || f.key === end.key?.toUpperCase())?.id;
+    if (end.id !== undefined) return found.find((f) => f.id === end.id)?.id;
+    return found.find((f) => f.key === end.key?.toUpperCase())?.id;
   };
   const wanted: { source: string; target: string; type: LinkType; label: string }[] = [];
   for (const link of plan.links) {
     const source = resolve(link.source);
     const target = resolve(link.target);
-    const type = types.get(link.type);
+    const found = types.get(link.type);
     if (source === undefined || target === undefined) {
       warnings.push(`${link.label}: an end of the link is not in the file or the project`);
-    } else if (type === undefined) {
-      warnings.push(`${link.label}: the project has no room for link type "${link.type}"`);
+    } else if (found === undefined) {
+      warnings.push(
+        `${link.label}: the project has no link type "${link.type}" (owners may add it, or import the file themselves)`,
+      );
     } else if (source === target) {
       warnings.push(`${link.label}: an item cannot link to itself`);
+    } else if (found.inverse) {
+      // "REQ-1 verified by TEST-3" is "TEST-3 verifies REQ-1".
+      wanted.push({ source: target, target: source, type: found.type, label: link.label });
     } else {
-      wanted.push({ source, target, type, label: link.label });
+      wanted.push({ source, target, type: found.type, label: link.label });
     }
   }
   const existing = await linksFrom(trx, [...new Set(wanted.map((w) => w.source))]);
@@ -362,27 +401,31 @@ async function createLinks(
   }
   if (rows.length === 0) return 0;
   const inserted = await insertLinkRows(trx, rows);
-  // Each source item moves to its next version with one revision naming its new links.
+  // As through the API: each new link moves its source to the next version with a revision.
   const bySource = new Map<string, NewLinkRow[]>();
-  for (const row of rows)
+  for (const row of rows) {
     bySource.set(row.source_id, [...(bySource.get(row.source_id) ?? []), row]);
-  const bumped = await bumpItemVersions(trx, [...bySource.keys()], actorId);
-  await insertRevisionRows(
-    trx,
-    bumped.map((item) =>
-      revisionRow(ctx.enc, item, 'linked', actorId, {
-        links: {
-          before: null,
-          after: (bySource.get(item.id) ?? []).map((l) => ({
-            id: l.id,
-            type: l.type,
-            target: keyOf.get(l.target_id) ?? null,
-            targetId: l.target_id,
-          })),
-        },
-      }),
-    ),
-  );
+  }
+  const byCount = new Map<number, string[]>();
+  for (const [id, links] of bySource) {
+    byCount.set(links.length, [...(byCount.get(links.length) ?? []), id]);
+  }
+  const revisions: NewRevisionRow[] = [];
+  for (const [count, ids] of byCount) {
+    for (const item of await bumpItemVersions(trx, ids, actorId, count)) {
+      (bySource.get(item.id) ?? []).forEach((l, i) => {
+        const version = item.version - count + 1 + i;
+        const target = keyOf.get(l.target_id) ?? null;
+        const link = { id: l.id, type: l.type, target, targetId: l.target_id, suspect: false };
+        revisions.push(
+          revisionRow(ctx.enc, { ...item, version }, 'linked', actorId, {
+            link: { before: null, after: link },
+          }),
+        );
+      });
+    }
+  }
+  await insertRevisionRows(trx, revisions);
   return inserted;
 }
 
@@ -401,12 +444,16 @@ export async function importPlan(
 ): Promise<ImportResult> {
   const { enc } = ctx;
   const actorId = ctx.actor.userId;
-  await lockProjectOfUser(trx, projectId, actorId, 'editor');
+  const project = await lockProjectOfUser(trx, projectId, actorId, 'editor');
   const warnings = [...plan.warnings];
   let specs = plan.specifications;
+  let target: SpecificationRow | null = null;
   if (into !== null) {
-    const target = await specificationFor(trx, actorId, into, 'editor');
-    if (target.project_id !== projectId) throw new NotFoundError('Specification');
+    target = await specificationFor(trx, actorId, into, 'editor');
+    // Held at once: deleted meanwhile, it is a 404 here, not a new specification of its name.
+    if (target.project_id !== projectId || !(await holdSpecification(trx, target.id))) {
+      throw new NotFoundError('Specification');
+    }
     specs = [
       {
         ref: target.id,
@@ -421,24 +468,35 @@ export async function importPlan(
       throw new ImportInvalidError(`"${nameOf(item)}": the body is larger than 64 KiB`);
     }
   }
-  const types = await linkTypesForImport(trx, projectId, [
-    ...new Set(plan.links.map((l) => l.type)),
-  ]);
+  // Only owners add link types (as through the API); an editor's file uses the project's.
+  const types = await linkTypesForImport(
+    trx,
+    projectId,
+    [...new Set(plan.links.map((l) => l.type))],
+    project.role === 'owner',
+  );
   const placed = await matchItems(trx, projectId, specs, warnings);
 
   // The file's specifications: matched by id or recorded name, else created.
   const refs = specs.flatMap((s) => (s.ref === null ? [] : [s.ref]));
-  const matched = await specificationsByRef(trx, projectId, refs);
+  const matched = target ? [target] : await specificationsByRef(trx, projectId, refs);
   const specIds: (string | null)[] = [];
-  const result: ImportResult['specifications'] = [];
+  const result = new Map<string, string>();
   const made = new Map<string, string>();
   for (const [index, spec] of specs.entries()) {
     const row = matched.find((m) => m.id === spec.ref || m.external_id === spec.ref);
     const used = placed.some((p) => p.spec === index && p.existing === null);
     const again = spec.ref === null ? undefined : made.get(spec.ref);
+    // A file that names no specification (CSV) adds to the one its matched items are all in.
+    const homes = new Set(
+      placed.flatMap((p) => (p.spec === index && p.existing ? [p.existing.specification_id] : [])),
+    );
+    const home = spec.ref === null && homes.size === 1 ? [...homes][0] : undefined;
     if (row) {
       specIds.push(row.id);
-      result.push({ id: row.id, title: row.title });
+      result.set(row.id, row.title);
+    } else if (home !== undefined) {
+      specIds.push(home);
     } else if (again !== undefined) {
       // A file that names two specifications alike gets one.
       specIds.push(again);
@@ -449,30 +507,43 @@ export async function importPlan(
       });
       if (spec.ref !== null) made.set(spec.ref, created.id);
       specIds.push(created.id);
-      result.push({ id: created.id, title: created.title });
+      result.set(created.id, created.title);
     } else specIds.push(null);
   }
   // Items matched elsewhere stay where they are; their specifications are named too.
-  const elsewhere = placed.flatMap((p) => (p.existing ? [p.existing.specification_id] : []));
-  for (const id of new Set(elsewhere)) {
-    if (!result.some((r) => r.id === id)) {
-      const row = await specificationFor(trx, actorId, id, 'viewer');
-      result.push({ id, title: row.title });
+  for (const p of placed) {
+    const id = p.existing?.specification_id;
+    if (id !== undefined && !result.has(id)) {
+      result.set(id, (await specificationFor(trx, actorId, id, 'viewer')).title);
     }
   }
-  for (const id of new Set(result.map((r) => r.id)).values()) {
+  for (const id of result.keys()) {
     if (!(await holdSpecification(trx, id))) throw new NotFoundError('Specification');
   }
-  await lockItems(
-    trx,
-    placed.flatMap((p) => (p.existing ? [p.existing.id] : [])),
+  // The matched items, locked and read again: one may have changed or gone since it was matched.
+  const locked = new Map(
+    (
+      await lockItems(
+        trx,
+        placed.flatMap((p) => (p.existing ? [p.existing.id] : [])),
+      )
+    ).map((r) => [r.id, r]),
   );
+  for (const p of placed) {
+    if (p.existing === null) continue;
+    const row = locked.get(p.existing.id);
+    if (!row) {
+      throw new ConflictError(`${p.existing.key} was deleted during the import; import again`);
+    }
+    p.existing = row;
+  }
 
   const counts: Counts = { created: 0, updated: 0, unchanged: 0 };
   const { titlesChanged, suspect } = await updateMatched(trx, ctx, placed, counts);
 
   // New items: numbers in file order, order keys where the file puts them.
   const fresh = placed.filter((p) => p.existing === null);
+  let freshRows: NewItemRow[] = [];
   if (fresh.length > 0) {
     const { key: projectKey, first } = await allocateItemNumbers(trx, projectId, fresh.length);
     const orderKeys = new Map<string, string>();
@@ -505,6 +576,7 @@ export async function importPlan(
       };
     });
     await insertItemRows(trx, rows);
+    freshRows = rows;
     await insertRevisionRows(
       trx,
       rows.map((row, i) => {
@@ -518,7 +590,14 @@ export async function importPlan(
     );
     counts.created = rows.length;
   }
-  const links = await createLinks(trx, ctx, projectId, plan, types, placed, warnings);
+  const keyOf = new Map(placed.flatMap((p) => (p.existing ? [[p.id, p.existing.key]] : [])));
+  for (const row of freshRows) keyOf.set(row.id, row.key);
+  const links = await createLinks(trx, ctx, projectId, plan, types, placed, keyOf, warnings);
   if (links > 0 || titlesChanged || suspect > 0) projectTraceChanged(ctx.effects, projectId);
-  return { specifications: result, ...counts, links, warnings };
+  return {
+    specifications: [...result].map(([id, title]) => ({ id, title })),
+    ...counts,
+    links,
+    warnings: capped(warnings),
+  };
 }

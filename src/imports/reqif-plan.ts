@@ -1,5 +1,5 @@
 import type { ImportPlan, PlannedItem, PlannedLink, PlannedSpecification } from './import-plan.js';
-import { statusOf, titleFrom } from './import-plan.js';
+import { MAX_TITLE, statusOf, titleFrom } from './import-plan.js';
 import type { ReqifDocument, ReqifObject, ReqifValue } from './reqif-reader.js';
 
 /*
@@ -25,6 +25,8 @@ const TEXT_NAMES = ['object text', 'reqif.text'];
 const BODY_NAMES = ['reqif.text', 'object text'];
 const STATUS_NAMES = ['status', 'reqif.status'];
 const KEY_NAME = 'reqif.foreignid';
+/** The SPEC-OBJECT-TYPE of Gilla's exports (documents/reqif-export.ts). */
+const GILLA_ITEM_TYPE = 'gilla-item';
 
 // Gilla writes its ids as `_<uuid>` (an XML ID cannot start with a digit).
 const GILLA_ID = /^_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
@@ -52,6 +54,16 @@ function valueText(doc: ReqifDocument, value: ReqifValue): string {
 /** A value's text without markup (titles are made from it). */
 const plainText = (value: ReqifValue) => value.text;
 
+// Gilla's export writes a kept attribute named like one of its own as `<name> (imported)`.
+const RENAMED = /^(ReqIF\.ForeignID|ReqIF\.Name|ReqIF\.Text|Status) \(imported\)$/;
+
+/** A title as the source has it when it fits (a string value: spaces kept), else its first line. */
+function titleOf(value: ReqifValue): string {
+  const trimmed = value.text.trim();
+  if (value.kind === 'string' && trimmed !== '' && [...trimmed].length <= MAX_TITLE) return trimmed;
+  return titleFrom(value.text);
+}
+
 function itemOf(doc: ReqifDocument, object: ReqifObject): PlannedItem {
   const named: Named[] = object.values.map((value) => ({
     name: doc.definitions.get(value.definition)?.longName ?? value.definition,
@@ -67,7 +79,8 @@ function itemOf(doc: ReqifDocument, object: ReqifObject): PlannedItem {
     return undefined;
   };
   const used = new Set<Named>();
-  const attributes: Record<string, string> = {};
+  // As entries, so that any name (even `__proto__`) is kept as it is.
+  const attributes: [string, string][] = [];
 
   // A body may be all picture or rule, with no text: found by name alone.
   const bodySource = BODY_NAMES.map((wanted) =>
@@ -85,15 +98,17 @@ function itemOf(doc: ReqifDocument, object: ReqifObject): PlannedItem {
         !n.name.toLowerCase().startsWith('reqif.foreign') &&
         n.value.text.trim() !== '',
     );
-  let title = titleSource ? titleFrom(plainText(titleSource.value)) : '';
+  let title = titleSource ? titleOf(titleSource.value) : '';
   if (titleSource && !BODY_NAMES.includes(titleSource.name.toLowerCase())) {
     used.add(titleSource);
     // A title cut to fit keeps its whole text among the attributes.
     if (title !== plainText(titleSource.value).trim()) {
-      attributes[titleSource.name] = valueText(doc, titleSource.value);
+      attributes.push([titleSource.name, valueText(doc, titleSource.value)]);
     }
   }
-  if (title === '') title = titleFrom(object.longName ?? '') || titleFrom(object.identifier);
+  if (title === '') {
+    title = titleFrom(object.longName ?? '') || titleFrom(object.identifier) || 'Untitled';
+  }
 
   let status: PlannedItem['status'] = 'draft';
   const statusSource = named.find(
@@ -104,8 +119,11 @@ function itemOf(doc: ReqifDocument, object: ReqifObject): PlannedItem {
     used.add(statusSource);
   }
   const keySource = named.find((n) => n.name.toLowerCase() === KEY_NAME);
+  // In Gilla's own files the foreign id is the item's key, not something a person entered.
+  if (keySource && object.type === GILLA_ITEM_TYPE) used.add(keySource);
   for (const n of named) {
-    if (!used.has(n)) attributes[n.name] = valueText(doc, n.value);
+    if (!used.has(n))
+      attributes.push([RENAMED.exec(n.name)?.[1] ?? n.name, valueText(doc, n.value)]);
   }
   return {
     ref: refOf(object.identifier),
@@ -114,7 +132,8 @@ function itemOf(doc: ReqifDocument, object: ReqifObject): PlannedItem {
     body,
     bodyFromXhtml: bodySource?.value.kind === 'xhtml',
     status,
-    attributes,
+    // No other value: the file says nothing of kept attributes (a matched item keeps its own).
+    attributes: attributes.length === 0 ? null : Object.fromEntries(attributes),
   };
 }
 

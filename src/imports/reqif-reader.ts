@@ -118,7 +118,7 @@ class Reader {
   }
 
   private required(tag: SaxesTagNS, attribute: string): string {
-    const value = tag.attributes[attribute]?.value;
+    const value = tag.attributes[attribute]?.value.trim();
     if (value === undefined || value === '') {
       this.fail(`<${tag.local}> has no ${attribute}`);
     }
@@ -290,8 +290,11 @@ class Reader {
   }
 }
 
-/** Parses a ReqIF file; a malformed one is a 400 `import_invalid` naming the line and column. */
-export function readReqif(text: string): ReqifDocument {
+/**
+ * Parses a ReqIF file; a malformed one is a 400 `import_invalid` naming the line and column. The
+ * text goes to the parser a slice at a time, and other requests are served between slices.
+ */
+export async function readReqif(text: string): Promise<ReqifDocument> {
   const parser = new SaxesParser({ xmlns: true, position: true });
   const reader = new Reader(() => `line ${parser.line}, column ${parser.column}`);
   let sawRoot = false;
@@ -312,6 +315,7 @@ export function readReqif(text: string): ReqifDocument {
     reader.open(tag);
   });
   parser.on('text', (text) => reader.onText(text));
+  parser.on('cdata', (text) => reader.onText(text));
   parser.on('closetag', () => {
     reader.close();
     reader.placeEntry();
@@ -323,7 +327,10 @@ export function readReqif(text: string): ReqifDocument {
   });
   // In slices, so that the parser's own buffers stay small.
   const CHUNK = 1 << 16;
-  for (let at = 0; at < text.length; at += CHUNK) parser.write(text.slice(at, at + CHUNK));
+  for (let at = 0; at < text.length; at += CHUNK) {
+    parser.write(text.slice(at, at + CHUNK));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   parser.close();
   if (!sawRoot) throw new ImportInvalidError('the file has no <REQ-IF> element');
   return reader.doc;

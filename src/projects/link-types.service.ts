@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ConflictError, LinkCycleError, NotFoundError } from '../domain/errors.js';
 import { cleanTitle } from '../domain/text-fields.js';
@@ -187,7 +188,10 @@ export async function linkTypesOf(
   return new Map(rows.map((r) => [r.key, toLinkType(r)]));
 }
 
-/** A link type key from a name a file gives it: `Satisfied by` -> `satisfied_by`. */
+/**
+ * A link type key from a name a file gives it: `Satisfied by` -> `satisfied_by`; a name with no
+ * Latin letters (`検証`) gets a key of its own from its hash.
+ */
 function keyFromName(name: string): string {
   const slug = name
     .normalize('NFKD')
@@ -196,48 +200,55 @@ function keyFromName(name: string): string {
     .replace(/^[^a-z]+|_+$/g, '')
     .slice(0, 32)
     .replace(/_+$/, '');
-  return slug.length >= 2 ? slug : `type_${slug}`.slice(0, 32);
+  if (slug.length >= 2) return slug;
+  return `type_${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
+}
+
+/** A link type as an import uses it; `inverse`: the file names its other direction. */
+export interface ImportedLinkType {
+  type: LinkType;
+  inverse: boolean;
 }
 
 /**
- * The link types an import names (by key, name or inverse name, any case), each held as a link
- * writer holds it; a name the project lacks becomes a new type (not hierarchical, suspect on
- * title and body), while the project has room for it. Answers each name's type (undefined: none).
- * The caller has checked that the importer is an editor.
+ * The link types an import names, each held as a link writer holds it: by key or name (any
+ * case), or by inverse name (`verified by`: the link goes the other way). A name the project
+ * lacks becomes a new type (not hierarchical, suspect on title and body) when `mayCreate` (the
+ * importer is an owner, as PUT link-types needs) and the project has room; else it is undefined.
  */
 export async function linkTypesForImport(
   trx: Kysely<Database>,
   projectId: string,
   names: readonly string[],
-): Promise<Map<string, LinkType | undefined>> {
+  mayCreate: boolean,
+): Promise<Map<string, ImportedLinkType | undefined>> {
   const known = (await listLinkTypeRows(trx, projectId)).map(toLinkType);
-  let count = known.length;
-  const found = new Map<string, LinkType | undefined>();
+  const found = new Map<string, ImportedLinkType | undefined>();
   for (const name of new Set(names)) {
     const lower = name.trim().toLowerCase();
-    let type = known.find(
-      (t) =>
-        t.key === lower || t.name.toLowerCase() === lower || t.inverseName.toLowerCase() === lower,
-    );
+    const key = keyFromName(name);
+    let inverse = false;
+    let type = known.find((t) => t.key === lower || t.name.toLowerCase() === lower);
     if (!type) {
-      const key = keyFromName(name);
-      type = known.find((t) => t.key === key);
-      if (!type && count < MAX_LINK_TYPES) {
-        const label = cleanTitle([...(name.trim() || key)].slice(0, 100).join(''), 'name', 100);
-        type = toLinkType(
-          await upsertLinkType(trx, projectId, {
-            key,
-            name: label,
-            inverse_name: label,
-            hierarchical: false,
-            suspect_fields: SUSPECT_DEFAULT,
-          }),
-        );
-        known.push(type);
-        count++;
-      }
+      type = known.find((t) => t.inverseName.toLowerCase() === lower && t.name !== t.inverseName);
+      inverse = type !== undefined;
     }
-    found.set(name, type && (await lockLinkType(trx, projectId, type.key)));
+    type ??= known.find((t) => t.key === key);
+    if (!type && mayCreate && known.length < MAX_LINK_TYPES) {
+      const label = cleanTitle([...(name.trim() || key)].slice(0, 100).join(''), 'name', 100);
+      type = toLinkType(
+        await upsertLinkType(trx, projectId, {
+          key,
+          name: label,
+          inverse_name: label,
+          hierarchical: false,
+          suspect_fields: SUSPECT_DEFAULT,
+        }),
+      );
+      known.push(type);
+    }
+    const held = type && (await lockLinkType(trx, projectId, type.key));
+    found.set(name, held && { type: held, inverse });
   }
   return found;
 }

@@ -94,7 +94,7 @@ const specification = (id: string, name: string, refs: string[]) => `
         )
         .join('')}</CHILDREN></SPECIFICATION>`;
 
-test('ReqIF relations become links; a type the project lacks is added; attributes are kept and exported again', async () => {
+test('ReqIF relations become links; a type the project lacks is added by an owner, not an editor; attributes are kept and exported again', async () => {
   const p = await project();
   const xml = reqif(
     object(
@@ -118,9 +118,17 @@ test('ReqIF relations become links; a type the project lacks is added; attribute
       created: 3,
       updated: 0,
       unchanged: 0,
-      links: 2,
-      warnings: [],
+      links: 1,
+      warnings: [
+        'SPEC-RELATION "L1": the project has no link type "Satisfied by" (owners may add it, or import the file themselves)',
+      ],
     },
+  );
+  // Only owners add link types, here as through PUT /link-types: the owner's import adds it.
+  const byOwner = await importFile(app, owner, p.id, xml, 'application/xml');
+  assert.deepEqual(
+    [byOwner.json<ImportResult>().unchanged, byOwner.json<ImportResult>().links],
+    [3, 1],
   );
   const reqs = result.specifications[0] as { id: string };
   const items = await allItems(app, owner, reqs.id);
@@ -449,8 +457,13 @@ test('size and type: above IMPORT_MAX_BYTES is 413, a type that is no import is 
   await refused(p.id, big, 'text/csv', /.*/, 413);
   const plain = await importFile(app, editor, p.id, 'title\nx\n', 'text/plain');
   assert.equal(plain.statusCode, 415);
-  // Below the limit, a file far above the 1 MiB body limit of other routes would be taken: the
-  // import's own limit applies to JSON too.
+  // The import's own limit holds for every type it takes.
+  const bigJson = JSON.stringify({
+    items: Array.from({ length: 6 }, (_, i) => ({ title: `x${i}`, body: 'y'.repeat(50_000) })),
+  });
+  await refused(p.id, bigJson, 'application/json', /.*/, 413);
+  const bigXml = reqif(object('A', 'Alpha', 'z'.repeat(300 * 1024)));
+  await refused(p.id, bigXml, 'application/xml', /.*/, 413);
   const json = JSON.stringify({ items: [{ title: 'x', body: 'y'.repeat(60 * 1024) }] });
   assert.equal((await importFile(app, editor, p.id, json, 'application/json')).statusCode, 201);
 });
@@ -512,4 +525,138 @@ test('two imports of one file at once make one copy; an import racing the deleti
   assert.equal(deleted.statusCode, 204);
   assert.ok([201, 404].includes(imported.statusCode), imported.body);
   assert.deepEqual(await contents(p.id), { specs: 1, items: 2, links: 0 }, 'nothing left behind');
+});
+
+test('a relation type named by its inverse ("verified by") makes the link the other way round', async () => {
+  const p = await project();
+  const xml = reqif(
+    object('REQ', 'A requirement') + object('TEST', 'Its test'),
+    `<SPEC-TYPES><SPEC-RELATION-TYPE IDENTIFIER="V" LONG-NAME="Verified by"/></SPEC-TYPES>
+     <SPEC-RELATIONS>${relation('L1', 'V', 'REQ', 'TEST')}</SPEC-RELATIONS>`,
+  );
+  const res = await importFile(app, editor, p.id, xml, 'application/xml');
+  assert.equal(res.statusCode, 201, res.body);
+  assert.equal(res.json<ImportResult>().links, 1);
+  const links = await app.db
+    .selectFrom('item_links as l')
+    .innerJoin('items as s', 's.id', 'l.source_id')
+    .innerJoin('items as t', 't.id', 'l.target_id')
+    .select(['l.type', 's.title as source', 't.title as target'])
+    .where('l.project_id', '=', p.id)
+    .execute();
+  assert.deepEqual(links, [{ type: 'verifies', source: 'Its test', target: 'A requirement' }]);
+});
+
+test("another project's export never overwrites an item here that only shares its key", async () => {
+  const a = await createProject(app, owner, { key: 'SAME' });
+  const b = await createProject(app, owner, { key: 'SAME' });
+  const specA = await createSpecification(app, owner, a.id, { title: 'A' });
+  const specB = await createSpecification(app, owner, b.id, { title: 'B' });
+  await createItem(app, owner, specA.id, { title: 'From A' });
+  const mine = await createItem(app, owner, specB.id, { title: 'Mine, in B' });
+  assert.equal(mine.key, 'SAME-1');
+  const file = await exportOf(owner, specA.id, 'json');
+  assert.match(file, /"key":"SAME-1"/);
+  const res = await importFile(app, owner, b.id, file, 'application/json');
+  assert.deepEqual([res.json<ImportResult>().created, res.json<ImportResult>().updated], [1, 0]);
+  const kept = await app.inject({ url: `/api/v1/items/${mine.id}`, headers: owner.auth });
+  assert.equal(kept.json<{ title: string }>().title, 'Mine, in B');
+});
+
+test('a DOORS file round trip: import, export as ReqIF, import again changes nothing; attributes survive a baseline restore', async () => {
+  const p = await project();
+  const longName = `A name longer than Gilla's titles: ${'word '.repeat(50)}`.trim();
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<REQ-IF xmlns="http://www.omg.org/spec/ReqIF/20110401/reqif.xsd" xmlns:xhtml="http://www.w3.org/1999/xhtml">
+  <CORE-CONTENT><REQ-IF-CONTENT>
+    <SPEC-TYPES><SPEC-OBJECT-TYPE IDENTIFIER="T"><SPEC-ATTRIBUTES>
+      <ATTRIBUTE-DEFINITION-STRING IDENTIFIER="NAME" LONG-NAME="ReqIF.Name"/>
+      <ATTRIBUTE-DEFINITION-STRING IDENTIFIER="FID" LONG-NAME="ReqIF.ForeignID"/>
+      <ATTRIBUTE-DEFINITION-STRING IDENTIFIER="ST" LONG-NAME="Status"/>
+      <ATTRIBUTE-DEFINITION-XHTML IDENTIFIER="TXT" LONG-NAME="Object Text"/>
+    </SPEC-ATTRIBUTES></SPEC-OBJECT-TYPE></SPEC-TYPES>
+    <SPEC-OBJECTS>
+      <SPEC-OBJECT IDENTIFIER="D-1"><VALUES>
+        <ATTRIBUTE-VALUE-STRING THE-VALUE="${longName}"><DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>NAME</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION></ATTRIBUTE-VALUE-STRING>
+        <ATTRIBUTE-VALUE-STRING THE-VALUE="1042"><DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>FID</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION></ATTRIBUTE-VALUE-STRING>
+        <ATTRIBUTE-VALUE-STRING THE-VALUE="Accepted"><DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>ST</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION></ATTRIBUTE-VALUE-STRING>
+        <ATTRIBUTE-VALUE-XHTML><DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>TXT</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION>
+          <THE-VALUE><xhtml:div><![CDATA[Kept from CDATA: a < b]]></xhtml:div></THE-VALUE></ATTRIBUTE-VALUE-XHTML>
+      </VALUES><TYPE><SPEC-OBJECT-TYPE-REF>T</SPEC-OBJECT-TYPE-REF></TYPE></SPEC-OBJECT>
+    </SPEC-OBJECTS>
+    <SPECIFICATIONS>${specification('S', 'Module', ['D-1'])}</SPECIFICATIONS>
+  </REQ-IF-CONTENT></CORE-CONTENT>
+</REQ-IF>`;
+  const first = await importFile(app, owner, p.id, xml, 'application/xml');
+  assert.equal(first.statusCode, 201, first.body);
+  const specId = (first.json<ImportResult>().specifications[0] as { id: string }).id;
+  const json = JSON.parse(await exportOf(owner, specId, 'json')) as {
+    items: { title: string; body: string; attributes: Record<string, string> }[];
+  };
+  assert.equal(json.items[0]?.body, 'Kept from CDATA: a < b');
+  assert.deepEqual(json.items[0]?.attributes, {
+    'ReqIF.Name': longName,
+    'ReqIF.ForeignID': '1042',
+    Status: 'Accepted',
+  });
+  const again = await importFile(
+    app,
+    owner,
+    p.id,
+    await exportOf(owner, specId, 'reqif'),
+    'application/xml',
+  );
+  assert.deepEqual(
+    [again.json<ImportResult>().updated, again.json<ImportResult>().unchanged],
+    [0, 1],
+  );
+  // A baseline keeps no attributes; restoring it leaves the item's own alone.
+  const taken = await app.inject({
+    method: 'POST',
+    url: `/api/v1/specifications/${specId}/baselines`,
+    headers: owner.auth,
+    payload: { name: 'v1' },
+  });
+  const file = await app.inject({
+    url: `/api/v1/baselines/${taken.json<{ id: string }>().id}/export?format=reqif`,
+    headers: owner.auth,
+  });
+  const restored = await importFile(app, owner, p.id, file.body, 'application/xml');
+  assert.deepEqual([restored.json<ImportResult>().updated], [0]);
+  const after = JSON.parse(await exportOf(owner, specId, 'json')) as typeof json;
+  assert.deepEqual(after.items[0]?.attributes, json.items[0]?.attributes);
+});
+
+test('titles keep their inner spaces through JSON; a CSV row added later joins the others', async () => {
+  const p = await project();
+  const spec = await createSpecification(app, owner, p.id, { title: 'Spacing' });
+  await createItem(app, owner, spec.id, { title: 'Two  spaces and\ta tab' });
+  const copy = await project();
+  const res = await importFile(
+    app,
+    owner,
+    copy.id,
+    await exportOf(owner, spec.id, 'json'),
+    'application/json',
+  );
+  assert.equal(res.statusCode, 201, res.body);
+  const copied = await allItems(
+    app,
+    owner,
+    (res.json<ImportResult>().specifications[0] as { id: string }).id,
+  );
+  assert.equal(copied[0]?.title, 'Two  spaces and\ta tab');
+
+  const csv = 'key,title\nK-1,First\n';
+  const first = await importFile(app, editor, p.id, csv, 'text/csv');
+  const home = (first.json<ImportResult>().specifications[0] as { id: string }).id;
+  const more = await importFile(app, editor, p.id, `${csv}K-2,Second\n`, 'text/csv');
+  assert.deepEqual(
+    more.json<ImportResult>().specifications.map((s) => s.id),
+    [home],
+  );
+  assert.deepEqual(
+    (await allItems(app, owner, home)).map((i) => i.title),
+    ['First', 'Second'],
+  );
 });

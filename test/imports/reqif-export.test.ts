@@ -31,6 +31,7 @@ const CANONICAL = [
   '> a quotation\n> on two lines',
   '```js\nconst x = 1 < 2 && 3 > 2;\n```',
   '| a | b |\n| - | :-: |\n| 1 | 2 |',
+  '| only | a header |\n| - | - |',
   'Text with ~~strikethrough~~ and a line\\\nbreak, then ![a picture](https://example.com/p.png).',
   '---',
   'Unicode: Grüße, 日本語, emoji 🎉, and the five: & < > " \'',
