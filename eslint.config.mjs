@@ -73,6 +73,7 @@ const MAY_IMPORT = {
     'specifications',
     'items',
     'links',
+    'baselines',
     'documents',
   ],
   accounts: ['domain', 'platform', 'http', 'users', 'auth', 'projects'],

@@ -5,7 +5,7 @@ import { escapeXml, escapeXmlAttribute } from './xml-text.js';
 
 /*
  * ReqIF 1.2 as a stream: one SPECIFICATION whose SPEC-HIERARCHY lists the items in document
- * order, a SPEC-OBJECT per item (key as ReqIF.ForeignID, title as ReqIF.Name, body as XHTML in
+ * order (nested where `parent` links make an outline), a SPEC-OBJECT per item (key as ReqIF.ForeignID, title as ReqIF.Name, body as XHTML in
  * ReqIF.Text, status as an enumeration, and each attribute an import kept as a string), and a
  * SPEC-RELATION per outgoing link whose target is in the file, typed by the link type's name.
  *
@@ -130,6 +130,31 @@ function specObject(item: ReqifItem, attributeIds: Map<string, string>): string 
   );
 }
 
+/** The link type whose links a ReqIF outline (nested SPEC-HIERARCHY) shows: child of. */
+const OUTLINE_TYPE = 'parent';
+
+/**
+ * Where each item sits in the outline: nested under its `parent` link's target when that item
+ * is on the path just above it in document order (a DOORS outline read back), else at the top.
+ */
+function outlineDepths(
+  ids: readonly string[],
+  parentLinks: readonly { source: string; target: string }[],
+): Map<string, { depth: number; parent: string | null }> {
+  const parentOf = new Map<string, string>();
+  for (const l of parentLinks) if (!parentOf.has(l.source)) parentOf.set(l.source, l.target);
+  const result = new Map<string, { depth: number; parent: string | null }>();
+  const path: string[] = [];
+  for (const id of ids) {
+    const parent = parentOf.get(id);
+    const at = parent === undefined ? -1 : path.lastIndexOf(parent);
+    path.length = at + 1;
+    result.set(id, { depth: path.length, parent: at >= 0 ? (parent as string) : null });
+    path.push(id);
+  }
+  return result;
+}
+
 /** The ReqIF file, chunk by chunk; items are written as they come. */
 export async function* reqifChunks(
   source: ReqifSource,
@@ -166,7 +191,17 @@ export async function* reqifChunks(
   }
   if (!first) yield '</SPEC-OBJECTS>\n';
   const inFile = new Set(order.map((o) => o.id));
-  const relations = links.filter((l) => inFile.has(l.target) && typeIds.has(l.type));
+  const depths = outlineDepths(
+    order.map((o) => o.id),
+    links.filter((l) => l.type === OUTLINE_TYPE && inFile.has(l.target)),
+  );
+  // A `parent` link the outline shows is not written again as a relation.
+  const relations = links.filter(
+    (l) =>
+      inFile.has(l.target) &&
+      typeIds.has(l.type) &&
+      !(l.type === OUTLINE_TYPE && depths.get(l.source)?.parent === l.target),
+  );
   if (relations.length > 0) {
     yield '<SPEC-RELATIONS>\n';
     for (const l of relations) {
@@ -183,12 +218,25 @@ export async function* reqifChunks(
   yield '<TYPE><SPECIFICATION-TYPE-REF>gilla-specification</SPECIFICATION-TYPE-REF></TYPE>\n';
   if (order.length > 0) {
     yield '<CHILDREN>\n';
+    // The open SPEC-HIERARCHY elements; `children`: whether its CHILDREN is open too.
+    const open: { children: boolean }[] = [];
+    const close = () =>
+      open.pop()?.children ? '</CHILDREN></SPEC-HIERARCHY>\n' : '</SPEC-HIERARCHY>\n';
     for (const o of order) {
+      const depth = depths.get(o.id)?.depth ?? 0;
+      while (open.length > depth) yield close();
+      const parent = open.at(-1);
+      if (parent && !parent.children) {
+        parent.children = true;
+        yield '<CHILDREN>\n';
+      }
       yield (
         `<SPEC-HIERARCHY${attr('IDENTIFIER', `${reqifId(o.id)}-h`)}${attr('LAST-CHANGE', o.changed)}>` +
-        `<OBJECT><SPEC-OBJECT-REF>${reqifId(o.id)}</SPEC-OBJECT-REF></OBJECT></SPEC-HIERARCHY>\n`
+        `<OBJECT><SPEC-OBJECT-REF>${reqifId(o.id)}</SPEC-OBJECT-REF></OBJECT>`
       );
+      open.push({ children: false });
     }
+    while (open.length > 0) yield close();
     yield '</CHILDREN>\n';
   }
   yield '</SPECIFICATION></SPECIFICATIONS>\n';

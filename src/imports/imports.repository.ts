@@ -52,18 +52,17 @@ export async function lockItems(
     .execute();
 }
 
-/** A specification's order keys, in order. */
-export async function orderKeysOf(
+/** A specification's items by order key, in document order. */
+export function orderOf(
   db: Kysely<Database>,
   specificationId: string,
-): Promise<string[]> {
-  const rows = await db
+): Promise<{ id: string; order_key: string }[]> {
+  return db
     .selectFrom('items')
-    .select('order_key')
+    .select(['id', 'order_key'])
     .where('specification_id', '=', specificationId)
     .orderBy('order_key')
     .execute();
-  return rows.map((r) => r.order_key);
 }
 
 /** Takes `count` item numbers of the project at once; answers the project key and the first. */
@@ -122,7 +121,13 @@ export async function insertRevisionRows(
 export function updateImportedItem(
   db: Kysely<Database>,
   itemId: string,
-  patch: { title?: string; body_enc?: string; status?: ItemStatus; attributes_enc?: string | null },
+  patch: {
+    title?: string;
+    body_enc?: string;
+    status?: ItemStatus;
+    attributes_enc?: string | null;
+    order_key?: string;
+  },
   actorId: string,
 ): Promise<ItemRow> {
   return db

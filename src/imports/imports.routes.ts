@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { isUuid } from '../domain/cursor.js';
-import { ImportInvalidError, NotFoundError } from '../domain/errors.js';
+import { ImportInvalidError, ValidationError } from '../domain/errors.js';
 import { bearer, problems } from '../http/schemas.js';
 import { read, work } from '../http/unit-of-work.js';
 import { requireRole } from '../projects/projects.service.js';
@@ -51,7 +51,12 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importMaxBytes: number }>
         payload: RequestPayload,
       ) => {
         const { projectId } = request.params;
-        if (!isUuid(projectId)) throw new NotFoundError('Project');
+        // (The schema checks params after the body is parsed; this check runs before.)
+        if (!isUuid(projectId)) {
+          throw new ValidationError('projectId must be a UUID', [
+            { path: 'params.projectId', message: 'must be a UUID' },
+          ]);
+        }
         await read(request, (db, ctx) => requireRole(db, projectId, ctx.actor.userId, 'editor'));
         return payload;
       },

@@ -6,6 +6,7 @@ import { ConflictError, ImportInvalidError, NotFoundError } from '../domain/erro
 import type { Context } from '../domain/unit-of-work.js';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
+import { movedIndexes } from '../baselines/moved.js';
 import { canonicalMarkdown } from '../documents/markdown-xhtml.js';
 import type { ItemRow } from '../items/items.table.js';
 import type { SpecificationRow } from '../specifications/specifications.table.js';
@@ -35,7 +36,7 @@ import {
   linksFrom,
   lockItems,
   markLinksSuspect,
-  orderKeysOf,
+  orderOf,
   updateImportedItem,
   type NewItemRow,
   type NewLinkRow,
@@ -154,11 +155,31 @@ async function matchItems(
   });
 }
 
-/** The order keys for a specification's new items, each run of them where the file puts it. */
+/**
+ * The items of a specification that the file puts in another order than they are in: those
+ * outside a longest run that keeps its order (as a diff counts moves), so that inserting or
+ * removing items moves no others.
+ */
+function movedItems(placed: Placed[], specificationId: string): string[] {
+  const here = placed.filter((p) => p.existing?.specification_id === specificationId);
+  const inOrder = [...here].sort((a, b) =>
+    (a.existing as ItemRow).order_key < (b.existing as ItemRow).order_key ? -1 : 1,
+  );
+  const fileIndex = new Map(here.map((p, i) => [p.id, i]));
+  return movedIndexes(inOrder.map((p) => fileIndex.get(p.id) as number)).map(
+    (i) => (inOrder[i] as Placed).id,
+  );
+}
+
+/**
+ * The order keys for a specification's new and moved items, each run of them where the file
+ * puts it.
+ */
 function orderKeysFor(
   placed: Placed[],
   specificationId: string,
   current: string[],
+  moved: ReadonlySet<string>,
 ): Map<string, string> {
   const keys = [...current];
   const result = new Map<string, string>();
@@ -173,7 +194,8 @@ function orderKeysFor(
     }
     return key === null ? 0 : lo;
   };
-  const anchors = placed.filter((p) => p.existing?.specification_id === specificationId);
+  const stays = (p: Placed) => p.existing?.specification_id === specificationId && !moved.has(p.id);
+  const anchors = placed.filter(stays);
   let previous: string | null | undefined = undefined;
   let run: Placed[] = [];
   const flush = (next: string | null | undefined) => {
@@ -200,14 +222,55 @@ function orderKeysFor(
   };
   const firstAnchor = anchors[0]?.existing?.order_key ?? null;
   for (const p of placed) {
-    if (p.existing === null) run.push(p);
-    else if (p.existing.specification_id === specificationId) {
+    if (p.existing === null || moved.has(p.id)) run.push(p);
+    else if (stays(p)) {
       flush(previous === undefined ? firstAnchor : undefined);
-      previous = p.existing.order_key;
+      previous = (p.existing).order_key;
     }
   }
   flush(previous === undefined ? firstAnchor : undefined);
   return result;
+}
+
+/**
+ * Gives the moved items of a specification their new place, each with a `moved` revision naming
+ * the item it followed before and follows now (null: the top), as a move through the API does.
+ */
+async function moveMatched(
+  trx: Kysely<Database>,
+  ctx: Context,
+  current: { id: string; order_key: string }[],
+  keys: Map<string, string>,
+  moved: ReadonlySet<string>,
+): Promise<void> {
+  const mine = current.filter((c) => moved.has(c.id));
+  if (mine.length === 0) return;
+  const after = [
+    ...current.filter((c) => !moved.has(c.id)),
+    ...mine.map((c) => ({ id: c.id, order_key: keys.get(c.id) as string })),
+  ];
+  const here = new Set(current.map((c) => c.id));
+  for (const [id, order_key] of keys) if (!here.has(id)) after.push({ id, order_key });
+  after.sort((a, b) => (a.order_key < b.order_key ? -1 : 1));
+  const before = (list: { id: string }[], id: string) => {
+    const at = list.findIndex((c) => c.id === id);
+    return at > 0 ? (list[at - 1] as { id: string }).id : null;
+  };
+  const revisions: NewRevisionRow[] = [];
+  for (const item of mine) {
+    const row = await updateImportedItem(
+      trx,
+      item.id,
+      { order_key: keys.get(item.id) },
+      ctx.actor.userId,
+    );
+    revisions.push(
+      revisionRow(ctx.enc, row, 'moved', ctx.actor.userId, {
+        after: { before: before(current, item.id), after: before(after, item.id) },
+      }),
+    );
+  }
+  await insertRevisionRows(trx, revisions);
 }
 
 interface Counts {
@@ -221,6 +284,7 @@ async function updateMatched(
   trx: Kysely<Database>,
   ctx: Context,
   placed: Placed[],
+  moved: ReadonlySet<string>,
   counts: Counts,
 ): Promise<{ titlesChanged: boolean; suspect: number }> {
   const { enc } = ctx;
@@ -245,7 +309,8 @@ async function updateMatched(
     if (!sameAttributes(before, after)) changes.attributes = { before, after };
     const fields = Object.keys(changes);
     if (fields.length === 0) {
-      counts.unchanged++;
+      if (moved.has(existing.id)) counts.updated++;
+      else counts.unchanged++;
       continue;
     }
     counts.updated++;
@@ -538,23 +603,36 @@ export async function importPlan(
     p.existing = row;
   }
 
+  const moved = new Set<string>();
+  for (const specificationId of new Set(specIds)) {
+    if (specificationId !== null)
+      movedItems(placed, specificationId).forEach((id) => moved.add(id));
+  }
   const counts: Counts = { created: 0, updated: 0, unchanged: 0 };
-  const { titlesChanged, suspect } = await updateMatched(trx, ctx, placed, counts);
+  const { titlesChanged, suspect } = await updateMatched(trx, ctx, placed, moved, counts);
 
   // New items: numbers in file order, order keys where the file puts them.
+  // Order keys for new and moved items, where the file puts them.
   const fresh = placed.filter((p) => p.existing === null);
+  const orderKeys = new Map<string, string>();
+  for (const specificationId of new Set(specIds)) {
+    if (specificationId === null) continue;
+    const inSpec = placed.filter((p) => specIds[p.spec] === specificationId);
+    if (!inSpec.some((p) => p.existing === null || moved.has(p.id))) continue;
+    const current = await orderOf(trx, specificationId);
+    const keys = orderKeysFor(
+      inSpec,
+      specificationId,
+      current.map((c) => c.order_key),
+      moved,
+    );
+    for (const [id, key] of keys) orderKeys.set(id, key);
+    await moveMatched(trx, ctx, current, keys, moved);
+    specificationChanged(ctx.effects, specificationId);
+  }
   let freshRows: NewItemRow[] = [];
   if (fresh.length > 0) {
     const { key: projectKey, first } = await allocateItemNumbers(trx, projectId, fresh.length);
-    const orderKeys = new Map<string, string>();
-    for (const specificationId of new Set(specIds)) {
-      if (specificationId === null) continue;
-      const inSpec = placed.filter((p) => specIds[p.spec] === specificationId);
-      if (!inSpec.some((p) => p.existing === null)) continue;
-      const keys = orderKeysFor(inSpec, specificationId, await orderKeysOf(trx, specificationId));
-      for (const [id, key] of keys) orderKeys.set(id, key);
-      specificationChanged(ctx.effects, specificationId);
-    }
     const takenRefs = new Set(
       placed.flatMap((p) => (p.existing?.external_id ? [p.existing.external_id] : [])),
     );

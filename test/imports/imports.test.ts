@@ -174,6 +174,46 @@ test('ReqIF relations become links; a type the project lacks is added by an owne
   assert.deepEqual(copy.items[0]?.attributes, { Priority: 'High' });
 });
 
+test('an edited ReqIF file in another order: the items follow it, each move a revision', async () => {
+  const p = await project();
+  const spec = (refs: string[]) =>
+    `<SPECIFICATIONS>${specification('S1', 'Requirements', refs)}</SPECIFICATIONS>`;
+  const all =
+    object('A', 'Alpha') + object('B', 'Beta') + object('C', 'Gamma') + object('D', 'Delta');
+  const first = await importFile(
+    app,
+    editor,
+    p.id,
+    reqif(all, spec(['A', 'B', 'C', 'D'])),
+    'application/xml',
+  );
+  const specId = (first.json<ImportResult>().specifications[0] as { id: string }).id;
+  const moved = await importFile(
+    app,
+    editor,
+    p.id,
+    reqif(all + object('E', 'Epsilon'), spec(['D', 'A', 'B', 'E', 'C'])),
+    'application/xml',
+  );
+  assert.equal(moved.statusCode, 201, moved.body);
+  const result = moved.json<ImportResult>();
+  // D alone moved (A, B, C keep their order); E is new.
+  assert.deepEqual([result.created, result.updated, result.unchanged], [1, 1, 3]);
+  const items = await allItems(app, owner, specId);
+  assert.deepEqual(
+    items.map((i) => i.title),
+    ['Delta', 'Alpha', 'Beta', 'Epsilon', 'Gamma'],
+  );
+  const d = items[0] as { id: string; version: number };
+  const history = await app.inject({ url: `/api/v1/items/${d.id}/revisions`, headers: owner.auth });
+  const latest = history.json<{ data: { action: string; changes: object }[] }>().data[0];
+  assert.deepEqual(latest, {
+    ...latest,
+    action: 'moved',
+    changes: { after: { before: (items[4] as { id: string }).id, after: null } },
+  });
+});
+
 test('an edited ReqIF file: changed values update, new objects land where the file puts them', async () => {
   const p = await project();
   const spec = (refs: string[]) =>

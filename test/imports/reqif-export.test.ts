@@ -260,3 +260,48 @@ test('a viewer may export as ReqIF; a stranger gets 404', async () => {
   });
   assert.equal(hidden.statusCode, 404);
 });
+
+test('parent links that make an outline export as a nested hierarchy, and come back as parent links', async (t) => {
+  const project = await createProject(app, owner);
+  const spec = await createSpecification(app, owner, project.id, { title: 'Outline' });
+  const made: Record<string, { id: string }> = {};
+  for (const title of ['A', 'B', 'C', 'D', 'E']) {
+    made[title] = await createItem(app, owner, spec.id, { title });
+  }
+  const id = (title: string) => (made[title] as { id: string }).id;
+  await createLink(app, owner, id('B'), id('A'), 'parent');
+  await createLink(app, owner, id('C'), id('B'), 'parent');
+  // E is A's child too, but D (at the top) comes between: E stays at the top, its link a relation.
+  await createLink(app, owner, id('E'), id('A'), 'parent');
+  const xml = (await exportReqif(`/api/v1/specifications/${spec.id}/export?format=reqif`)).body;
+  const nesting = xml
+    .slice(xml.indexOf('<CHILDREN>', xml.indexOf('<SPECIFICATIONS>')))
+    .replace(
+      /<SPEC-HIERARCHY[^>]*><OBJECT><SPEC-OBJECT-REF>_([^<]+)<\/SPEC-OBJECT-REF><\/OBJECT>/g,
+      (_m, item: string) => `[${Object.keys(made).find((k) => id(k) === item)}`,
+    )
+    .replace(/<\/SPEC-HIERARCHY>/g, ']')
+    .replace(/<[^>]+>|\s/g, '');
+  assert.equal(nesting, '[A[B[C]]][D][E]');
+  assert.equal([...xml.matchAll(/<SPEC-RELATION IDENTIFIER=/g)].length, 1);
+
+  const empty = await createProject(app, owner);
+  const res = await importFile(app, owner, empty.id, xml, 'application/xml');
+  assert.equal(res.statusCode, 201, res.body);
+  assert.equal(res.json<ImportResult>().links, 3);
+  const links = await app.db
+    .selectFrom('item_links as l')
+    .innerJoin('items as s', 's.id', 'l.source_id')
+    .innerJoin('items as p', 'p.id', 'l.target_id')
+    .select(['l.type', 's.title as child', 'p.title as parent'])
+    .where('l.project_id', '=', empty.id)
+    .orderBy('s.title')
+    .execute();
+  assert.deepEqual(links, [
+    { type: 'parent', child: 'B', parent: 'A' },
+    { type: 'parent', child: 'C', parent: 'B' },
+    { type: 'parent', child: 'E', parent: 'A' },
+  ]);
+  if (!xmllint) return t.skip(NO_XMLLINT);
+  assert.equal(schemaErrors(xml), '');
+});
