@@ -225,7 +225,7 @@ function orderKeysFor(
     if (p.existing === null || moved.has(p.id)) run.push(p);
     else if (stays(p)) {
       flush(previous === undefined ? firstAnchor : undefined);
-      previous = (p.existing).order_key;
+      previous = p.existing.order_key;
     }
   }
   flush(previous === undefined ? firstAnchor : undefined);
