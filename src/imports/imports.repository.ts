@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { isForeignKeyViolation } from '../platform/database-errors.js';
 import type { Database } from '../platform/schema.js';
 import type { ItemRow, ItemStatus, RevisionAction } from '../items/items.table.js';
 
@@ -225,16 +226,45 @@ export interface NewLinkRow {
   created_by: string;
 }
 
-/** Inserts links; one that exists already (a concurrent writer's) is skipped. Answers how many. */
-export async function insertLinkRows(db: Kysely<Database>, rows: NewLinkRow[]): Promise<number> {
+/**
+ * Inserts links; one that exists already (a concurrent writer's) is skipped. Answers how many;
+ * false when an item they name was deleted meanwhile (the caller's transaction is then void).
+ */
+export async function insertLinkRows(
+  db: Kysely<Database>,
+  rows: NewLinkRow[],
+): Promise<number | false> {
   let inserted = 0;
   for (const batch of batches(rows)) {
-    const result = await db
-      .insertInto('item_links')
-      .values(batch)
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    try {
+      const result = await db
+        .insertInto('item_links')
+        .values(batch)
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    } catch (err) {
+      if (isForeignKeyViolation(err)) return false;
+      throw err;
+    }
   }
   return inserted;
+}
+
+/** Gives items new order keys (moves), each to its next version; answers them. */
+export async function moveItemRows(
+  db: Kysely<Database>,
+  moves: { id: string; order_key: string }[],
+  actorId: string,
+): Promise<ItemRow[]> {
+  // New keys never equal a key in use, so no row collides with another on the unique index.
+  const { rows } = await sql<ItemRow>`
+    update items as i
+    set order_key = v.order_key, updated_by = ${actorId}, updated_at = now(),
+        version = i.version + 1
+    from unnest(${sql.val(moves.map((m) => m.id))}::uuid[],
+                ${sql.val(moves.map((m) => m.order_key))}::text[]) as v(id, order_key)
+    where i.id = v.id
+    returning i.*`.execute(db);
+  return rows;
 }

@@ -30,9 +30,6 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importMaxBytes: number }>
   app,
   { importMaxBytes },
 ) => {
-  // Who may import is settled before the body is read: signed in (onRequest), then an editor or
-  // owner of the project (preParsing), so a file is never buffered nor parsed for anyone else.
-  app.addHook('onRequest', app.authenticate);
   for (const type of [...XML_TYPES, 'text/csv']) {
     app.addContentTypeParser(
       type,
@@ -45,11 +42,15 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importMaxBytes: number }>
     '/projects/:projectId/imports',
     {
       bodyLimit: importMaxBytes,
+      // Who may import is settled before the body is read (after the rate limit, which runs on
+      // request): signed in, then an editor or owner of the project. A file is never buffered
+      // nor parsed for anyone else.
       preParsing: async (
         request: FastifyRequest<{ Params: { projectId: string } }>,
-        _reply: FastifyReply,
+        reply: FastifyReply,
         payload: RequestPayload,
       ) => {
+        await app.authenticate(request, reply);
         const { projectId } = request.params;
         // (The schema checks params after the body is parsed; this check runs before.)
         if (!isUuid(projectId)) {

@@ -37,6 +37,7 @@ import {
   lockItems,
   markLinksSuspect,
   orderOf,
+  moveItemRows,
   updateImportedItem,
   type NewItemRow,
   type NewLinkRow,
@@ -243,34 +244,31 @@ async function moveMatched(
   keys: Map<string, string>,
   moved: ReadonlySet<string>,
 ): Promise<void> {
-  const mine = current.filter((c) => moved.has(c.id));
-  if (mine.length === 0) return;
-  const after = [
-    ...current.filter((c) => !moved.has(c.id)),
-    ...mine.map((c) => ({ id: c.id, order_key: keys.get(c.id) as string })),
-  ];
+  const moves = current.flatMap((c) => {
+    const key = moved.has(c.id) ? keys.get(c.id) : undefined;
+    return key === undefined ? [] : [{ id: c.id, order_key: key }];
+  });
+  if (moves.length === 0) return;
+  // The item each follows, before and after: the specification's order with the new keys.
+  const previous = (list: { id: string }[]) =>
+    new Map(list.map((c, i) => [c.id, i > 0 ? (list[i - 1] as { id: string }).id : null]));
+  const before = previous(current);
   const here = new Set(current.map((c) => c.id));
-  for (const [id, order_key] of keys) if (!here.has(id)) after.push({ id, order_key });
-  after.sort((a, b) => (a.order_key < b.order_key ? -1 : 1));
-  const before = (list: { id: string }[], id: string) => {
-    const at = list.findIndex((c) => c.id === id);
-    return at > 0 ? (list[at - 1] as { id: string }).id : null;
-  };
-  const revisions: NewRevisionRow[] = [];
-  for (const item of mine) {
-    const row = await updateImportedItem(
-      trx,
-      item.id,
-      { order_key: keys.get(item.id) },
-      ctx.actor.userId,
-    );
-    revisions.push(
+  const after = previous(
+    [
+      ...current.map((c) => ({ id: c.id, order_key: keys.get(c.id) ?? c.order_key })),
+      ...[...keys].flatMap(([id, order_key]) => (here.has(id) ? [] : [{ id, order_key }])),
+    ].sort((a, b) => (a.order_key < b.order_key ? -1 : 1)),
+  );
+  const rows = await moveItemRows(trx, moves, ctx.actor.userId);
+  await insertRevisionRows(
+    trx,
+    rows.map((row) =>
       revisionRow(ctx.enc, row, 'moved', ctx.actor.userId, {
-        after: { before: before(current, item.id), after: before(after, item.id) },
+        after: { before: before.get(row.id) ?? null, after: after.get(row.id) ?? null },
       }),
-    );
-  }
-  await insertRevisionRows(trx, revisions);
+    ),
+  );
 }
 
 interface Counts {
@@ -466,6 +464,9 @@ async function createLinks(
   }
   if (rows.length === 0) return 0;
   const inserted = await insertLinkRows(trx, rows);
+  if (inserted === false) {
+    throw new ConflictError('An item a link names was deleted during the import; import again');
+  }
   // As through the API: each new link moves its source to the next version with a revision.
   const bySource = new Map<string, NewLinkRow[]>();
   for (const row of rows) {
@@ -515,10 +516,7 @@ export async function importPlan(
   let target: SpecificationRow | null = null;
   if (into !== null) {
     target = await specificationFor(trx, actorId, into, 'editor');
-    // Held at once: deleted meanwhile, it is a 404 here, not a new specification of its name.
-    if (target.project_id !== projectId || !(await holdSpecification(trx, target.id))) {
-      throw new NotFoundError('Specification');
-    }
+    if (target.project_id !== projectId) throw new NotFoundError('Specification');
     specs = [
       {
         ref: target.id,
@@ -540,6 +538,18 @@ export async function importPlan(
     [...new Set(plan.links.map((l) => l.type))],
     project.role === 'owner',
   );
+  // The target is held before anything else uses it: deleted meanwhile, it is a 404 here, not a
+  // new specification of its name.
+  if (target && !(await holdSpecification(trx, target.id))) {
+    throw new NotFoundError('Specification');
+  }
+  for (const spec of specs) {
+    if (spec.ref !== null && spec.ref.length > MAX_REF) {
+      throw new ImportInvalidError(
+        `specification "${spec.title}": its identifier is longer than ${MAX_REF} characters`,
+      );
+    }
+  }
   const placed = await matchItems(trx, projectId, specs, warnings);
 
   // The file's specifications: matched by id or recorded name, else created.
@@ -605,8 +615,10 @@ export async function importPlan(
 
   const moved = new Set<string>();
   for (const specificationId of new Set(specIds)) {
-    if (specificationId !== null)
-      movedItems(placed, specificationId).forEach((id) => moved.add(id));
+    if (specificationId === null) continue;
+    // Only the items the file puts in this specification: one it lists elsewhere stays put.
+    const planned = placed.filter((p) => specIds[p.spec] === specificationId);
+    for (const id of movedItems(planned, specificationId)) moved.add(id);
   }
   const counts: Counts = { created: 0, updated: 0, unchanged: 0 };
   const { titlesChanged, suspect } = await updateMatched(trx, ctx, placed, moved, counts);

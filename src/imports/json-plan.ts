@@ -94,7 +94,7 @@ export function jsonPlan(value: unknown): ImportPlan {
     specifications: [
       {
         ref: spec?.id ?? baseline?.specificationId ?? null,
-        title: titleFrom(title),
+        title: titleFrom(title) || 'Imported specification',
         items,
         onlyIfUsed: false,
       },

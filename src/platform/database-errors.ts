@@ -40,6 +40,11 @@ export function isUniqueViolation(err: unknown): boolean {
   return sqlStateOf(err) === '23505';
 }
 
+/** PostgreSQL's foreign_key_violation (23503), on either engine. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  return sqlStateOf(err) === '23503';
+}
+
 /** Classifies an error from the database layer; null when it is none of these (a bug: 500). */
 export function classifyDatabaseError(err: unknown): DatabaseFailure | null {
   if (err instanceof DatabaseUnreachableError) return 'unavailable';

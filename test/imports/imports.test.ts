@@ -204,6 +204,37 @@ test('an edited ReqIF file in another order: the items follow it, each move a re
     items.map((i) => i.title),
     ['Delta', 'Alpha', 'Beta', 'Epsilon', 'Gamma'],
   );
+  // The same file again: nothing moves, nothing changes.
+  const again = await importFile(
+    app,
+    editor,
+    p.id,
+    reqif(all + object('E', 'Epsilon'), spec(['D', 'A', 'B', 'E', 'C'])),
+    'application/xml',
+  );
+  assert.deepEqual(
+    [again.json<ImportResult>().updated, again.json<ImportResult>().unchanged],
+    [0, 5],
+  );
+  // An item the file now lists in another specification stays where it is, and is not "moved".
+  const split = await importFile(
+    app,
+    editor,
+    p.id,
+    reqif(
+      all + object('E', 'Epsilon'),
+      `<SPECIFICATIONS>${specification('S1', 'Requirements', ['A', 'B', 'E', 'C'])}${specification('S2', 'Other', ['D'])}</SPECIFICATIONS>`,
+    ),
+    'application/xml',
+  );
+  assert.deepEqual(
+    [split.json<ImportResult>().created, split.json<ImportResult>().updated],
+    [0, 0],
+  );
+  assert.deepEqual(
+    (await allItems(app, owner, specId)).map((i) => i.title),
+    ['Delta', 'Alpha', 'Beta', 'Epsilon', 'Gamma'],
+  );
   const d = items[0] as { id: string; version: number };
   const history = await app.inject({ url: `/api/v1/items/${d.id}/revisions`, headers: owner.auth });
   const latest = history.json<{ data: { action: string; changes: object }[] }>().data[0];
@@ -404,8 +435,25 @@ test('who may import: editors and owners; a viewer 403, a stranger 404, nobody 4
     payload: body,
   });
   assert.equal(anonymous.statusCode, 401);
-  // A viewer's malformed file is still a 403: the file is not read for someone who may not import.
-  assert.equal((await importFile(app, viewer, p.id, '<REQ-IF', 'application/xml')).statusCode, 403);
+  // The file is not read for someone who may not import: a viewer's malformed JSON (which the
+  // body parser would refuse as 400) or oversized file (413) is still a 403.
+  assert.equal(
+    (await importFile(app, viewer, p.id, '{not json', 'application/json')).statusCode,
+    403,
+  );
+  const huge = `title\n${'x\n'.repeat(200_000)}`;
+  assert.equal((await importFile(app, viewer, p.id, huge, 'text/csv')).statusCode, 403);
+  assert.equal((await importFile(app, stranger, p.id, huge, 'text/csv')).statusCode, 404);
+  const anonymousHuge = await app.inject({
+    method: 'POST',
+    url: `/api/v1/projects/${p.id}/imports`,
+    headers: { 'content-type': 'text/csv' },
+    payload: huge,
+  });
+  assert.equal(anonymousHuge.statusCode, 401);
+  assert.ok(anonymousHuge.headers['ratelimit-limit'], 'the rate limit still applies');
+  const badId = await importFile(app, editor, 'not-a-uuid', body, 'text/csv');
+  assert.equal(badId.statusCode, 400);
 });
 
 /** Asserts a 400 import_invalid whose detail matches, and that the project is as it was. */
