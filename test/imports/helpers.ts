@@ -1,17 +1,26 @@
 import type { FastifyInstance } from 'fastify';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestUser } from '../helpers/factories.js';
 
-/** `../shared/reqif/` beside the project (the samples are read from there, never copied). */
-export const REQIF_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../shared/reqif',
-);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export const sample = (name: string) => readFileSync(path.join(REQIF_DIR, 'samples', name));
+/**
+ * The ReqIF schema and real tools' files: `../shared/reqif/` beside the project (read from
+ * there, never copied), else where GILLA_REQIF_DIR points, else the team machines' place. Null
+ * when none is here: the tests that need them skip, saying so.
+ */
+export const REQIF_DIR =
+  [process.env.GILLA_REQIF_DIR, path.resolve(ROOT, '../shared/reqif'), '/work/shared/reqif'].find(
+    (dir) => dir !== undefined && existsSync(path.join(dir, 'schema', 'reqif.xsd')),
+  ) ?? null;
+
+export const NO_SAMPLES =
+  'the ReqIF samples and schema are not here (../shared/reqif beside the project; or set GILLA_REQIF_DIR)';
+
+export const sample = (name: string) => readFileSync(path.join(REQIF_DIR ?? '.', 'samples', name));
 
 export interface ImportResult {
   specifications: { id: string; title: string }[];
@@ -72,16 +81,17 @@ export async function allItems(
   return items;
 }
 
-/** Whether xmllint (Debian's libxml2-utils) is here; tests that need it skip without it. */
-export const xmllint = spawnSync('xmllint', ['--version']).status === 0;
-export const NO_XMLLINT =
-  'xmllint is not installed (apt-get install libxml2-utils); .ci/run installs it';
+/** Whether xmllint (Debian's libxml2-utils) and the schema are here; tests skip without them. */
+export const xmllint = spawnSync('xmllint', ['--version']).status === 0 && REQIF_DIR !== null;
+export const NO_XMLLINT = REQIF_DIR
+  ? 'xmllint is not installed (apt-get install libxml2-utils); .ci/run installs it'
+  : NO_SAMPLES;
 
 /** Validates XML against the OMG ReqIF 1.2 schema; answers xmllint's complaints ('' when valid). */
 export function schemaErrors(xml: string): string {
   const result = spawnSync(
     'xmllint',
-    ['--noout', '--nonet', '--schema', path.join(REQIF_DIR, 'schema', 'reqif.xsd'), '-'],
+    ['--noout', '--nonet', '--schema', path.join(REQIF_DIR ?? '.', 'schema', 'reqif.xsd'), '-'],
     { input: xml, encoding: 'utf8' },
   );
   return result.status === 0 ? '' : result.stderr;

@@ -4,13 +4,24 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { setupTestEnv } from '../helpers/app.js';
 import { createProject, createUser } from '../helpers/factories.js';
-import { allItems, importFile, REQIF_DIR, sample, type ImportResult } from './helpers.js';
+import {
+  allItems,
+  importFile,
+  NO_SAMPLES,
+  REQIF_DIR,
+  sample,
+  type ImportResult,
+} from './helpers.js';
 
 const env = await setupTestEnv();
 const app = await env.app();
 const owner = await createUser(app);
 
-const SAMPLES = readdirSync(path.join(REQIF_DIR, 'samples')).filter((f) => f.endsWith('.reqif'));
+const SAMPLES =
+  REQIF_DIR === null
+    ? []
+    : readdirSync(path.join(REQIF_DIR, 'samples')).filter((f) => f.endsWith('.reqif'));
+if (REQIF_DIR === null) test('the real ReqIF files import', (t) => t.skip(NO_SAMPLES));
 
 /**
  * What a file holds, counted without the importer: the SPEC-OBJECTs' IDENTIFIERs inside
@@ -149,7 +160,7 @@ for (const name of SAMPLES) {
   });
 }
 
-test('prints the table of samples', () => {
+test('prints the table of samples', { skip: REQIF_DIR === null ? NO_SAMPLES : false }, () => {
   console.log(
     ['| file | SPEC-OBJECTs | SPEC-RELATIONs | items | links | warnings |', ...table].join('\n'),
   );
