@@ -1,7 +1,7 @@
 // The `baselines` section: taking a baseline of a 10,000-item specification (with 9,999 links),
 // and its diff against head after 100 edits and 10 moves; the service's resident memory sampled
 // throughout, its growth over the start reported.
-import { call, peakDuring, rssMiB, times, type Row } from './drive.js';
+import { call, peakDuring, rssMiB, times, timedRow, type Row } from './drive.js';
 import { baselineItemId } from './baseline-seed.js';
 import type { SeedIds } from './seed.js';
 
@@ -50,13 +50,7 @@ export async function baselines(
     call(`${api}/specifications/${spec}/diff?from=${first.id}&to=${second.id}`, { headers: auth }),
   );
 
-  const row = (name: string, t: { median: number; max: number }): Row => ({
-    name,
-    rps: 1000 / t.median,
-    p50: t.median,
-    p99: t.max,
-    non2xx: 0,
-  });
+  const row = timedRow;
   rows.push(
     row(`POST baseline, 10k items (${backend})`, taken),
     row(`GET diff baseline..head, 10k (${backend})`, diffed),

@@ -118,3 +118,8 @@ export async function times(n: number, send: () => Promise<Response>) {
   ms.sort((a, b) => a - b);
   return { median: ms[Math.floor(ms.length / 2)]!, max: ms.at(-1)!, last };
 }
+
+/** A table row for sequential timings (`times`): requests/s from the median. */
+export function timedRow(name: string, t: { median: number; max: number }): Row {
+  return { name, rps: 1000 / t.median, p50: t.median, p99: t.max, non2xx: 0 };
+}

@@ -2,7 +2,7 @@
 // 10,000 SPEC-RELATIONs, written here as another tool would write it, imported into an empty
 // project, imported again (everything matched, nothing changed), and the result exported as
 // ReqIF; the service's resident memory sampled throughout, its growth over the start reported.
-import { call, peakDuring, rssMiB, times, type Row } from './drive.js';
+import { call, peakDuring, rssMiB, times, timedRow, type Row } from './drive.js';
 
 const OBJECTS = 10_000;
 
@@ -104,13 +104,7 @@ export async function imports(
   };
   const [exported, exportPeak] = await peakDuring(base, () => times(3, exportOnce));
 
-  const row = (name: string, t: { median: number; max: number }): Row => ({
-    name,
-    rps: 1000 / t.median,
-    p50: t.median,
-    p99: t.max,
-    non2xx: 0,
-  });
+  const row = timedRow;
   rows.push(
     row(`POST import ReqIF 10k+10k (${backend})`, first),
     row(`POST import ReqIF again, unchanged (${backend})`, again),

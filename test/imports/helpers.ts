@@ -96,3 +96,15 @@ export function schemaErrors(xml: string): string {
   );
   return result.status === 0 ? '' : result.stderr;
 }
+
+/** A project's links as the titles of their ends, sorted by source title. */
+export function linksByTitle(app: FastifyInstance, projectId: string) {
+  return app.db
+    .selectFrom('item_links as l')
+    .innerJoin('items as s', 's.id', 'l.source_id')
+    .innerJoin('items as t', 't.id', 'l.target_id')
+    .select(['l.type', 's.title as source', 't.title as target'])
+    .where('l.project_id', '=', projectId)
+    .orderBy('s.title')
+    .execute();
+}

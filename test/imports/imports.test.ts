@@ -13,6 +13,7 @@ import {
 import {
   allItems,
   importFile,
+  linksByTitle,
   NO_SAMPLES,
   REQIF_DIR,
   sample,
@@ -633,14 +634,9 @@ test('a relation type named by its inverse ("verified by") makes the link the ot
   const res = await importFile(app, editor, p.id, xml, 'application/xml');
   assert.equal(res.statusCode, 201, res.body);
   assert.equal(res.json<ImportResult>().links, 1);
-  const links = await app.db
-    .selectFrom('item_links as l')
-    .innerJoin('items as s', 's.id', 'l.source_id')
-    .innerJoin('items as t', 't.id', 'l.target_id')
-    .select(['l.type', 's.title as source', 't.title as target'])
-    .where('l.project_id', '=', p.id)
-    .execute();
-  assert.deepEqual(links, [{ type: 'verifies', source: 'Its test', target: 'A requirement' }]);
+  assert.deepEqual(await linksByTitle(app, p.id), [
+    { type: 'verifies', source: 'Its test', target: 'A requirement' },
+  ]);
 });
 
 test("another project's export never overwrites an item here that only shares its key", async () => {
