@@ -1,7 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { isForeignKeyViolation } from '../platform/database-errors.js';
 import type { Database } from '../platform/schema.js';
-import type { ItemRow, ItemStatus, RevisionAction } from '../items/items.table.js';
+import type { ItemRevisionTable, ItemRow, ItemStatus, ItemTable } from '../items/items.table.js';
+import type { ItemLinkTable } from '../links/links.table.js';
 
 /*
  * The bulk reads and writes of an import: a file of 10,000 items is a few dozen statements, not
@@ -66,50 +67,13 @@ export function orderOf(
     .execute();
 }
 
-/** Takes `count` item numbers of the project at once; answers the project key and the first. */
-export async function allocateItemNumbers(
-  db: Kysely<Database>,
-  projectId: string,
-  count: number,
-): Promise<{ key: string; first: number }> {
-  const row = await db
-    .updateTable('projects')
-    .set({ item_counter: sql`item_counter + ${count}` })
-    .where('id', '=', projectId)
-    .returning(['key', 'item_counter'])
-    .executeTakeFirstOrThrow();
-  return { key: row.key, first: row.item_counter - count + 1 };
-}
-
-export interface NewItemRow {
-  id: string;
-  specification_id: string;
-  project_id: string;
-  key: string;
-  order_key: string;
-  title: string;
-  body_enc: string;
-  status: ItemStatus;
-  external_id: string | null;
-  attributes_enc: string | null;
-  created_by: string;
-  updated_by: string;
-}
+export type NewItemRow = Insertable<ItemTable>;
 
 export async function insertItemRows(db: Kysely<Database>, rows: NewItemRow[]): Promise<void> {
   for (const batch of batches(rows)) await db.insertInto('items').values(batch).execute();
 }
 
-export interface NewRevisionRow {
-  id: string;
-  item_id: string;
-  specification_id: string;
-  project_id: string;
-  version: number;
-  action: RevisionAction;
-  changed_by: string;
-  changes_enc: string;
-}
+export type NewRevisionRow = Insertable<ItemRevisionTable>;
 
 export async function insertRevisionRows(
   db: Kysely<Database>,
@@ -154,37 +118,6 @@ export function bumpItemVersions(
     .execute();
 }
 
-/**
- * Marks suspect every link whose target is one of these items and whose type watches one of
- * `fields` (see items' markIncomingLinksSuspect); answers how many.
- */
-export async function markLinksSuspect(
-  db: Kysely<Database>,
-  itemIds: readonly string[],
-  fields: readonly string[],
-): Promise<number> {
-  // The links first, locked in id order (the order a specification's deletion takes them).
-  await db
-    .selectFrom('item_links')
-    .select('id')
-    .where('target_id', '=', sql<string>`any(${sql.val(itemIds)}::uuid[])`)
-    .where('suspect', '=', false)
-    .orderBy('id')
-    .forUpdate()
-    .execute();
-  const result = await db
-    .updateTable('item_links as l')
-    .from('link_types as t')
-    .set({ suspect: true, suspect_since: sql`now()`, version: sql`l.version + 1` })
-    .whereRef('t.project_id', '=', 'l.project_id')
-    .whereRef('t.key', '=', 'l.type')
-    .where('l.target_id', '=', sql<string>`any(${sql.val(itemIds)}::uuid[])`)
-    .where('l.suspect', '=', false)
-    .where(sql<boolean>`t.suspect_fields && ${sql.val(fields)}::text[]`)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
 /** The items of the project with these ids or keys (link ends outside the file). */
 export function findItemRefs(
   db: Kysely<Database>,
@@ -217,14 +150,7 @@ export function linksFrom(
     .execute();
 }
 
-export interface NewLinkRow {
-  id: string;
-  project_id: string;
-  type: string;
-  source_id: string;
-  target_id: string;
-  created_by: string;
-}
+export type NewLinkRow = Insertable<ItemLinkTable>;
 
 /**
  * Inserts links; one that exists already (a concurrent writer's) is skipped. Answers how many;

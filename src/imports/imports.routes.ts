@@ -71,10 +71,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ importMaxBytes: number }>
           'Files up to IMPORT_MAX_BYTES (20 MiB by default).',
         params: ProjectParams,
         querystring: ImportQuery,
-        body: {
-          ...ImportBody,
-          content: { ...ImportBody.content, 'text/xml': ImportBody.content['application/xml'] },
-        },
+        body: ImportBody,
         response: { 201: ImportResultSchema, ...problems(400, 401, 403, 404, 413, 415) },
       },
     },

@@ -34,11 +34,12 @@ export const ImportResultSchema = Type.Object(
   { title: 'ImportResult' },
 );
 
+const ReqifFile = Type.String({ description: 'ReqIF 1.2 (`.reqif`)' });
+
 export const ImportBody = {
   content: {
-    'application/xml': {
-      schema: Type.String({ description: 'ReqIF 1.2 (`.reqif`)' }),
-    },
+    'application/xml': { schema: ReqifFile },
+    'text/xml': { schema: ReqifFile },
     'application/json': {
       schema: Type.Unknown({
         description: "Gilla's JSON export of a specification or a baseline",

@@ -16,7 +16,12 @@ import {
   type ImportedLinkType,
   type LinkType,
 } from '../projects/link-types.service.js';
-import { lockProjectOfUser, projectTraceChanged } from '../projects/projects.service.js';
+import { markLinksSuspect } from '../items/items.service.js';
+import {
+  allocateItemNumber,
+  lockProjectOfUser,
+  projectTraceChanged,
+} from '../projects/projects.service.js';
 import {
   createImportedSpecification,
   holdSpecification,
@@ -26,7 +31,6 @@ import {
 } from '../specifications/specifications.service.js';
 import type { ImportPlan, LinkEnd, PlannedItem, PlannedSpecification } from './import-plan.js';
 import {
-  allocateItemNumbers,
   bumpItemVersions,
   findItemRefs,
   findItemsByRef,
@@ -35,7 +39,6 @@ import {
   insertRevisionRows,
   linksFrom,
   lockItems,
-  markLinksSuspect,
   orderOf,
   moveItemRows,
   updateImportedItem,
@@ -644,7 +647,12 @@ export async function importPlan(
   }
   let freshRows: NewItemRow[] = [];
   if (fresh.length > 0) {
-    const { key: projectKey, first } = await allocateItemNumbers(trx, projectId, fresh.length);
+    // The project is held locked for the import, so it is there.
+    const { key: projectKey, number: first } = (await allocateItemNumber(
+      trx,
+      projectId,
+      fresh.length,
+    )) as { key: string; number: number };
     const takenRefs = new Set(
       placed.flatMap((p) => (p.existing?.external_id ? [p.existing.external_id] : [])),
     );

@@ -243,25 +243,37 @@ export function listRevisionRows(
 }
 
 /**
- * Marks suspect every link whose target is this item and whose type watches one of `fields`,
- * from now (the change's time): one statement, however many links there are. Answers how many
- * it marked.
+ * Marks suspect every link whose target is one of these items and whose type watches one of
+ * `fields`, from now (the change's time): one statement, however many links there are (several
+ * items' links are locked in id order first, the order a specification's deletion takes them).
+ * Answers how many it marked.
  */
 export async function markIncomingLinksSuspect(
   db: Kysely<Database>,
-  itemId: string,
+  itemIds: readonly string[],
   fields: readonly string[],
 ): Promise<number> {
-  if (fields.length === 0) return 0;
+  if (fields.length === 0 || itemIds.length === 0) return 0;
+  const targets = sql<string>`any(${sql.val(itemIds)}::uuid[])`;
+  if (itemIds.length > 1) {
+    await db
+      .selectFrom('item_links')
+      .select('id')
+      .where('target_id', '=', targets)
+      .where('suspect', '=', false)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+  }
   const result = await db
     .updateTable('item_links as l')
     .from('link_types as t')
     .set({ suspect: true, suspect_since: sql`now()`, version: sql`l.version + 1` })
     .whereRef('t.project_id', '=', 'l.project_id')
     .whereRef('t.key', '=', 'l.type')
-    .where('l.target_id', '=', itemId)
+    .where('l.target_id', '=', targets)
     .where('l.suspect', '=', false)
-    .where(sql<boolean>`t.suspect_fields && array[${sql.join(fields)}]::text[]`)
+    .where(sql<boolean>`t.suspect_fields && ${sql.val(fields)}::text[]`)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

@@ -273,7 +273,7 @@ export async function updateItem(
     changedBy: actorId,
     changes,
   });
-  const marked = await markIncomingLinksSuspect(trx, itemId, Object.keys(changes));
+  const marked = await markIncomingLinksSuspect(trx, [itemId], Object.keys(changes));
   specificationChanged(ctx.effects, row.specification_id);
   // Link pages show the ends' titles and the suspect marks.
   if (changes.title || marked > 0) projectTraceChanged(ctx.effects, row.project_id);
@@ -338,6 +338,18 @@ export async function deleteItem(
   });
   specificationChanged(ctx.effects, current.specification_id);
   projectTraceChanged(ctx.effects, current.project_id);
+}
+
+/**
+ * Marks suspect the links into these items whose type watches one of `fields` (for a writer of
+ * many items at once, which holds them locked); answers how many.
+ */
+export function markLinksSuspect(
+  trx: Kysely<Database>,
+  itemIds: readonly string[],
+  fields: readonly string[],
+): Promise<number> {
+  return markIncomingLinksSuspect(trx, itemIds, fields);
 }
 
 /** Checks that the caller is an editor or owner of the item's project (else 404 or 403). */

@@ -81,21 +81,22 @@ export async function deleteProjectRow(db: Kysely<Database>, projectId: string):
 }
 
 /**
- * Hands out the project's next item number, or undefined when the project is gone. The row lock
- * it takes orders every change of order in the project: take it before any item or
- * specification lock, as deleting a project does.
+ * Hands out the project's next item number (or the first of its next `count`), or undefined when
+ * the project is gone. The row lock it takes orders every change of order in the project: take
+ * it before any item or specification lock, as deleting a project does.
  */
 export async function allocateItemNumber(
   db: Kysely<Database>,
   projectId: string,
+  count = 1,
 ): Promise<{ key: string; number: number } | undefined> {
   const row = await db
     .updateTable('projects')
-    .set({ item_counter: sql`item_counter + 1` })
+    .set({ item_counter: sql`item_counter + ${count}` })
     .where('id', '=', projectId)
     .returning(['key', 'item_counter'])
     .executeTakeFirst();
-  return row && { key: row.key, number: row.item_counter };
+  return row && { key: row.key, number: row.item_counter - count + 1 };
 }
 
 /** Takes the lock that allocateItemNumber takes, for changes of order that allocate nothing. */

@@ -22,14 +22,7 @@ export const NO_SAMPLES =
 
 export const sample = (name: string) => readFileSync(path.join(REQIF_DIR ?? '.', 'samples', name));
 
-export interface ImportResult {
-  specifications: { id: string; title: string }[];
-  created: number;
-  updated: number;
-  unchanged: number;
-  links: number;
-  warnings: string[];
-}
+export type { ImportResult } from '../../src/imports/imports.service.js';
 
 /** POSTs a file to a project's imports. */
 export function importFile(
