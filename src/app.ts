@@ -5,7 +5,10 @@ import { controlPlugin } from './control/control.plugin.js';
 import { secureContext } from './http/tls.js';
 import { accountRoutes, adminAccountRoutes } from './accounts/accounts.routes.js';
 import { authPlugin } from './auth/auth.plugin.js';
+import { auditPlugin } from './audit/audit.plugin.js';
+import { auditRoutes } from './audit/audit.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { signInRoutes } from './auth/sign-in.routes.js';
 import { claimedUserId, sessionPrefetchPlugin } from './auth/authenticate.js';
 import { tokensPlugin } from './auth/access-tokens.js';
 import { jwksRoutes } from './auth/jwks.routes.js';
@@ -31,6 +34,9 @@ import { exportRoutes } from './documents/export.routes.js';
 import { itemRoutes } from './items/items.routes.js';
 import { linkRoutes } from './links/links.routes.js';
 import { mailPlugin } from './mail/mail.plugin.js';
+import { mfaRoutes } from './mfa/mfa.routes.js';
+import { passkeyRoutes } from './passkeys/passkeys.routes.js';
+import { relyingPartyOf } from './passkeys/relying-party.js';
 import { identityRoutes } from './oauth/identities.routes.js';
 import { oauthPlugin } from './oauth/oauth.plugin.js';
 import { oauthRoutes } from './oauth/oauth.routes.js';
@@ -39,11 +45,13 @@ import { encryptionPlugin } from './platform/crypto.js';
 import { databasePlugin, type DatabaseHandle } from './platform/database.js';
 import { errorReportingPlugin } from './platform/error-reporting.js';
 import { metricsPlugin } from './platform/metrics.js';
+import { activityRoutes } from './projects/activity.routes.js';
 import { linkTypeRoutes } from './projects/link-types.routes.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import { readSettings } from './settings/settings.service.js';
 import { settingsRoutes } from './settings/settings.routes.js';
 import { specificationRoutes } from './specifications/specifications.routes.js';
+import { tokenRoutes } from './tokens/tokens.routes.js';
 import { adminUserRoutes, userRoutes } from './users/users.routes.js';
 
 export interface BuildOptions {
@@ -148,6 +156,7 @@ export async function buildApp(
     registrationOpen: async () => (await readSettings(app.db, app.cache)).registrationOpen,
   });
   await app.register(oauthPlugin, { config });
+  await app.register(auditPlugin, { retentionDays: config.audit.retentionDays });
 
   await app.register(healthRoutes, { version: config.app.version });
   await app.register(jwksRoutes);
@@ -159,14 +168,25 @@ export async function buildApp(
     prefix: '/api/v1/auth',
     authPerMinute: config.auth.rateLimitPerMinute,
   });
+  const rp = relyingPartyOf(config);
+  await app.register(signInRoutes, {
+    prefix: '/api/v1/auth',
+    authPerMinute: config.auth.rateLimitPerMinute,
+    rp,
+  });
   await app.register(userRoutes, { prefix: '/api/v1/users' });
   await app.register(accountRoutes, { prefix: '/api/v1/users' });
   await app.register(identityRoutes, { prefix: '/api/v1/users' });
+  await app.register(tokenRoutes, { prefix: '/api/v1/users' });
+  await app.register(mfaRoutes, { prefix: '/api/v1/users', issuer: config.app.name });
+  await app.register(passkeyRoutes, { prefix: '/api/v1/users', rp });
   await app.register(adminUserRoutes, { prefix: '/api/v1/admin' });
   await app.register(adminAccountRoutes, { prefix: '/api/v1/admin' });
   await app.register(flagRoutes, { prefix: '/api/v1/admin' });
+  await app.register(auditRoutes, { prefix: '/api/v1/admin' });
   await app.register(settingsRoutes, { prefix: '/api/v1', config });
   await app.register(projectRoutes, { prefix: '/api/v1' });
+  await app.register(activityRoutes, { prefix: '/api/v1' });
   await app.register(specificationRoutes, { prefix: '/api/v1' });
   await app.register(itemRoutes, { prefix: '/api/v1' });
   await app.register(exportRoutes, { prefix: '/api/v1' });

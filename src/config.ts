@@ -43,6 +43,8 @@ export interface Config {
   redis: { url: string | null; keyPrefix: string; caFile: string | null };
   /** The embedded database's daily backups into DATA_DIR/backups. */
   backup: { schedule: boolean; retentionDays: number };
+  /** How long audit events and project activity are kept (AUDIT_RETENTION_DAYS). */
+  audit: { retentionDays: number };
   /** HTTPS served by the service itself (TLS 1.3 only), re-read on SIGHUP. */
   tls: { certFile: string; keyFile: string } | null;
   secrets: {
@@ -416,6 +418,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       schedule: readBackupSchedule(r),
       retentionDays: r.int('BACKUP_RETENTION_DAYS', 7, 1, 3650),
     },
+    audit: { retentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500) },
     tls: readTls(r),
     secrets: readSecrets(r, env, dataDir, warnings),
     auth: {

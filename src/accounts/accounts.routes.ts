@@ -19,7 +19,8 @@ import {
 /** `/api/v1/users/me`: what changes the caller's account as a whole (password, deletion). */
 export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const common = { tags: ['users'], security: bearer };
-  app.addHook('preHandler', app.authenticate);
+  // A personal access token may not change the password or delete the account.
+  app.addHook('preHandler', app.requireSession);
 
   app.put(
     '/me/password',
@@ -28,7 +29,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...common,
         summary: 'Change password; other sessions end',
         body: ChangePasswordBody,
-        response: { 204: NoContent, ...problems(400, 401) },
+        response: { 204: NoContent, ...problems(400, 401, 403) },
       },
     },
     async (request, reply) => {
@@ -48,7 +49,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary:
           'Delete the account, with the projects only it is in (409 while it is the last owner of a shared one)',
         body: Type.Optional(DeleteAccountBody),
-        response: { 204: NoContent, ...problems(400, 401, 409) },
+        response: { 204: NoContent, ...problems(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
@@ -70,7 +71,7 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...common,
-        summary: 'Change a user’s role or disable them (ends their sessions)',
+        summary: 'Change a user’s role, disable them (ends their sessions), or reset their MFA',
         params: Type.Object({ id: Uuid }, { additionalProperties: false }),
         body: AdminUpdateUserBody,
         response: { 200: AdminUserSchema, ...problems(400, 401, 403, 404, 409) },

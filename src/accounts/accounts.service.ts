@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
+import { recordEvent } from '../audit/audit.service.js';
 import { endSessions } from '../auth/sessions.service.js';
 import { acceptableHash, verifyPassword } from '../auth/passwords.js';
 import { InvalidCredentialsError, NotFoundError, ValidationError } from '../domain/errors.js';
@@ -39,11 +40,18 @@ export async function checkPasswordChange(
 /** Stores the caller's new password hash and ends every other session. */
 export async function changePassword(
   tx: Kysely<Database>,
-  { actor, effects }: Context,
+  ctx: Context,
   passwordHash: string,
 ): Promise<void> {
+  const { actor, effects } = ctx;
   await updateUser(tx, actor.userId, { password_hash: passwordHash });
   await endSessions(tx, effects, { userId: actor.userId, exceptSessionId: actor.sessionId });
+  await recordEvent(tx, ctx, {
+    type: 'user.password.changed',
+    targetType: 'user',
+    targetId: actor.userId,
+    details: { via: 'change' },
+  });
 }
 
 /** Checks the password an account deletion needs (none when the account has no password). */
@@ -67,6 +75,7 @@ export async function deleteAccount(tx: Kysely<Database>, ctx: Context): Promise
   const { userId } = ctx.actor;
   await releaseProjectsOf(tx, ctx.effects, userId);
   await endSessions(tx, ctx.effects, { userId });
+  await recordEvent(tx, ctx, { type: 'user.deleted', targetType: 'user', targetId: userId });
   await deleteUser(tx, userId);
 }
 

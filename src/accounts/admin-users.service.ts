@@ -1,8 +1,11 @@
 import type { Kysely } from 'kysely';
+import { recordEvent } from '../audit/audit.service.js';
 import { endSessions, roleChanged } from '../auth/sessions.service.js';
 import { LastAdminError, NotFoundError } from '../domain/errors.js';
 import type { Context } from '../domain/unit-of-work.js';
+import { resetMfa } from '../mfa/mfa.service.js';
 import type { Database } from '../platform/schema.js';
+import { tokenOwnerChanged } from '../tokens/tokens.service.js';
 import {
   findUserById,
   lockActiveAdminIds,
@@ -13,15 +16,21 @@ import {
 import type { UserRole } from '../users/users.table.js';
 
 /**
- * Changes a user's role or disables them. Disabling ends their sessions at once; a role change
- * reaches their live sessions at once. The last active admin cannot be demoted or disabled.
+ * Changes a user's role, disables them, or turns their TOTP off (`resetMfa`: a lost phone).
+ * Disabling ends their sessions and refuses their tokens at once; a role change reaches their live
+ * sessions and tokens at once. The last active admin cannot be demoted or disabled.
  */
 export async function adminUpdateUser(
   trx: Kysely<Database>,
-  { actor, effects }: Context,
+  ctx: Context,
   userId: string,
-  input: { role?: UserRole | undefined; disabled?: boolean | undefined },
+  input: {
+    role?: UserRole | undefined;
+    disabled?: boolean | undefined;
+    resetMfa?: boolean | undefined;
+  },
 ): Promise<AdminUser> {
+  const { actor, effects } = ctx;
   const current = await findUserById(trx, userId);
   if (!current) throw new NotFoundError('User');
   const losesAdmin =
@@ -50,5 +59,19 @@ export async function adminUpdateUser(
   if (!row) throw new NotFoundError('User');
   if (input.disabled === true) await endSessions(trx, effects, { userId });
   if (input.role !== undefined) roleChanged(effects, userId);
+  if (input.role !== undefined || input.disabled !== undefined) {
+    tokenOwnerChanged(effects, userId, row.disabled_at !== null);
+  }
+  const mfaReset = input.resetMfa === true && (await resetMfa(trx, ctx, userId));
+  await recordEvent(trx, ctx, {
+    type: 'admin.user.updated',
+    targetType: 'user',
+    targetId: userId,
+    details: {
+      ...(input.role !== undefined ? { role: input.role, previousRole: current.role } : {}),
+      ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
+      ...(input.resetMfa !== undefined ? { resetMfa: input.resetMfa, mfaWasOn: mfaReset } : {}),
+    },
+  });
   return toAdminUser(row);
 }

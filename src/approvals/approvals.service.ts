@@ -1,3 +1,4 @@
+import { recordActivity } from '../audit/audit.service.js';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { decodeCursor, pageOf } from '../domain/cursor.js';
@@ -76,6 +77,22 @@ export async function assertMaySign(
   else await baselineFor(db, ctx.actor.userId, subjectId, 'editor');
 }
 
+/** Records a signature in its project's activity. */
+function approvalActivity(trx: Kysely<Database>, ctx: Context, row: ApprovalRow): Promise<void> {
+  return recordActivity(trx, ctx, row.project_id, {
+    type: 'approval.signed',
+    targetType: 'approval',
+    targetId: row.id,
+    details: {
+      subject: row.subject,
+      subjectId: row.subject_id,
+      subjectVersion: row.subject_version,
+      meaning: row.meaning,
+      contentHash: row.content_hash,
+    },
+  });
+}
+
 /**
  * Signs an item as it is now: the approval records its version and content hash. The item is
  * locked until the commit, so what is recorded is what was current when signing; `If-Match`
@@ -106,6 +123,7 @@ export async function signItem(
     signer_email: signer.email,
     signer_name: signer.name,
   });
+  await approvalActivity(trx, ctx, approval);
   return toApproval(approval, always);
 }
 
@@ -139,6 +157,7 @@ export async function signBaseline(
     signer_email: signer.email,
     signer_name: signer.name,
   });
+  await approvalActivity(trx, ctx, approval);
   return toApproval(approval, always);
 }
 

@@ -139,9 +139,9 @@ export class AccessTokens {
     return new AccessTokens(ed, hmac, issuer, audience, ttlSeconds, { keys: [ed.jwk] });
   }
 
-  /** Signs a token for a session. */
-  sign(userId: string, sessionId: string): Promise<string> {
-    return new SignJWT({ sid: sessionId })
+  /** Signs a token for a session; `amr` says how it signed in (RFC 8176: `pwd`, `otp` …). */
+  sign(userId: string, sessionId: string, amr: readonly string[]): Promise<string> {
+    return new SignJWT({ sid: sessionId, amr: [...amr] })
       .setProtectedHeader({ alg: this.current.alg, typ: 'JWT', kid: this.current.kid })
       .setSubject(userId)
       .setIssuer(this.issuer)

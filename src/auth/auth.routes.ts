@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { actorOf } from '../http/actor.js';
 import { created } from '../http/preconditions.js';
 import { perIpPerMinute } from '../http/rate-limit.js';
 import { bearer, NoContent, problems } from '../http/schemas.js';
@@ -14,18 +13,20 @@ import {
   ResetBody,
   SessionIdParams,
   SessionSchema,
+  SignInResponseSchema,
   TokenResponseSchema,
   VerifyBody,
 } from './auth.schemas.js';
 import {
   endOwnSession,
   forgotPassword,
+  logout,
   resendVerification,
   resetPassword,
   verifyEmail,
 } from './auth.service.js';
 import { acceptableHash } from './passwords.js';
-import { endSessions, listSessions } from './sessions.service.js';
+import { listSessions } from './sessions.service.js';
 
 /** `/api/v1/auth`: registration, login, tokens, sessions, password reset, e-mail verification. */
 export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = async (
@@ -57,9 +58,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
       config: strict,
       schema: {
         tags,
-        summary: 'Sign in with e-mail and password',
+        summary: 'Sign in with e-mail and password (with TOTP on: the second step to take)',
         body: LoginBody,
-        response: { 200: TokenResponseSchema, ...problems(400, 401, 403, 429) },
+        response: { 200: SignInResponseSchema, ...problems(400, 401, 403, 429) },
       },
     },
     (request) => loginFlow(request, deps, request.body),
@@ -81,17 +82,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
   app.post(
     '/logout',
     {
-      preHandler: app.authenticate,
+      preHandler: app.requireSession,
       schema: {
         tags,
         security: bearer,
         summary: 'End this session',
-        response: { 204: NoContent, ...problems(401) },
+        response: { 204: NoContent, ...problems(401, 403) },
       },
     },
     async (request, reply) => {
-      const { userId, sessionId } = actorOf(request);
-      await work(request, (tx, ctx) => endSessions(tx, ctx.effects, { userId, sessionId }));
+      await work(request, (tx, ctx) => logout(tx, ctx, 'this'));
       return reply.code(204).send(null);
     },
   );
@@ -99,17 +99,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
   app.post(
     '/logout-all',
     {
-      preHandler: app.authenticate,
+      preHandler: app.requireSession,
       schema: {
         tags,
         security: bearer,
         summary: 'End every session of the user',
-        response: { 204: NoContent, ...problems(401) },
+        response: { 204: NoContent, ...problems(401, 403) },
       },
     },
     async (request, reply) => {
-      const { userId } = actorOf(request);
-      await work(request, (tx, ctx) => endSessions(tx, ctx.effects, { userId }));
+      await work(request, (tx, ctx) => logout(tx, ctx, 'all'));
       return reply.code(204).send(null);
     },
   );
@@ -117,12 +116,15 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
   app.get(
     '/sessions',
     {
-      preHandler: app.authenticate,
+      preHandler: app.requireSession,
       schema: {
         tags,
         security: bearer,
         summary: "The user's live sessions",
-        response: { 200: Type.Object({ data: Type.Array(SessionSchema) }), ...problems(401) },
+        response: {
+          200: Type.Object({ data: Type.Array(SessionSchema) }),
+          ...problems(401, 403),
+        },
       },
     },
     async (request) => ({ data: await read(request, listSessions) }),
@@ -131,13 +133,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> = 
   app.delete(
     '/sessions/:id',
     {
-      preHandler: app.authenticate,
+      preHandler: app.requireSession,
       schema: {
         tags,
         security: bearer,
         summary: 'End one of the user’s sessions',
         params: SessionIdParams,
-        response: { 204: NoContent, ...problems(401, 404) },
+        response: { 204: NoContent, ...problems(401, 403, 404) },
       },
     },
     async (request, reply) => {

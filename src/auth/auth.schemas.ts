@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Email, Timestamp, Uuid } from '../http/schemas.js';
+import { MfaRequiredSchema } from '../mfa/mfa.schemas.js';
 import { UserSchema } from '../users/users.schemas.js';
 
 /** A random token we issued (base64url). */
@@ -58,3 +59,8 @@ export const SessionSchema = Type.Object({
 });
 
 export const SessionIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+/** A sign-in's answer: tokens, or (TOTP on) the second step to take. */
+export const SignInResponseSchema = Type.Union([TokenResponseSchema, MfaRequiredSchema], {
+  title: 'SignInResponse',
+});

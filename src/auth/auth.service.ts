@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
+import { recordEvent } from '../audit/audit.service.js';
 import {
   AccountDisabledError,
+  DomainError,
   EmailNotVerifiedError,
   ForbiddenError,
   InvalidCredentialsError,
@@ -12,6 +14,7 @@ import type { AnyContext, Context, Effects } from '../domain/unit-of-work.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { passwordResetMail, verificationMail } from '../mail/templates.js';
 import type { Database } from '../platform/schema.js';
+import { revokeAllTokens } from '../tokens/tokens.service.js';
 import {
   dropUnprovenIdentities,
   findUserByEmail,
@@ -130,7 +133,13 @@ export async function register(
     password_hash: account.passwordHash,
   });
   await queueVerificationMail(tx, ctx, deps, row);
-  const session = await startSession(tx, ctx, deps, row.id);
+  const session = await startSession(tx, ctx, deps, row.id, ['pwd']);
+  await recordEvent(tx, ctx, {
+    type: 'user.registered',
+    actorId: row.id,
+    targetType: 'user',
+    targetId: row.id,
+  });
   return { user: userRowToUser(row), session };
 }
 
@@ -140,24 +149,65 @@ export async function register(
  */
 export async function verifyLogin(
   db: Kysely<Database>,
-  { client }: AnyContext,
+  ctx: AnyContext,
   deps: AuthDeps,
   input: { email: string; password: string },
 ): Promise<UserRow> {
-  const ip = client.ip ?? '';
+  const ip = ctx.client.ip ?? '';
   await deps.throttle.assertAllowed(input.email, ip);
   const row = await findUserByEmail(db, input.email.trim());
   const { ok, needsRehash } = await verifyPassword(row?.password_hash ?? null, input.password);
   if (!row || !ok) {
     deps.counters.loginFailure();
     await deps.throttle.recordFailure(input.email, ip);
+    await loginFailed(db, ctx, row?.id ?? null, {
+      email: input.email.trim(),
+      reason: row ? 'wrong_password' : 'unknown_email',
+    });
     throw new InvalidCredentialsError('The e-mail or password is wrong');
   }
   await deps.throttle.recordSuccess(input.email);
-  assertMaySignIn(deps, row);
+  try {
+    assertMaySignIn(deps, row);
+  } catch (err) {
+    const reason = err instanceof DomainError ? err.code : 'refused';
+    await loginFailed(db, ctx, row.id, { email: row.email, reason });
+    throw err;
+  }
   if (needsRehash)
     await updateUser(db, row.id, { password_hash: await hashPassword(input.password) });
   return row;
+}
+
+/** Records a failed sign-in (on the database itself: nothing else is written). */
+export function loginFailed(
+  db: Kysely<Database>,
+  ctx: AnyContext,
+  userId: string | null,
+  details: Record<string, unknown>,
+): Promise<void> {
+  return recordEvent(db, ctx, {
+    type: 'auth.login.failed',
+    actorId: userId,
+    ...(userId === null ? {} : { targetType: 'user', targetId: userId }),
+    details,
+  });
+}
+
+/** Ends the caller's session, or all of their sessions. */
+export async function logout(
+  tx: Kysely<Database>,
+  ctx: Context,
+  which: 'this' | 'all',
+): Promise<void> {
+  const { userId, sessionId } = ctx.actor;
+  await endSessions(tx, ctx.effects, which === 'all' ? { userId } : { userId, sessionId });
+  await recordEvent(tx, ctx, {
+    type: 'auth.logout',
+    targetType: 'session',
+    targetId: sessionId,
+    details: { all: which === 'all' },
+  });
 }
 
 /** Ends one of the caller's sessions by id; another user's session is "not found". */
@@ -185,10 +235,10 @@ export async function forgotPassword(
   mailQueued(effects, deps);
 }
 
-/** Sets a new password (hashed by `acceptableHash`) with a reset token, and ends every session. */
+/** Sets a new password (hashed by `acceptableHash`) with a reset token; ends every session and token. */
 export async function resetPassword(
   tx: Kysely<Database>,
-  { effects }: AnyContext,
+  ctx: AnyContext,
   input: { token: string; passwordHash: string },
 ): Promise<void> {
   const userId = await consumeOneTimeToken(tx, input.token, 'password_reset');
@@ -206,7 +256,15 @@ export async function resetPassword(
   // Whoever holds the mailbox takes the account back: a provider identity that never proved
   // this address (someone signing up with another's e-mail) loses its way in.
   await dropUnprovenIdentities(tx, userId);
-  await endSessions(tx, effects, { userId });
+  await endSessions(tx, ctx.effects, { userId });
+  await revokeAllTokens(tx, ctx, userId);
+  await recordEvent(tx, ctx, {
+    type: 'user.password.changed',
+    actorId: userId,
+    targetType: 'user',
+    targetId: userId,
+    details: { via: 'reset' },
+  });
 }
 
 /** Confirms an e-mail address with its single-use token. */

@@ -1,10 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Actor } from '../domain/actor.js';
-import { ForbiddenError, InvalidTokenError } from '../domain/errors.js';
+import { ForbiddenError, InsufficientScopeError, InvalidTokenError } from '../domain/errors.js';
 import type {} from '../http/actor.js';
 import type { AccessClaims, AccessTokens } from './access-tokens.js';
+import { resolveToken } from '../tokens/token-cache.js';
+import { isPersonalToken } from '../tokens/tokens.service.js';
 import { resolveSession } from './session-cache.js';
+
+/** What a `read` token may call. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const CLAIMS = Symbol('accessClaims');
 const ACTOR = Symbol('actor');
@@ -39,8 +44,19 @@ function requestActor(request: FastifyRequest, tokens: AccessTokens): Promise<Ac
   const r = request as WithActor;
   if (!r[ACTOR]) {
     r[ACTOR] = (async () => {
-      const claims = await requestClaims(request, tokens);
       const { db, cache } = request.server;
+      const bearer = bearerToken(request);
+      if (bearer !== null && isPersonalToken(bearer)) {
+        const grant = await resolveToken(db, cache, bearer);
+        if (!grant) throw new InvalidTokenError('The token is unknown, revoked or expired');
+        return {
+          userId: grant.userId,
+          sessionId: grant.tokenId,
+          role: grant.role,
+          token: { id: grant.tokenId, scopes: grant.scopes },
+        };
+      }
+      const claims = await requestClaims(request, tokens);
       const session = await resolveSession(db, cache, claims.sessionId);
       if (!session || session.userId !== claims.userId) {
         throw new InvalidTokenError('The session has ended');
@@ -77,8 +93,10 @@ export async function claimedUserId(
   request: FastifyRequest,
   tokens: AccessTokens,
 ): Promise<string | null> {
-  if (bearerToken(request) === null) return null;
+  const bearer = bearerToken(request);
+  if (bearer === null) return null;
   try {
+    if (isPersonalToken(bearer)) return (await requestActor(request, tokens)).userId;
     return (await requestClaims(request, tokens)).userId;
   } catch {
     return null;
@@ -89,6 +107,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler: requires a valid access token of a live session; sets request.actor. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /**
+     * preHandler: like authenticate, and the caller must be a signed-in session: what manages
+     * sign-in itself (tokens, password, MFA, passkeys, sessions) refuses personal access tokens.
+     */
+    requireSession: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
     /** preHandler: like authenticate, and the caller must be an admin. */
     requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
     /** preHandler: sets request.actor when a valid token is given; anonymous otherwise. */
@@ -101,10 +124,24 @@ export function registerAuthentication(app: FastifyInstance, tokens: AccessToken
   app.decorateRequest('actor', null);
 
   const authenticate = async (request: FastifyRequest): Promise<void> => {
-    request.actor = await requestActor(request, tokens);
+    const actor = await requestActor(request, tokens);
+    if (actor.token && !SAFE_METHODS.has(request.method) && !actor.token.scopes.includes('write')) {
+      throw new InsufficientScopeError(
+        'A `read` token may only read: this needs the `write` scope',
+      );
+    }
+    request.actor = actor;
   };
 
   app.decorate('authenticate', authenticate);
+  app.decorate('requireSession', async (request: FastifyRequest) => {
+    await authenticate(request);
+    if (request.actor?.token) {
+      throw new InsufficientScopeError(
+        'Personal access tokens cannot manage tokens, password, MFA, passkeys or sessions: sign in',
+      );
+    }
+  });
   app.decorate('requireAdmin', async (request: FastifyRequest) => {
     await authenticate(request);
     if (request.actor?.role !== 'admin') throw new ForbiddenError('Administrators only');

@@ -1,5 +1,9 @@
 import type { Kysely } from 'kysely';
-import { NotFoundError, ReauthenticationRequiredError } from '../domain/errors.js';
+import {
+  InsufficientScopeError,
+  NotFoundError,
+  ReauthenticationRequiredError,
+} from '../domain/errors.js';
 import type { Context } from '../domain/unit-of-work.js';
 import type { Database } from '../platform/schema.js';
 import { findUserById } from '../users/users.service.js';
@@ -23,6 +27,9 @@ export async function reauthenticate(
   deps: Pick<AuthDeps, 'throttle' | 'counters'>,
   password: string | undefined,
 ): Promise<UserRow> {
+  // A signature is a person's act: a personal access token cannot make one.
+  if (actor.token)
+    throw new InsufficientScopeError('Signing needs a signed-in person, not a token');
   const user = await findUserById(db, actor.userId);
   if (!user) throw new NotFoundError('User');
   if (user.password_hash === null) {

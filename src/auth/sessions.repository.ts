@@ -11,6 +11,7 @@ export async function insertSession(
     user_agent: string | null;
     ip: string | null;
     expires_at: Date;
+    amr: string[];
   },
 ): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
@@ -67,6 +68,7 @@ export function lockRefreshToken(db: Kysely<Database>, tokenHash: string) {
       'sessions.user_id',
       'sessions.revoked_at',
       'sessions.expires_at',
+      'sessions.amr',
       'users.disabled_at',
       sql<Date>`now()`.as('now'),
     ])
@@ -135,10 +137,10 @@ export async function rotateUnusedRefreshToken(
     ip: string | null;
     userAgent: string | null;
   },
-): Promise<(UserRow & { session_id: string }) | undefined> {
-  // The statement lives in a function (migration 2026-11-30T02), whose plan is cached.
-  const result = await sql<UserRow & { session_id: string }>`
-    select (r.rotated_user).*, r.rotated_session as session_id
+): Promise<(UserRow & { session_id: string; session_amr: string[] }) | undefined> {
+  // The statement lives in a function (migration 2026-12-05T04), whose plan is cached.
+  const result = await sql<UserRow & { session_id: string; session_amr: string[] }>`
+    select (r.rotated_user).*, r.rotated_session as session_id, r.rotated_amr as session_amr
     from gilla_rotate_refresh_token(${input.tokenHash}, ${input.nextHash}, ${input.nextEnc},
       ${input.graceSeconds}, ${input.ip}, ${input.userAgent}) r`.execute(db);
   return result.rows[0];

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
+import { recordEvent } from '../audit/audit.service.js';
 import { InvalidTokenError } from '../domain/errors.js';
 import type { AnyContext, Context, Effects } from '../domain/unit-of-work.js';
 import { hashToken, randomToken } from '../platform/crypto.js';
@@ -38,7 +39,12 @@ export interface NewSession {
   userId: string;
   sessionId: string;
   refreshToken: string;
+  /** How the session signed in: `pwd`, `otp`, `webauthn`, `fed`. */
+  amr: readonly AuthMethod[];
 }
+
+/** The authentication methods of RFC 8176 that sessions record (`fed`: a provider's sign-in). */
+export type AuthMethod = 'pwd' | 'otp' | 'webauthn' | 'fed';
 
 /**
  * Writes a new session and its first refresh token, in the caller's transaction; sign the access
@@ -49,6 +55,7 @@ export async function startSession(
   { client }: AnyContext,
   deps: SessionDeps,
   userId: string,
+  amr: readonly AuthMethod[],
 ): Promise<NewSession> {
   const sessionId = uuidv7();
   const refreshToken = randomToken();
@@ -58,15 +65,16 @@ export async function startSession(
     ip: client.ip,
     user_agent: client.userAgent?.slice(0, 512) ?? null,
     expires_at: new Date(Date.now() + deps.refreshTtlSeconds * 1000),
+    amr: [...amr],
   });
   await insertRefreshToken(tx, sessionId, hashToken(refreshToken));
-  return { userId, sessionId, refreshToken };
+  return { userId, sessionId, refreshToken, amr };
 }
 
 /** Signs the access token of a started session. */
 export async function issueTokens(deps: SessionDeps, session: NewSession): Promise<IssuedTokens> {
   return {
-    accessToken: await deps.tokens.sign(session.userId, session.sessionId),
+    accessToken: await deps.tokens.sign(session.userId, session.sessionId, session.amr),
     refreshToken: session.refreshToken,
     tokenType: 'Bearer',
     expiresIn: deps.tokens.ttlSeconds,
@@ -98,8 +106,12 @@ export async function rotateRefreshToken(
     userAgent: client.userAgent?.slice(0, 512) ?? null,
   });
   if (!rotated) return null;
-  const { session_id: sessionId, ...user } = rotated;
-  return { kind: 'rotated', session: { userId: user.id, sessionId, refreshToken: next }, user };
+  const { session_id: sessionId, session_amr: amr, ...user } = rotated;
+  return {
+    kind: 'rotated',
+    session: { userId: user.id, sessionId, refreshToken: next, amr: amr as AuthMethod[] },
+    user,
+  };
 }
 
 /**
@@ -108,7 +120,7 @@ export async function rotateRefreshToken(
  */
 export async function settleUsedRefreshToken(
   tx: Kysely<Database>,
-  { enc, effects }: AnyContext,
+  ctx: AnyContext,
   refreshToken: string,
 ): Promise<RefreshOutcome> {
   const row = await lockRefreshToken(tx, hashToken(refreshToken));
@@ -123,14 +135,25 @@ export async function settleUsedRefreshToken(
   }
   const sinceUse = (row.now.getTime() - row.used_at.getTime()) / 1000;
   if (sinceUse <= REFRESH_RACE_GRACE_SECONDS && row.successor_enc !== null) {
-    const successor = enc.decrypt(row.successor_enc);
+    const successor = ctx.enc.decrypt(row.successor_enc);
     return {
       kind: 'raced',
-      session: { userId: row.user_id, sessionId: row.session_id, refreshToken: successor },
+      session: {
+        userId: row.user_id,
+        sessionId: row.session_id,
+        refreshToken: successor,
+        amr: row.amr as AuthMethod[],
+      },
       user: null,
     };
   }
-  await endSessions(tx, effects, { userId: row.user_id, sessionId: row.session_id });
+  await endSessions(tx, ctx.effects, { userId: row.user_id, sessionId: row.session_id });
+  await recordEvent(tx, ctx, {
+    type: 'auth.refresh.reused',
+    actorId: row.user_id,
+    targetType: 'session',
+    targetId: row.session_id,
+  });
   return { kind: 'reused' };
 }
 

@@ -9,6 +9,8 @@ export interface SessionTable {
   last_used_at: Generated<Date>;
   expires_at: Date;
   revoked_at: Date | null;
+  /** How the session signed in (`pwd`, `otp`, `webauthn`, `fed`), for the access tokens' `amr`. */
+  amr: Generated<string[]>;
 }
 
 export interface RefreshTokenTable {

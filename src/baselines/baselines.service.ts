@@ -1,3 +1,4 @@
+import { recordActivity } from '../audit/audit.service.js';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { decodeCursor, pageOf } from '../domain/cursor.js';
@@ -171,7 +172,14 @@ export async function createBaseline(
   for await (const batch of baselineItemBatches(trx, enc, baseline.id)) {
     for (const item of batch) hasher.add(item);
   }
-  return toBaseline(await sealBaseline(trx, baseline.id, count, hasher.digest()), enc);
+  const sealed = await sealBaseline(trx, baseline.id, count, hasher.digest());
+  await recordActivity(trx, ctx, spec.project_id, {
+    type: 'baseline.created',
+    targetType: 'baseline',
+    targetId: baseline.id,
+    details: { name, specificationId, items: count, contentHash: sealed.content_hash },
+  });
+  return toBaseline(sealed, enc);
 }
 
 /** A page of a specification's baselines, newest first. */
@@ -224,11 +232,17 @@ export async function listBaselineItems(
 /** Deletes a baseline (owners only; honours If-Match, whose only version is 1). */
 export async function deleteBaseline(
   trx: Kysely<Database>,
-  { actor }: Context,
+  ctx: Context,
   baselineId: string,
   ifMatch: IfMatch,
 ): Promise<void> {
-  await baselineFor(trx, actor.userId, baselineId, 'owner', 'delete');
+  const baseline = await baselineFor(trx, ctx.actor.userId, baselineId, 'owner', 'delete');
   assertIfMatch(ifMatch, 1);
   await deleteBaselineRow(trx, baselineId);
+  await recordActivity(trx, ctx, baseline.project_id, {
+    type: 'baseline.deleted',
+    targetType: 'baseline',
+    targetId: baselineId,
+    details: { name: baseline.name, specificationId: baseline.specification_id },
+  });
 }

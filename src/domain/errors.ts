@@ -7,10 +7,12 @@ export type ErrorCode =
   | 'import_invalid'
   | 'invalid_credentials'
   | 'reauthentication_required'
+  | 'invalid_mfa_code'
   | 'invalid_token'
   | 'token_expired'
   | 'email_not_verified'
   | 'account_disabled'
+  | 'insufficient_scope'
   | 'forbidden'
   | 'not_found'
   | 'conflict'
@@ -198,6 +200,27 @@ export class UnavailableError extends DomainError {
     message: string,
     readonly retryAfterSeconds?: number,
   ) {
+    super(message);
+  }
+}
+
+/** A second-factor code (TOTP or recovery) that is wrong, used already, or of an ended challenge. */
+export class InvalidMfaCodeError extends DomainError {
+  readonly code = 'invalid_mfa_code';
+
+  constructor(message = 'The code is wrong or was used already') {
+    super(message);
+  }
+}
+
+/**
+ * A personal access token asked for more than it may: a write with a `read` token, or anything
+ * that manages sign-in itself (tokens, password, MFA, passkeys, sessions), which needs a person.
+ */
+export class InsufficientScopeError extends DomainError {
+  readonly code = 'insufficient_scope';
+
+  constructor(message = 'This token may not do that') {
     super(message);
   }
 }

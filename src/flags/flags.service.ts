@@ -1,3 +1,4 @@
+import { recordEvent } from '../audit/audit.service.js';
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { decodeCursor, pageOf } from '../domain/cursor.js';
@@ -149,6 +150,12 @@ export async function putFlag(
     before: before ? rowToFlag(before) : null,
     after,
   });
+  await recordEvent(trx, ctx, {
+    type: 'admin.flag.changed',
+    targetType: 'flag',
+    targetId: key,
+    details: { action: before ? 'updated' : 'created', enabled: after.enabled },
+  });
   flagsChanged(ctx);
   return after;
 }
@@ -165,6 +172,12 @@ export async function removeFlag(trx: Kysely<Database>, ctx: Context, key: strin
     changed_by: actorId,
     before: rowToFlag(before),
     after: null,
+  });
+  await recordEvent(trx, ctx, {
+    type: 'admin.flag.changed',
+    targetType: 'flag',
+    targetId: key,
+    details: { action: 'deleted' },
   });
   flagsChanged(ctx);
 }

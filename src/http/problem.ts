@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
 import {
   DomainError,
+  InsufficientScopeError,
   InvalidTokenError,
   RateLimitedError,
   TokenExpiredError,
@@ -32,11 +33,13 @@ const STATUS: Record<ErrorCode, number> = {
   import_invalid: 400,
   validation_failed: 400,
   reauthentication_required: 401,
+  invalid_mfa_code: 401,
   invalid_credentials: 401,
   invalid_token: 401,
   token_expired: 401,
   email_not_verified: 403,
   account_disabled: 403,
+  insufficient_scope: 403,
   forbidden: 403,
   not_found: 404,
   link_exists: 409,
@@ -77,6 +80,9 @@ function headersOf(error: DomainError): Record<string, string> {
     return { 'retry-after': String(Math.max(1, Math.ceil(retryAfter))) };
   if (error instanceof InvalidTokenError) {
     return { 'www-authenticate': 'Bearer error="invalid_token"' };
+  }
+  if (error instanceof InsufficientScopeError) {
+    return { 'www-authenticate': 'Bearer error="insufficient_scope"' };
   }
   if (error instanceof TokenExpiredError) {
     return { 'www-authenticate': 'Bearer error="invalid_token", error_description="expired"' };

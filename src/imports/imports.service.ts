@@ -1,3 +1,4 @@
+import { recordActivity } from '../audit/audit.service.js';
 import { generateNKeysBetween } from 'fractional-indexing';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
@@ -692,10 +693,13 @@ export async function importPlan(
   for (const row of freshRows) keyOf.set(row.id, row.key);
   const links = await createLinks(trx, ctx, projectId, plan, types, placed, keyOf, warnings);
   if (links > 0 || titlesChanged || suspect > 0) projectTraceChanged(ctx.effects, projectId);
-  return {
-    specifications: [...result].map(([id, title]) => ({ id, title })),
-    ...counts,
-    links,
-    warnings: capped(warnings),
-  };
+  const specifications = [...result].map(([id, title]) => ({ id, title }));
+  // One event for the import, not one per item: a file of thousands stays one line of activity.
+  await recordActivity(trx, ctx, projectId, {
+    type: 'specification.imported',
+    targetType: 'specification',
+    ...(specifications.length === 1 ? { targetId: (specifications[0] as { id: string }).id } : {}),
+    details: { specifications, ...counts, links },
+  });
+  return { specifications, ...counts, links, warnings: capped(warnings) };
 }

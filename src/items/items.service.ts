@@ -1,3 +1,4 @@
+import { recordActivity } from '../audit/audit.service.js';
 import { sql, type Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { decodeCursor, pageOf } from '../domain/cursor.js';
@@ -143,6 +144,28 @@ async function anchor(
   return row;
 }
 
+/** Records an item's change in its project's activity: which item, never its body. */
+function itemActivity(
+  trx: Kysely<Database>,
+  ctx: Context,
+  type: 'item.created' | 'item.updated' | 'item.moved' | 'item.deleted',
+  row: ItemRow,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  return recordActivity(trx, ctx, row.project_id, {
+    type,
+    targetType: 'item',
+    targetId: row.id,
+    details: {
+      key: row.key,
+      title: row.title,
+      specificationId: row.specification_id,
+      version: row.version,
+      ...details,
+    },
+  });
+}
+
 /** Creates an item with the project's next key, at the end or right after `after`. */
 export async function createItem(
   trx: Kysely<Database>,
@@ -185,6 +208,7 @@ export async function createItem(
     changedBy: actorId,
     changes: diff({}, { ...tracked({ title, body, status }), after: after?.id ?? null }),
   });
+  await itemActivity(trx, ctx, 'item.created', row);
   specificationChanged(ctx.effects, specificationId);
   return toItem(row, enc);
 }
@@ -273,6 +297,7 @@ export async function updateItem(
     changedBy: actorId,
     changes,
   });
+  await itemActivity(trx, ctx, 'item.updated', row, { fields: Object.keys(changes) });
   const marked = await markIncomingLinksSuspect(trx, [itemId], Object.keys(changes));
   specificationChanged(ctx.effects, row.specification_id);
   // Link pages show the ends' titles and the suspect marks.
@@ -309,6 +334,7 @@ export async function moveItem(
     changedBy: actorId,
     changes: { after: { before: previous?.id ?? null, after: after?.id ?? null } },
   });
+  await itemActivity(trx, ctx, 'item.moved', row, { after: after?.id ?? null });
   specificationChanged(ctx.effects, row.specification_id);
   return toItem(row, enc);
 }
@@ -336,6 +362,7 @@ export async function deleteItem(
       ...(links.length > 0 ? { links: { before: links, after: null } } : {}),
     },
   });
+  await itemActivity(trx, ctx, 'item.deleted', { ...current, version: current.version + 1 });
   specificationChanged(ctx.effects, current.specification_id);
   projectTraceChanged(ctx.effects, current.project_id);
 }

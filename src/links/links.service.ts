@@ -1,3 +1,4 @@
+import { recordActivity } from '../audit/audit.service.js';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { decodeCursor, pageOf } from '../domain/cursor.js';
@@ -145,6 +146,7 @@ export async function createLink(
   await recordLinkChange(trx, ctx, source.id, 'linked', {
     link: { before: null, after: inHistory(row, target.key) },
   });
+  await linkActivity(trx, ctx, 'link.created', row, source.key, target.key);
   return toLink({
     ...row,
     source_key: source.key,
@@ -153,6 +155,29 @@ export async function createLink(
     target_key: target.key,
     target_title: target.title,
     target_specification_id: target.specification_id,
+  });
+}
+
+/** Records a link's change in its project's activity. */
+function linkActivity(
+  trx: Kysely<Database>,
+  ctx: Context,
+  type: 'link.created' | 'link.deleted' | 'link.cleared',
+  row: ItemLinkRow,
+  sourceKey: string,
+  targetKey: string,
+): Promise<void> {
+  return recordActivity(trx, ctx, row.project_id, {
+    type,
+    targetType: 'link',
+    targetId: row.id,
+    details: {
+      type: row.type,
+      sourceId: row.source_id,
+      targetId: row.target_id,
+      sourceKey,
+      targetKey,
+    },
   });
 }
 
@@ -205,6 +230,7 @@ export async function deleteLink(
   await recordLinkChange(trx, ctx, row.source_id, 'unlinked', {
     link: { before: inHistory(row, seen.target_key), after: null },
   });
+  await linkActivity(trx, ctx, 'link.deleted', row, seen.source_key, seen.target_key);
 }
 
 /** Clears a link's suspect mark (editors and owners), recorded in the source item's history. */
@@ -223,6 +249,7 @@ export async function clearLink(
       after: inHistory(cleared, seen.target_key),
     },
   });
+  await linkActivity(trx, ctx, 'link.cleared', row, seen.source_key, seen.target_key);
   return toLink({ ...seen, ...cleared });
 }
 

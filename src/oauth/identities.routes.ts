@@ -7,7 +7,7 @@ import { unlinkProvider } from './identities.service.js';
 /** `/api/v1/users/me/providers`: the sign-in providers linked to the caller. */
 export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const common = { tags: ['users'], security: bearer };
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('preHandler', app.requireSession);
 
   app.delete(
     '/me/providers/:provider',
@@ -19,7 +19,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { provider: Type.String({ maxLength: 32 }) },
           { additionalProperties: false },
         ),
-        response: { 204: NoContent, ...problems(401, 404, 409) },
+        response: { 204: NoContent, ...problems(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {

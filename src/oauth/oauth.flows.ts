@@ -1,14 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import {
-  assertMaySignIn,
-  respond,
-  type AuthDeps,
-  type TokenResponse,
-} from '../auth/auth.service.js';
-import { issueTokens, startSession } from '../auth/sessions.service.js';
+import { assertMaySignIn, type AuthDeps, type TokenResponse } from '../auth/auth.service.js';
+import { signInFlow, type MfaRequired } from '../auth/auth.flows.js';
 import { ConflictError } from '../domain/errors.js';
 import { anonymousWork } from '../http/unit-of-work.js';
-import { userRowToUser } from '../users/users.service.js';
 import type { UserRow } from '../users/users.table.js';
 import { isSignInRace, resolveFederatedUser } from './federated-users.js';
 import {
@@ -50,14 +44,14 @@ export function federatedSignIn(request: FastifyRequest, deps: AuthDeps): Federa
   };
 }
 
-/** A new session for a user who may sign in, as a token response. */
-export async function sessionResponse(
+/** A federated sign-in's answer: tokens, or (TOTP on) the second step. */
+export function federatedResponse(
   request: FastifyRequest,
   deps: AuthDeps,
   user: UserRow,
-): Promise<TokenResponse> {
-  const session = await anonymousWork(request, (tx, ctx) => startSession(tx, ctx, deps, user.id));
-  return respond(await issueTokens(deps, session), userRowToUser(user));
+  method: string,
+): Promise<TokenResponse | MfaRequired> {
+  return signInFlow(request, deps, user, { amr: ['fed'], method });
 }
 
 /**
@@ -68,11 +62,11 @@ export async function idTokenFlow(
   request: FastifyRequest,
   deps: OAuthDeps,
   input: { provider: string; idToken: string; nonce?: string | undefined },
-): Promise<TokenResponse> {
+): Promise<TokenResponse | MfaRequired> {
   const provider = providerOf(deps, input.provider);
   try {
     const user = await signInWithIdToken(provider, input, federatedSignIn(request, deps.auth));
-    const response = await sessionResponse(request, deps.auth, user);
+    const response = await federatedResponse(request, deps.auth, user, provider.id);
     deps.counted(provider.id, 'success');
     return response;
   } catch (err) {

@@ -1,10 +1,10 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { TokenResponseSchema } from '../auth/auth.schemas.js';
+import { SignInResponseSchema } from '../auth/auth.schemas.js';
 import { perIpPerMinute } from '../http/rate-limit.js';
 import { problems } from '../http/schemas.js';
 import { anonymousRead } from '../http/unit-of-work.js';
-import { federatedSignIn, idTokenFlow, sessionResponse } from './oauth.flows.js';
+import { federatedResponse, federatedSignIn, idTokenFlow } from './oauth.flows.js';
 import { randomToken } from '../platform/crypto.js';
 import {
   CallbackQuery,
@@ -130,12 +130,12 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
         tags,
         summary: 'Turn a login code into a token response (once, within 60 seconds)',
         body: ExchangeBody,
-        response: { 200: TokenResponseSchema, ...problems(400, 401, 403, 413, 415, 429) },
+        response: { 200: SignInResponseSchema, ...problems(400, 401, 403, 413, 415, 429) },
       },
     },
     async (request) => {
       const user = await anonymousRead(request, (db) => redeemLoginCode(db, deps, request.body));
-      return sessionResponse(request, deps.auth, user);
+      return federatedResponse(request, deps.auth, user, 'oauth');
     },
   );
 
@@ -149,7 +149,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ authPerMinute: number }> =
         params: ProviderParams,
         body: IdTokenBody,
         response: {
-          200: TokenResponseSchema,
+          200: SignInResponseSchema,
           ...problems(400, 401, 403, 404, 409, 413, 415, 429, 503),
         },
       },

@@ -17,6 +17,7 @@ export const ENCRYPTED_COLUMNS = [
   { table: 'refresh_tokens', column: 'successor_enc', key: 'token_hash', keyType: 'text' },
   { table: 'oauth_states', column: 'code_verifier_enc', key: 'state_hash', keyType: 'text' },
   { table: 'mail_outbox', column: 'body_enc', key: 'id', keyType: 'uuid' },
+  { table: 'totp_credentials', column: 'secret_enc', key: 'user_id', keyType: 'uuid' },
 ] as const;
 
 export interface RotationProgress {

@@ -1,10 +1,18 @@
 import type { ApprovalTable } from '../approvals/approvals.table.js';
+import type { AuditEventTable } from '../audit/audit.table.js';
 import type { OneTimeTokenTable, RefreshTokenTable, SessionTable } from '../auth/sessions.table.js';
 import type { BaselineItemTable, BaselineTable } from '../baselines/baselines.table.js';
 import type { FeatureFlagHistoryTable, FeatureFlagTable } from '../flags/flags.table.js';
 import type { ItemRevisionTable, ItemTable } from '../items/items.table.js';
 import type { ItemLinkTable } from '../links/links.table.js';
 import type { MailOutboxTable } from '../mail/mail.table.js';
+import type {
+  MfaChallengeTable,
+  RecoveryCodeTable,
+  TotpCredentialTable,
+} from '../mfa/mfa.table.js';
+import type { PasskeyTable, WebauthnChallengeTable } from '../passkeys/passkeys.table.js';
+import type { PersonalAccessTokenTable } from '../tokens/tokens.table.js';
 import type { OAuthLoginCodeTable, OAuthStateTable } from '../oauth/oauth.table.js';
 import type { LinkTypeTable } from '../projects/link-types.table.js';
 import type { ProjectMemberTable, ProjectTable } from '../projects/projects.table.js';
@@ -35,4 +43,11 @@ export interface Database {
   user_identities: UserIdentityTable;
   oauth_states: OAuthStateTable;
   oauth_login_codes: OAuthLoginCodeTable;
+  personal_access_tokens: PersonalAccessTokenTable;
+  totp_credentials: TotpCredentialTable;
+  recovery_codes: RecoveryCodeTable;
+  mfa_challenges: MfaChallengeTable;
+  passkeys: PasskeyTable;
+  webauthn_challenges: WebauthnChallengeTable;
+  audit_events: AuditEventTable;
 }

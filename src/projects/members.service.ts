@@ -1,3 +1,4 @@
+import { recordActivity } from '../audit/audit.service.js';
 import type { Kysely } from 'kysely';
 import { decodeCursor, pageOf } from '../domain/cursor.js';
 import { AlreadyMemberError, LastOwnerError, NotFoundError } from '../domain/errors.js';
@@ -68,12 +69,12 @@ export async function getMember(
 /** Adds an existing user by e-mail (owners only); 409 when already a member. */
 export async function addMember(
   trx: Kysely<Database>,
-  { actor }: Context,
+  ctx: Context,
   projectId: string,
   input: { email: string; role: ProjectRole },
 ): Promise<Member> {
   // Member changes of one project run one at a time.
-  await lockProjectOfUser(trx, projectId, actor.userId, 'owner');
+  await lockProjectOfUser(trx, projectId, ctx.actor.userId, 'owner');
   const user = await findUserByEmail(trx, input.email);
   if (!user) throw new NotFoundError('User with that e-mail');
   const added = await insertMember(trx, {
@@ -82,38 +83,57 @@ export async function addMember(
     role: input.role,
   });
   if (!added) throw new AlreadyMemberError();
+  await recordActivity(trx, ctx, projectId, {
+    type: 'member.added',
+    targetType: 'user',
+    targetId: user.id,
+    details: { email: user.email, role: input.role },
+  });
   return { userId: user.id, email: user.email, name: user.name, role: input.role };
 }
 
 /** Changes a member's role (owners only); the last owner cannot be demoted (409). */
 export async function changeMemberRole(
   trx: Kysely<Database>,
-  { actor }: Context,
+  ctx: Context,
   projectId: string,
   userId: string,
   role: ProjectRole,
 ): Promise<Member> {
-  await lockProjectOfUser(trx, projectId, actor.userId, 'owner');
+  await lockProjectOfUser(trx, projectId, ctx.actor.userId, 'owner');
   const member = await findMemberRow(trx, projectId, userId);
   if (!member) throw new NotFoundError('Member');
   if (role !== 'owner') await assertNotLastOwner(trx, projectId, member);
   await updateMemberRole(trx, projectId, userId, role);
+  await recordActivity(trx, ctx, projectId, {
+    type: 'member.updated',
+    targetType: 'user',
+    targetId: userId,
+    details: { role, previousRole: member.role },
+  });
   return toMember({ ...member, role });
 }
 
 /** Removes a member: owners remove anyone, any member may leave; never the last owner (409). */
 export async function removeMember(
   trx: Kysely<Database>,
-  { actor, effects }: Context,
+  ctx: Context,
   projectId: string,
   userId: string,
 ): Promise<void> {
+  const { actor, effects } = ctx;
   const needed = userId === actor.userId ? 'viewer' : 'owner';
   await lockProjectOfUser(trx, projectId, actor.userId, needed);
   const member = await findMemberRow(trx, projectId, userId);
   if (!member) throw new NotFoundError('Member');
   await assertNotLastOwner(trx, projectId, member);
   await deleteMemberRow(trx, projectId, userId);
+  await recordActivity(trx, ctx, projectId, {
+    type: 'member.removed',
+    targetType: 'user',
+    targetId: userId,
+    details: { role: member.role, left: userId === actor.userId },
+  });
   // A cached membership must not outlive the membership.
   projectAccessChanged(effects, projectId);
 }

@@ -1,3 +1,4 @@
+import { recordActivity } from '../audit/audit.service.js';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { decodeCursor, isUuid, pageOf } from '../domain/cursor.js';
@@ -102,10 +103,11 @@ export async function specificationFor(
 
 export async function createSpecification(
   trx: Kysely<Database>,
-  { actor, enc }: Context,
+  ctx: Context,
   projectId: string,
   input: SpecificationInput & { title: string },
 ): Promise<Specification> {
+  const { actor, enc } = ctx;
   const actorId = actor.userId;
   const title = cleanTitle(input.title, 'title');
   const descriptionEnc = encryptDescription(enc, input.description) ?? null;
@@ -119,6 +121,12 @@ export async function createSpecification(
     status: input.status ?? 'draft',
     created_by: actorId,
     updated_by: actorId,
+  });
+  await recordActivity(trx, ctx, projectId, {
+    type: 'specification.created',
+    targetType: 'specification',
+    targetId: row.id,
+    details: { title: row.title },
   });
   return toSpecification(row, enc);
 }
@@ -152,11 +160,12 @@ export async function getSpecification(
 /** Changes title, description or status (editors and owners), honouring If-Match. */
 export async function updateSpecification(
   trx: Kysely<Database>,
-  { actor, enc }: Context,
+  ctx: Context,
   specificationId: string,
   patch: SpecificationInput,
   ifMatch: IfMatch,
 ): Promise<Specification> {
+  const { actor, enc } = ctx;
   const actorId = actor.userId;
   const title = patch.title === undefined ? undefined : cleanTitle(patch.title, 'title');
   const descriptionEnc = encryptDescription(enc, patch.description);
@@ -167,6 +176,12 @@ export async function updateSpecification(
     ...(descriptionEnc !== undefined ? { description_enc: descriptionEnc } : {}),
     ...(patch.status !== undefined ? { status: patch.status } : {}),
     updated_by: actorId,
+  });
+  await recordActivity(trx, ctx, row.project_id, {
+    type: 'specification.updated',
+    targetType: 'specification',
+    targetId: row.id,
+    details: { title: row.title, version: row.version, fields: Object.keys(patch) },
   });
   return toSpecification(row, enc);
 }
@@ -188,6 +203,12 @@ export async function deleteSpecification(
   assertIfMatch(ifMatch, current.version);
   await lockLinksOfSpecification(trx, specificationId);
   await deleteSpecificationRow(trx, specificationId);
+  await recordActivity(trx, ctx, current.project_id, {
+    type: 'specification.deleted',
+    targetType: 'specification',
+    targetId: specificationId,
+    details: { title: current.title },
+  });
   specificationChanged(ctx.effects, specificationId);
   // Its items' links go with them.
   projectTraceChanged(ctx.effects, current.project_id);

@@ -60,6 +60,9 @@ export const AdminUpdateUserBody = Type.Object(
   {
     role: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('admin')])),
     disabled: Type.Optional(Type.Boolean()),
+    resetMfa: Type.Optional(
+      Type.Literal(true, { description: 'Turn the user’s TOTP off (their recovery codes go too)' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );

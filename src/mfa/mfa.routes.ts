@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { bearer, NoContent, problems } from '../http/schemas.js';
+import { work } from '../http/unit-of-work.js';
+import {
+  RecoveryCodesSchema,
+  SecondFactorBody,
+  TotpEnrolmentSchema,
+  TotpVerifyBody,
+} from './mfa.schemas.js';
+import { confirmTotp, disableTotp, startTotp } from './mfa.service.js';
+
+/** `/api/v1/users/me/mfa`: the caller's TOTP (a signed-in session only). */
+export const mfaRoutes: FastifyPluginAsyncTypebox<{ issuer: string }> = async (app, { issuer }) => {
+  const common = { tags: ['mfa'], security: bearer };
+  app.addHook('preHandler', app.requireSession);
+
+  app.post(
+    '/me/mfa/totp',
+    {
+      schema: {
+        ...common,
+        summary: 'Start TOTP enrolment: a new secret, pending until a first code confirms it',
+        response: { 200: TotpEnrolmentSchema, ...problems(401, 403, 409) },
+      },
+    },
+    (request) => work(request, (tx, ctx) => startTotp(tx, ctx, issuer)),
+  );
+
+  app.post(
+    '/me/mfa/totp/verify',
+    {
+      schema: {
+        ...common,
+        summary: 'Confirm TOTP with a first code; answers ten single-use recovery codes, once',
+        body: TotpVerifyBody,
+        response: { 200: RecoveryCodesSchema, ...problems(400, 401, 403, 409) },
+      },
+    },
+    (request) => work(request, (tx, ctx) => confirmTotp(tx, ctx, request.body.code)),
+  );
+
+  app.delete(
+    '/me/mfa/totp',
+    {
+      schema: {
+        ...common,
+        summary: 'Turn TOTP off, with a current code or a recovery code',
+        body: SecondFactorBody,
+        response: { 204: NoContent, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await work(request, (tx, ctx) => disableTotp(tx, ctx, request.body));
+      return reply.code(204).send(null);
+    },
+  );
+  await Promise.resolve();
+};
