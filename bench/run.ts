@@ -3,7 +3,8 @@
 // BENCH_SECONDS (default 10) per scenario; BENCH_DATABASE_URL / BENCH_REDIS_URL to use real services.
 // With both set, a mixed read/write scenario follows at WEB_CONCURRENCY=2 for BENCH_MIXED_SECONDS
 // (default 60) and reports each worker's memory. Arguments pick sections: `npm run bench -- me login`
-// runs only those (health, me, projects, items, login, refresh, trace, baselines, import, mixed).
+// runs only those (health, me, projects, items, login, refresh, trace, baselines, import, pat, mfa,
+// mixed).
 import argon2 from 'argon2';
 import type autocannon from 'autocannon';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
@@ -26,6 +27,7 @@ import { seed, seedIds, type SeedIds } from './seed.js';
 import { trace } from './trace.js';
 import { baselines } from './baselines.js';
 import { imports } from './imports.js';
+import { mfa, pats } from './security.js';
 
 const picked = process.argv.slice(2);
 const wanted = (section: string) => picked.length === 0 || picked.includes(section);
@@ -145,6 +147,8 @@ async function singleProcess(
     if (wanted('trace')) await trace(base, auth, ids, rows, notes);
     if (wanted('baselines')) await baselines(base, auth, ids, rows, notes);
     if (wanted('import')) await imports(base, auth, rows, notes);
+    if (wanted('pat')) await pats(base, auth, ids, rows, notes);
+    if (wanted('mfa')) await mfa(base, ids, rows, notes);
   } finally {
     await stop(service);
     await stop(barer);

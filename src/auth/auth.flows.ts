@@ -75,7 +75,9 @@ export async function loginFlow(
   input: { email: string; password: string },
 ): Promise<TokenResponse | MfaRequired> {
   const user = await anonymousRead(request, (db, ctx) => verifyLogin(db, ctx, deps, input));
-  return signInFlow(request, deps, user, { amr: ['pwd'], method: 'password' });
+  const answer = await signInFlow(request, deps, user, { amr: ['pwd'], method: 'password' });
+  if (!('mfaRequired' in answer)) await deps.throttle.recordSuccess(input.email);
+  return answer;
 }
 
 /** The second step: a wrong code is counted (committed), then answered 401 `invalid_mfa_code`. */

@@ -166,7 +166,8 @@ export async function verifyLogin(
     });
     throw new InvalidCredentialsError('The e-mail or password is wrong');
   }
-  await deps.throttle.recordSuccess(input.email);
+  // The failure count is cleared once the sign-in is complete (`loginFlow`): for a user with TOTP
+  // that is after the second step, so a known password cannot buy endless code guesses.
   try {
     assertMaySignIn(deps, row);
   } catch (err) {

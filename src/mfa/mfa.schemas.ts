@@ -1,7 +1,13 @@
 import { Type } from '@sinclair/typebox';
 
-const Code = Type.String({ minLength: 6, maxLength: 6, pattern: '^[0-9]{6}$' });
-const RecoveryCode = Type.String({ minLength: 1, maxLength: 64 });
+const Code = Type.String({
+  minLength: 6,
+  maxLength: 6,
+  pattern: '^[0-9]{6}$',
+  example: '492039',
+  description: 'The 6 digits the authenticator app shows',
+});
+const RecoveryCode = Type.String({ minLength: 1, maxLength: 64, example: 'k7mq-2xva-9rtc-h4pe' });
 
 export const TotpEnrolmentSchema = Type.Object(
   {
@@ -14,7 +20,13 @@ export const TotpEnrolmentSchema = Type.Object(
 export const TotpVerifyBody = Type.Object({ code: Code }, { additionalProperties: false });
 
 export const RecoveryCodesSchema = Type.Object(
-  { recoveryCodes: Type.Array(Type.String(), { minItems: 10, maxItems: 10 }) },
+  {
+    recoveryCodes: Type.Array(Type.String(), {
+      minItems: 10,
+      maxItems: 10,
+      example: Array.from({ length: 10 }, (_, i) => `k7mq-2xva-9rtc-h4p${i}`),
+    }),
+  },
   { title: 'RecoveryCodes' },
 );
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { generateKeyPair } from 'jose';
+import { decodeJwt, generateKeyPair } from 'jose';
 import { createOneTimeToken } from '../../src/auth/one-time-tokens.js';
 import { markEmailVerified } from '../../src/users/users.repository.js';
 import { setupTestEnv } from '../helpers/app.js';
@@ -308,4 +308,41 @@ test('a provider that cannot be reached answers 503 on the token endpoint', asyn
   });
   assert.equal(res.statusCode, 503);
   assert.equal(res.json<{ code: string }>().code, 'unavailable');
+});
+
+test('a user with TOTP on takes the second step after a provider sign-in too', async () => {
+  const { codeFor } = await import('../mfa/helpers.js');
+  const c = claims();
+  const first = await signIn({ idToken: await google.mintIdToken(c) });
+  const { accessToken, user } = first.json<{ accessToken: string; user: { id: string } }>();
+  assert.deepEqual(decodeJwt(accessToken).amr, ['fed']);
+  const auth = { authorization: `Bearer ${accessToken}` };
+  const started = await app.inject({
+    method: 'POST',
+    url: '/api/v1/users/me/mfa/totp',
+    headers: auth,
+  });
+  const { secret } = started.json<{ secret: string }>();
+  const on = await app.inject({
+    method: 'POST',
+    url: '/api/v1/users/me/mfa/totp/verify',
+    headers: auth,
+    payload: { code: codeFor(secret) },
+  });
+  assert.equal(on.statusCode, 200);
+
+  const again = await signIn({ idToken: await google.mintIdToken({ ...c, iat: now() }) });
+  assert.equal(again.statusCode, 200);
+  const step = again.json<Record<string, unknown>>();
+  assert.equal(step.mfaRequired, true);
+  assert.equal(step.accessToken, undefined, 'no tokens from the provider sign-in alone');
+  const done = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/mfa/verify',
+    payload: { mfaToken: step.mfaToken, code: codeFor(secret, 1) },
+  });
+  assert.equal(done.statusCode, 200, done.body);
+  const tokens = done.json<{ accessToken: string; user: { id: string } }>();
+  assert.equal(tokens.user.id, user.id);
+  assert.deepEqual(decodeJwt(tokens.accessToken).amr, ['fed', 'otp']);
 });
