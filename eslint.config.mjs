@@ -42,7 +42,7 @@ const MAY_IMPORT = {
   mfa: ['domain', 'platform', 'http', 'users', 'audit'],
   passkeys: ['domain', 'platform', 'http', 'users', 'audit'],
   auth: ['domain', 'platform', 'http', 'users', 'mail', 'audit', 'tokens', 'mfa', 'passkeys'],
-  oauth: ['domain', 'platform', 'http', 'users', 'auth'],
+  oauth: ['domain', 'platform', 'http', 'users', 'passkeys', 'auth'],
   settings: ['domain', 'platform', 'http', 'auth', 'oauth'],
   flags: ['domain', 'platform', 'http', 'audit'],
   projects: ['domain', 'platform', 'http', 'users', 'audit'],

@@ -75,9 +75,9 @@ export const passkeyRoutes: FastifyPluginAsyncTypebox<{ rp: RelyingParty }> = as
     {
       schema: {
         ...common,
-        summary: 'Remove a passkey',
+        summary: 'Remove a passkey (never the last way to sign in: 409)',
         params: PasskeyIdParams,
-        response: { 204: NoContent, ...problems(401, 403, 404) },
+        response: { 204: NoContent, ...problems(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {

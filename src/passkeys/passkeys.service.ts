@@ -15,13 +15,14 @@ import { recordEvent } from '../audit/audit.service.js';
 import {
   ConflictError,
   InvalidCredentialsError,
+  LastSignInMethodError,
   NotFoundError,
   ValidationError,
 } from '../domain/errors.js';
 import type { Context } from '../domain/unit-of-work.js';
 import { isUniqueViolation } from '../platform/database-errors.js';
 import type { Database } from '../platform/schema.js';
-import { findUserById } from '../users/users.service.js';
+import { findUserById, lockUser } from '../users/users.service.js';
 import {
   consumeChallenge,
   deletePasskey,
@@ -154,6 +155,11 @@ export async function addPasskey(
   return toPasskey(row);
 }
 
+/** Whether a user has a passkey (a way to sign in without a password). */
+export async function hasPasskeys(db: Kysely<Database>, userId: string): Promise<boolean> {
+  return (await passkeysOf(db, userId)).length > 0;
+}
+
 /** The caller's passkeys, oldest first. */
 export async function listPasskeys(db: Kysely<Database>, { actor }: Context): Promise<Passkey[]> {
   return (await passkeysOf(db, actor.userId)).map(toPasskey);
@@ -165,8 +171,13 @@ export async function removePasskey(
   ctx: Context,
   passkeyId: string,
 ): Promise<void> {
+  // The user row is locked, so that two removals (or an unlink) at once cannot remove every way.
+  const user = await lockUser(tx, ctx.actor.userId);
+  if (!user) throw new NotFoundError('User');
   const row = await deletePasskey(tx, ctx.actor.userId, passkeyId);
   if (!row) throw new NotFoundError('Passkey');
+  const noOtherWay = user.password_hash === null && user.identity_providers.length === 0;
+  if (noOtherWay && !(await hasPasskeys(tx, user.id))) throw new LastSignInMethodError();
   await recordEvent(tx, ctx, {
     type: 'user.passkey.removed',
     targetType: 'passkey',

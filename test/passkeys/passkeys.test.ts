@@ -329,3 +329,33 @@ test(
     assert.equal(disabled.json<{ code: string }>().code, 'account_disabled');
   },
 );
+
+test(
+  'the last passkey of an account without a password or provider stays (409)',
+  { skip },
+  async () => {
+    await freshPage();
+    const user = await createUser(app);
+    const added = await registerPasskey(user, 'Only way in');
+    assert.equal(added.statusCode, 201);
+    await app.db
+      .updateTable('users')
+      .set({ password_hash: null })
+      .where('id', '=', user.id)
+      .execute();
+    const res = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/users/me/passkeys/${added.json<{ id: string }>().id}`,
+      headers: user.auth,
+    });
+    assert.equal(res.statusCode, 409, res.body);
+    const left = await app.db
+      .selectFrom('passkeys')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .execute();
+    assert.equal(left.length, 1);
+    // With it, signing in still works.
+    assert.equal((await passkeyLogin(await assertion())).statusCode, 200);
+  },
+);
