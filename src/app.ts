@@ -178,7 +178,11 @@ export async function buildApp(
   await app.register(accountRoutes, { prefix: '/api/v1/users' });
   await app.register(identityRoutes, { prefix: '/api/v1/users' });
   await app.register(tokenRoutes, { prefix: '/api/v1/users' });
-  await app.register(mfaRoutes, { prefix: '/api/v1/users', issuer: config.app.name });
+  await app.register(mfaRoutes, {
+    prefix: '/api/v1/users',
+    issuer: config.app.name,
+    lockout: app.authDeps.throttle,
+  });
   await app.register(passkeyRoutes, { prefix: '/api/v1/users', rp });
   await app.register(adminUserRoutes, { prefix: '/api/v1/admin' });
   await app.register(adminAccountRoutes, { prefix: '/api/v1/admin' });

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { recordEvent } from '../audit/audit.service.js';
 import { endSessions } from '../auth/sessions.service.js';
+import { revokeAllTokens } from '../tokens/tokens.service.js';
 import { acceptableHash, verifyPassword } from '../auth/passwords.js';
 import { InvalidCredentialsError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Context } from '../domain/unit-of-work.js';
@@ -37,7 +38,7 @@ export async function checkPasswordChange(
   return acceptableHash(input.newPassword, 'newPassword');
 }
 
-/** Stores the caller's new password hash and ends every other session. */
+/** Stores the caller's new password hash, ends every other session and revokes every token. */
 export async function changePassword(
   tx: Kysely<Database>,
   ctx: Context,
@@ -46,6 +47,7 @@ export async function changePassword(
   const { actor, effects } = ctx;
   await updateUser(tx, actor.userId, { password_hash: passwordHash });
   await endSessions(tx, effects, { userId: actor.userId, exceptSessionId: actor.sessionId });
+  await revokeAllTokens(tx, ctx, actor.userId, 'password_change');
   await recordEvent(tx, ctx, {
     type: 'user.password.changed',
     targetType: 'user',
@@ -75,6 +77,7 @@ export async function deleteAccount(tx: Kysely<Database>, ctx: Context): Promise
   const { userId } = ctx.actor;
   await releaseProjectsOf(tx, ctx.effects, userId);
   await endSessions(tx, ctx.effects, { userId });
+  await revokeAllTokens(tx, ctx, userId, 'account_deleted');
   await recordEvent(tx, ctx, { type: 'user.deleted', targetType: 'user', targetId: userId });
   await deleteUser(tx, userId);
 }

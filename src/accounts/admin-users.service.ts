@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import { recordEvent } from '../audit/audit.service.js';
 import { endSessions, roleChanged } from '../auth/sessions.service.js';
-import { LastAdminError, NotFoundError } from '../domain/errors.js';
+import {
+  ForbiddenError,
+  InsufficientScopeError,
+  LastAdminError,
+  NotFoundError,
+} from '../domain/errors.js';
 import type { Context } from '../domain/unit-of-work.js';
 import { resetMfa } from '../mfa/mfa.service.js';
 import type { Database } from '../platform/schema.js';
@@ -31,6 +36,13 @@ export async function adminUpdateUser(
   },
 ): Promise<AdminUser> {
   const { actor, effects } = ctx;
+  if (input.resetMfa === true) {
+    // Turning a second factor off needs a person, and one's own needs a code.
+    if (actor.token) throw new InsufficientScopeError('Resetting MFA needs a signed-in session');
+    if (userId === actor.userId) {
+      throw new ForbiddenError('Turn your own TOTP off with DELETE /users/me/mfa/totp and a code');
+    }
+  }
   const current = await findUserById(trx, userId);
   if (!current) throw new NotFoundError('User');
   const losesAdmin =
@@ -60,7 +72,7 @@ export async function adminUpdateUser(
   if (input.disabled === true) await endSessions(trx, effects, { userId });
   if (input.role !== undefined) roleChanged(effects, userId);
   if (input.role !== undefined || input.disabled !== undefined) {
-    tokenOwnerChanged(effects, userId, row.disabled_at !== null);
+    tokenOwnerChanged(effects, userId);
   }
   const mfaReset = input.resetMfa === true && (await resetMfa(trx, ctx, userId));
   await recordEvent(trx, ctx, {

@@ -214,11 +214,17 @@ export async function logout(
 /** Ends one of the caller's sessions by id; another user's session is "not found". */
 export async function endOwnSession(
   tx: Kysely<Database>,
-  { actor, effects }: Context,
+  ctx: Context,
   sessionId: string,
 ): Promise<void> {
-  const ended = await endSessions(tx, effects, { userId: actor.userId, sessionId });
+  const ended = await endSessions(tx, ctx.effects, { userId: ctx.actor.userId, sessionId });
   if (ended === 0) throw new NotFoundError('Session');
+  await recordEvent(tx, ctx, {
+    type: 'auth.logout',
+    targetType: 'session',
+    targetId: sessionId,
+    details: { ended: 'another session' },
+  });
 }
 
 /** Queues a reset link if the account exists; answers the same either way. */
@@ -258,7 +264,7 @@ export async function resetPassword(
   // this address (someone signing up with another's e-mail) loses its way in.
   await dropUnprovenIdentities(tx, userId);
   await endSessions(tx, ctx.effects, { userId });
-  await revokeAllTokens(tx, ctx, userId);
+  await revokeAllTokens(tx, ctx, userId, 'password_reset');
   await recordEvent(tx, ctx, {
     type: 'user.password.changed',
     actorId: userId,

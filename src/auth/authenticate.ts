@@ -5,7 +5,7 @@ import { ForbiddenError, InsufficientScopeError, InvalidTokenError } from '../do
 import type {} from '../http/actor.js';
 import type { AccessClaims, AccessTokens } from './access-tokens.js';
 import { resolveToken } from '../tokens/token-cache.js';
-import { isPersonalToken } from '../tokens/tokens.service.js';
+import { isPersonalToken, isWellFormedToken } from '../tokens/tokens.service.js';
 import { resolveSession } from './session-cache.js';
 
 /** What a `read` token may call. */
@@ -47,7 +47,7 @@ function requestActor(request: FastifyRequest, tokens: AccessTokens): Promise<Ac
       const { db, cache } = request.server;
       const bearer = bearerToken(request);
       if (bearer !== null && isPersonalToken(bearer)) {
-        const grant = await resolveToken(db, cache, bearer);
+        const grant = isWellFormedToken(bearer) ? await resolveToken(db, cache, bearer) : null;
         if (!grant) throw new InvalidTokenError('The token is unknown, revoked or expired');
         return {
           userId: grant.userId,

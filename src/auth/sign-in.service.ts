@@ -5,6 +5,7 @@ import type { AnyContext } from '../domain/unit-of-work.js';
 import {
   challengeFailed,
   challengePassed,
+  lockSecondFactor,
   openChallenge,
   takeChallenge,
   totpEnabled,
@@ -83,6 +84,8 @@ export async function completeSecondStep(
   }
   const user = await findUserById(tx, challenge.userId);
   if (!user) throw new InvalidTokenError('The sign-in has expired or ended: sign in again');
+  // Checks of this user's codes run one at a time: the lockout check sees every earlier failure.
+  await lockSecondFactor(tx, user.id);
   const ip = ctx.client.ip ?? '';
   await deps.throttle.assertAllowed(user.email, ip);
   assertMaySignIn(deps, user);

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { InvalidMfaCodeError } from '../domain/errors.js';
 import { bearer, NoContent, problems } from '../http/schemas.js';
 import { work } from '../http/unit-of-work.js';
 import {
@@ -7,10 +8,13 @@ import {
   TotpEnrolmentSchema,
   TotpVerifyBody,
 } from './mfa.schemas.js';
-import { confirmTotp, disableTotp, startTotp } from './mfa.service.js';
+import { confirmTotp, disableTotp, startTotp, type Lockout } from './mfa.service.js';
 
 /** `/api/v1/users/me/mfa`: the caller's TOTP (a signed-in session only). */
-export const mfaRoutes: FastifyPluginAsyncTypebox<{ issuer: string }> = async (app, { issuer }) => {
+export const mfaRoutes: FastifyPluginAsyncTypebox<{ issuer: string; lockout: Lockout }> = async (
+  app,
+  { issuer, lockout },
+) => {
   const common = { tags: ['mfa'], security: bearer };
   app.addHook('preHandler', app.requireSession);
 
@@ -46,11 +50,12 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ issuer: string }> = async (a
         ...common,
         summary: 'Turn TOTP off, with a current code or a recovery code',
         body: SecondFactorBody,
-        response: { 204: NoContent, ...problems(400, 401, 403, 404) },
+        response: { 204: NoContent, ...problems(400, 401, 403, 404, 429) },
       },
     },
     async (request, reply) => {
-      await work(request, (tx, ctx) => disableTotp(tx, ctx, request.body));
+      const off = await work(request, (tx, ctx) => disableTotp(tx, ctx, lockout, request.body));
+      if (!off) throw new InvalidMfaCodeError();
       return reply.code(204).send(null);
     },
   );

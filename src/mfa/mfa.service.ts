@@ -112,22 +112,56 @@ export async function useSecondFactor(
   return left === null ? null : { method: 'recovery_code', recoveryCodesLeft: left };
 }
 
-/** Turns TOTP off with a current code or a recovery code; the recovery codes go with it. */
+/** What counts wrong codes toward the account's lockout: the login throttle. */
+export interface Lockout {
+  assertAllowed(email: string, ip: string): Promise<void>;
+  recordFailure(email: string, ip: string): Promise<void>;
+}
+
+/**
+ * Holds the user's second factor locked until the commit: checks of a code (and of the lockout
+ * before it) run one at a time per user, so concurrent guesses cannot all pass a lockout check.
+ */
+export async function lockSecondFactor(tx: Kysely<Database>, userId: string): Promise<void> {
+  await lockTotp(tx, userId);
+}
+
+/**
+ * Turns TOTP off with a current code or a recovery code; the recovery codes go with it. A wrong
+ * code is recorded and counts toward the lockout like a wrong password, and answers false (the
+ * caller answers 401 once that has committed).
+ */
 export async function disableTotp(
   tx: Kysely<Database>,
   ctx: Context,
+  lockout: Lockout,
   factor: SecondFactor,
-): Promise<void> {
-  if (!(await totpEnabled(tx, ctx.actor.userId))) throw new NotFoundError('TOTP');
-  const used = await useSecondFactor(tx, ctx.enc, ctx.actor.userId, factor);
-  if (!used) throw new InvalidMfaCodeError();
-  await deleteTotp(tx, ctx.actor.userId);
+): Promise<boolean> {
+  const { userId } = ctx.actor;
+  const user = await findUserById(tx, userId);
+  if (!user || !(await totpEnabled(tx, userId))) throw new NotFoundError('TOTP');
+  await lockSecondFactor(tx, userId);
+  const ip = ctx.client.ip ?? '';
+  await lockout.assertAllowed(user.email, ip);
+  const used = await useSecondFactor(tx, ctx.enc, userId, factor);
+  if (!used) {
+    await recordEvent(tx, ctx, {
+      type: 'auth.mfa.failed',
+      targetType: 'user',
+      targetId: userId,
+      details: { action: 'disable_totp' },
+    });
+    await lockout.recordFailure(user.email, ip);
+    return false;
+  }
+  await deleteTotp(tx, userId);
   await recordEvent(tx, ctx, {
     type: 'user.mfa.disabled',
     targetType: 'user',
-    targetId: ctx.actor.userId,
+    targetId: userId,
     details: { method: 'totp', with: used.method },
   });
+  return true;
 }
 
 /** An administrator turns a user's TOTP off (a lost phone, no codes left). Returns whether it was on. */

@@ -64,10 +64,10 @@ export const passkeyRoutes: FastifyPluginAsyncTypebox<{ rp: RelyingParty }> = as
       schema: {
         ...common,
         summary: 'The caller’s passkeys',
-        response: { 200: Type.Array(PasskeySchema), ...problems(401, 403) },
+        response: { 200: Type.Object({ data: Type.Array(PasskeySchema) }), ...problems(401, 403) },
       },
     },
-    (request) => read(request, listPasskeys),
+    async (request) => ({ data: await read(request, listPasskeys) }),
   );
 
   app.delete(

@@ -58,12 +58,26 @@ function toPasskey(row: PasskeyRow): Passkey {
 /** The WebAuthn user handle of a user: their id's bytes (no e-mail or name in it). */
 const userHandleOf = (userId: string) => Uint8Array.from(Buffer.from(userId, 'utf8'));
 
+/**
+ * The check the library calls with the response's challenge: a live one of this purpose (and
+ * user) is used up. A failure of the database there is kept, to be thrown as itself rather than
+ * as a response that does not verify.
+ */
 function challengeStore(
   tx: Kysely<Database>,
   purpose: 'register' | 'login',
   userId: string | null,
 ) {
-  return (challenge: string) => consumeChallenge(tx, challenge, purpose, userId);
+  const store = async (challenge: string) => {
+    try {
+      return await consumeChallenge(tx, challenge, purpose, userId);
+    } catch (err) {
+      store.failure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+  };
+  store.failure = undefined as Error | undefined;
+  return store;
 }
 
 /** A response the library could not verify: 400 for a registration. */
@@ -114,16 +128,18 @@ export async function addPasskey(
   input: { name?: string | undefined; response: RegistrationResponseJSON },
 ): Promise<Passkey> {
   const { actor } = ctx;
+  const expectedChallenge = challengeStore(tx, 'register', actor.userId);
   let verification;
   try {
     verification = await verifyRegistrationResponse({
       response: input.response,
-      expectedChallenge: challengeStore(tx, 'register', actor.userId),
+      expectedChallenge,
       expectedOrigin: rp.origins,
       expectedRPID: rp.id,
       requireUserVerification: true,
     });
   } catch (err) {
+    if (expectedChallenge.failure !== undefined) throw expectedChallenge.failure;
     throw unverifiable(err);
   }
   if (!verification.verified) throw unverifiable(null);
@@ -226,11 +242,12 @@ export async function verifyPasskeyLogin(
   ) {
     throw refused;
   }
+  const expectedChallenge = challengeStore(tx, 'login', null);
   let verification;
   try {
     verification = await verifyAuthenticationResponse({
       response,
-      expectedChallenge: challengeStore(tx, 'login', null),
+      expectedChallenge,
       expectedOrigin: rp.origins,
       expectedRPID: rp.id,
       credential: {
@@ -242,6 +259,7 @@ export async function verifyPasskeyLogin(
       requireUserVerification: true,
     });
   } catch {
+    if (expectedChallenge.failure !== undefined) throw expectedChallenge.failure;
     throw refused;
   }
   if (!verification.verified) throw refused;

@@ -4,7 +4,7 @@ import type { Cache } from '../platform/cache.js';
 import { hashToken } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
 import type { UserRole } from '../users/users.table.js';
-import { useToken } from './tokens.repository.js';
+import { tokenStatesOf, useToken } from './tokens.repository.js';
 
 const LIVE_TTL_SECONDS = 60;
 const REVOKED = 'x';
@@ -17,6 +17,8 @@ export interface TokenGrant {
   role: UserRole;
   scopes: TokenScope[];
 }
+
+const entryOf = (g: TokenGrant) => `${g.tokenId} ${g.userId} ${g.role} ${g.scopes.join(',')}`;
 
 function parse(value: string): TokenGrant | null {
   const [tokenId, userId, role, scopes] = value.split(' ');
@@ -58,11 +60,7 @@ export async function resolveToken(
   );
   // NX: a revocation written meanwhile must win over this (older) read.
   if (ttl >= 1) {
-    await cache.add(
-      key(tokenHash),
-      `${live.tokenId} ${live.userId} ${live.role} ${live.scopes.join(',')}`,
-      ttl,
-    );
+    await cache.add(key(tokenHash), entryOf(live), ttl);
   }
   return live;
 }
@@ -72,7 +70,26 @@ export async function markTokensRevoked(cache: Cache, tokenHashes: string[]): Pr
   await Promise.all(tokenHashes.map((h) => cache.set(key(h), REVOKED, LIVE_TTL_SECONDS * 2)));
 }
 
-/** After a user's role changed: their tokens' grants are read again from the database. */
-export async function forgetTokens(cache: Cache, tokenHashes: string[]): Promise<void> {
-  if (tokenHashes.length > 0) await cache.del(...tokenHashes.map(key));
+/**
+ * After a user's role or state changed: each of their tokens' entries is overwritten with what
+ * the database says now (an older fill racing in cannot stay: it only adds where nothing is).
+ */
+export async function recacheTokens(
+  db: Kysely<Database>,
+  cache: Cache,
+  userId: string,
+): Promise<void> {
+  const rows = await tokenStatesOf(db, userId);
+  await Promise.all(
+    rows.map((row) => {
+      const ttl = Math.min(
+        LIVE_TTL_SECONDS,
+        Math.floor((row.expires_at.getTime() - Date.now()) / 1000),
+      );
+      if (row.disabled || ttl < 1)
+        return cache.set(key(row.token_hash), REVOKED, LIVE_TTL_SECONDS * 2);
+      const grant = { tokenId: row.id, userId, role: row.role, scopes: row.scopes };
+      return cache.set(key(row.token_hash), entryOf(grant), ttl);
+    }),
+  );
 }

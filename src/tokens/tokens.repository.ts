@@ -72,13 +72,20 @@ export async function useToken(
     .executeTakeFirst();
 }
 
-/** The hashes of a user's tokens that are not revoked (to refresh their cache entries). */
-export async function tokenHashesOf(db: Kysely<Database>, userId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('personal_access_tokens')
-    .select('token_hash')
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
+/** A user's tokens that are not revoked, with the user's role and state now. */
+export async function tokenStatesOf(db: Kysely<Database>, userId: string) {
+  return db
+    .selectFrom('personal_access_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select([
+      't.id',
+      't.token_hash',
+      't.scopes',
+      't.expires_at',
+      'u.role',
+      sql<boolean>`u.disabled_at is not null`.as('disabled'),
+    ])
+    .where('t.user_id', '=', userId)
+    .where('t.revoked_at', 'is', null)
     .execute();
-  return rows.map((r) => r.token_hash);
 }

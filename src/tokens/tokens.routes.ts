@@ -33,10 +33,10 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...common,
         summary: 'The caller’s personal access tokens that are not revoked',
-        response: { 200: Type.Array(TokenSchema), ...problems(401, 403) },
+        response: { 200: Type.Object({ data: Type.Array(TokenSchema) }), ...problems(401, 403) },
       },
     },
-    (request) => read(request, listTokens),
+    async (request) => ({ data: await read(request, listTokens) }),
   );
 
   app.delete(

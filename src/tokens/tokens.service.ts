@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { recordEvent } from '../audit/audit.service.js';
 import type { TokenScope } from '../domain/actor.js';
@@ -6,8 +7,8 @@ import { NotFoundError } from '../domain/errors.js';
 import type { AnyContext, Context, Effects } from '../domain/unit-of-work.js';
 import { hashToken, randomToken } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
-import { forgetTokens, markTokensRevoked } from './token-cache.js';
-import { insertToken, listTokensOf, revokeTokens, tokenHashesOf } from './tokens.repository.js';
+import { markTokensRevoked, recacheTokens } from './token-cache.js';
+import { insertToken, listTokensOf, revokeTokens } from './tokens.repository.js';
 import type { PersonalAccessTokenRow } from './tokens.table.js';
 
 /** What secret scanners look for: every token starts so. */
@@ -15,6 +16,23 @@ export const TOKEN_PREFIX = 'gilla_pat_';
 
 /** Whether a bearer token is a personal access token (not an access token of a session). */
 export const isPersonalToken = (token: string): boolean => token.startsWith(TOKEN_PREFIX);
+
+/** A token's check characters: a typo or a made-up token is refused without a lookup. */
+const checkOf = (secret: string): string =>
+  createHash('sha256').update(secret).digest('base64url').slice(0, 6);
+
+/** `gilla_pat_` + 256 random bits + 6 check characters. */
+function newTokenText(): string {
+  const secret = randomToken();
+  return `${TOKEN_PREFIX}${secret}${checkOf(secret)}`;
+}
+
+/** Whether a token has the shape and check characters of one we issued. */
+export function isWellFormedToken(token: string): boolean {
+  const body = token.slice(TOKEN_PREFIX.length);
+  if (!/^[A-Za-z0-9_-]{49}$/.test(body)) return false;
+  return checkOf(body.slice(0, 43)) === body.slice(43);
+}
 
 export interface PersonalToken {
   id: string;
@@ -45,7 +63,7 @@ export async function createToken(
   ctx: Context,
   input: { name: string; scopes: TokenScope[]; expiresInDays?: number | undefined },
 ): Promise<PersonalToken & { token: string }> {
-  const token = TOKEN_PREFIX + randomToken();
+  const token = newTokenText();
   const days = input.expiresInDays ?? 90;
   const row = await insertToken(tx, {
     id: uuidv7(),
@@ -90,11 +108,15 @@ export async function revokeToken(
   tokensRevoked(ctx.effects, revoked);
 }
 
-/** Revokes every token of a user (a password reset takes the account back); returns how many. */
+/**
+ * Revokes every token of a user: a password reset or change takes the account back, a deleted
+ * account keeps none. Returns how many.
+ */
 export async function revokeAllTokens(
   tx: Kysely<Database>,
   ctx: AnyContext,
   userId: string,
+  reason: 'password_reset' | 'password_change' | 'account_deleted',
 ): Promise<number> {
   const revoked = await revokeTokens(tx, { userId });
   if (revoked.length > 0) {
@@ -103,7 +125,7 @@ export async function revokeAllTokens(
       actorId: ctx.actor?.userId ?? userId,
       targetType: 'user',
       targetId: userId,
-      details: { count: revoked.length, reason: 'password_reset' },
+      details: { count: revoked.length, reason },
     });
   }
   tokensRevoked(ctx.effects, revoked);
@@ -111,12 +133,9 @@ export async function revokeAllTokens(
 }
 
 /**
- * Records that a user was disabled or their role changed: once committed, their tokens are
- * refused (disabled) or read again with the new role, on every instance.
+ * Records that a user was disabled or enabled, or their role changed: once committed, every
+ * instance refuses their tokens or sees the new role at once.
  */
-export function tokenOwnerChanged(effects: Effects, userId: string, disabled: boolean): void {
-  effects.afterCommit('token-owner-changed', async ({ db, cache }) => {
-    const hashes = await tokenHashesOf(db, userId);
-    await (disabled ? markTokensRevoked(cache, hashes) : forgetTokens(cache, hashes));
-  });
+export function tokenOwnerChanged(effects: Effects, userId: string): void {
+  effects.afterCommit('token-owner-changed', ({ db, cache }) => recacheTokens(db, cache, userId));
 }

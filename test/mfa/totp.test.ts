@@ -241,6 +241,18 @@ test('turning TOTP off needs a current code or a recovery code; then login is on
     payload: { code: staleCode(secret) },
   });
   assert.equal(wrong.statusCode, 401);
+  assert.equal(wrong.json<{ code: string }>().code, 'invalid_mfa_code');
+  const counted = await app.db
+    .selectFrom('audit_events')
+    .select('details')
+    .where('type', '=', 'auth.mfa.failed')
+    .where('actor_id', '=', user.id)
+    .execute();
+  assert.deepEqual(
+    counted.map((e) => e.details),
+    [{ action: 'disable_totp' }],
+    'a wrong code is recorded (and counts toward the lockout)',
+  );
   const off = await app.inject({
     method: 'DELETE',
     url: '/api/v1/users/me/mfa/totp',
@@ -292,6 +304,29 @@ test('an admin resets a user’s MFA (a lost phone); the audit log records it', 
     payload: { resetMfa: true },
   });
   assert.equal(notAdmin.statusCode, 403);
+  // Not with a token, and not one's own (that takes a code).
+  const adminToken = await app.inject({
+    method: 'POST',
+    url: '/api/v1/users/me/tokens',
+    headers: admin.auth,
+    payload: { name: 'admin script', scopes: ['read', 'write'] },
+  });
+  const byToken = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${user.id}`,
+    headers: { authorization: `Bearer ${adminToken.json<{ token: string }>().token}` },
+    payload: { resetMfa: true },
+  });
+  assert.equal(byToken.statusCode, 403);
+  assert.equal(byToken.json<{ code: string }>().code, 'insufficient_scope');
+  const own = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${admin.id}`,
+    headers: admin.auth,
+    payload: { resetMfa: true },
+  });
+  assert.equal(own.statusCode, 403);
+  await firstStep(app, user);
   const reset = await app.inject({
     method: 'PATCH',
     url: `/api/v1/admin/users/${user.id}`,

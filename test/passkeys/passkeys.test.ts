@@ -114,7 +114,7 @@ test(
       url: '/api/v1/users/me/passkeys',
       headers: user.auth,
     });
-    const [shown] = listed.json<{ id: string; lastUsedAt: string | null }[]>();
+    const [shown] = listed.json<{ data: { id: string; lastUsedAt: string | null }[] }>().data;
     assert.equal(shown?.id, passkey.id);
     assert.ok(shown?.lastUsedAt, 'lastUsedAt is set by the sign-in');
     const row = await app.db
@@ -292,7 +292,7 @@ test(
       url: '/api/v1/users/me/passkeys',
       headers: user.auth,
     });
-    const passkeys = listed.json<{ id: string; name: string }[]>();
+    const passkeys = listed.json<{ data: { id: string; name: string }[] }>().data;
     assert.deepEqual(
       passkeys.map((p) => p.name),
       ['Phone', 'Security key'],

@@ -40,7 +40,7 @@ test('a token is shown once, stored as its hash, and works as a bearer token', a
   const user = await createUser(app);
   const before = Date.now();
   const made = await newToken(user, { name: ' deploy bot ', scopes: ['write', 'read'] });
-  assert.match(made.token, /^gilla_pat_[A-Za-z0-9_-]{43}$/);
+  assert.match(made.token, /^gilla_pat_[A-Za-z0-9_-]{49}$/);
   assert.equal(made.name, 'deploy bot');
   assert.deepEqual(made.scopes, ['read', 'write']);
   assert.equal(made.lastUsedAt, null);
@@ -65,7 +65,7 @@ test('a token is shown once, stored as its hash, and works as a bearer token', a
     headers: user.auth,
   });
   assert.equal(listed.statusCode, 200);
-  const [shown] = listed.json<(NewToken & { token?: string })[]>();
+  const [shown] = listed.json<{ data: (NewToken & { token?: string })[] }>().data;
   assert.equal(shown?.id, made.id);
   assert.equal(shown?.token, undefined, 'the list never shows the token');
   assert.ok(shown?.lastUsedAt !== null, 'lastUsedAt is set once the token was used');
@@ -185,7 +185,7 @@ test('a revoked token is refused at once, also by another instance', async (t) =
     url: '/api/v1/users/me/tokens',
     headers: user.auth,
   });
-  assert.deepEqual(listed.json(), []);
+  assert.deepEqual(listed.json(), { data: [] });
   // Revoking again, or another user's token, is 404.
   const again = await one.inject({
     method: 'DELETE',
@@ -227,8 +227,16 @@ test('expired tokens, tokens of disabled users and made-up tokens are refused', 
   assert.equal(disabled.statusCode, 200);
   assert.equal((await me(theirs.token)).statusCode, 401, 'refused at once once disabled');
 
-  assert.equal((await me(`gilla_pat_${'A'.repeat(43)}`)).statusCode, 401);
+  assert.equal((await me(`gilla_pat_${'A'.repeat(49)}`)).statusCode, 401);
   assert.equal((await me('gilla_pat_')).statusCode, 401);
+  // One character changed: its check characters no longer match.
+  const typo =
+    made.token.slice(0, 20) + (made.token[20] === 'a' ? 'b' : 'a') + made.token.slice(21);
+  assert.equal((await me(typo)).statusCode, 401);
+  // Well formed (right check characters) but never issued.
+  const secret = 'B'.repeat(43);
+  const check = createHash('sha256').update(secret).digest('base64url').slice(0, 6);
+  assert.equal((await me(`gilla_pat_${secret}${check}`)).statusCode, 401);
 });
 
 test('bad input is a clear 400 and makes no token', async () => {
@@ -288,6 +296,54 @@ test('a token cannot sign an approval: a signature needs a person', async () => 
   });
   assert.equal(signed.statusCode, 403, signed.body);
   assert.equal(signed.json<{ code: string }>().code, 'insufficient_scope');
+});
+
+test('changing the password or deleting the account revokes the tokens', async () => {
+  const user = await createUser(app);
+  const made = await newToken(user);
+  const changed = await app.inject({
+    method: 'PUT',
+    url: '/api/v1/users/me/password',
+    headers: user.auth,
+    payload: { currentPassword: user.password, newPassword: 'another-password-456' },
+  });
+  assert.equal(changed.statusCode, 204);
+  assert.equal((await me(made.token)).statusCode, 401);
+
+  const leaving = await createUser(app);
+  const theirs = await newToken(leaving);
+  assert.equal((await me(theirs.token)).statusCode, 200);
+  const deleted = await app.inject({
+    method: 'DELETE',
+    url: '/api/v1/users/me',
+    headers: leaving.auth,
+    payload: { password: leaving.password },
+  });
+  assert.equal(deleted.statusCode, 204);
+  assert.equal((await me(theirs.token)).statusCode, 401, 'refused at once, not after a minute');
+});
+
+test('a role change reaches a token at once', async () => {
+  const admin = await createUser(app, { admin: true });
+  const user = await createUser(app);
+  const made = await newToken(user);
+  const audit = (token: string) =>
+    app.inject({ method: 'GET', url: '/api/v1/admin/audit', headers: bearer(token) });
+  assert.equal((await audit(made.token)).statusCode, 403);
+  await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${user.id}`,
+    headers: admin.auth,
+    payload: { role: 'admin' },
+  });
+  assert.equal((await audit(made.token)).statusCode, 200);
+  await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/admin/users/${user.id}`,
+    headers: admin.auth,
+    payload: { role: 'user' },
+  });
+  assert.equal((await audit(made.token)).statusCode, 403);
 });
 
 test('a password reset revokes the account’s tokens', async () => {
