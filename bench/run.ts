@@ -147,7 +147,7 @@ async function singleProcess(
     if (wanted('trace')) await trace(base, auth, ids, rows, notes);
     if (wanted('baselines')) await baselines(base, auth, ids, rows, notes);
     if (wanted('import')) await imports(base, auth, rows, notes);
-    if (wanted('pat')) await pats(base, auth, ids, rows, notes);
+    if (wanted('pat')) await pats(base, auth, rows, notes);
     if (wanted('mfa')) await mfa(base, ids, rows, notes);
   } finally {
     await stop(service);

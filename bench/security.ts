@@ -21,7 +21,6 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 export async function pats(
   base: string,
   auth: Record<string, string>,
-  ids: SeedIds,
   rows: Row[],
   notes: string[],
 ): Promise<void> {
@@ -35,8 +34,19 @@ export async function pats(
     ['GET /users/me (session access token)', { url: `${base}/api/v1/users/me`, headers: auth }],
     ['GET /users/me (personal access token)', { url: `${base}/api/v1/users/me`, headers: pat }],
   );
+  // A project made through the API: its item numbers come from the service (the seed's do not).
+  const project = await post(
+    `${base}/api/v1/projects`,
+    { name: 'Bench writes', key: 'BWRITE' },
+    auth,
+  );
+  const spec = await post(
+    `${base}/api/v1/projects/${project.id as string}/specifications`,
+    { title: 'Writes' },
+    auth,
+  );
   const write = await drive('POST item (create, with its activity event)', {
-    url: `${base}/api/v1/specifications/${ids.smallSpecId}/items`,
+    url: `${base}/api/v1/specifications/${spec.id as string}/items`,
     method: 'POST',
     headers: { ...auth, ...json },
     body: JSON.stringify({ title: 'Bench item', body: 'Written by the bench.' }),
@@ -95,7 +105,7 @@ export async function mfa(base: string, ids: SeedIds, rows: Row[], notes: string
       body: JSON.stringify({ mfaToken: challenges[i], recoveryCode: recoveryCodes[i] }),
     });
   });
-  rows.push(plain, withTotp, timedRow('POST /auth/mfa/verify (recovery code, sequential)', second));
+  rows.push(plain, withTotp, timedRow('POST /auth/mfa/verify (1 conn, in turn)', second));
   notes.push(
     `login TOTP/plain = ${(withTotp.rps / plain.rps).toFixed(2)}  (one argon2 verification each: target ~1.0)`,
   );

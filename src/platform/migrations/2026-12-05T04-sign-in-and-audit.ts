@@ -102,70 +102,14 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`drop function gilla_rotate_refresh_token(text, text, text, int, text, text)`.execute(
     db,
   );
-  await sql`
-    create function gilla_rotate_refresh_token(
-      p_token_hash text, p_next_hash text, p_next_enc text, p_grace_seconds int,
-      p_ip text, p_user_agent text)
-    returns table (rotated_session uuid, rotated_amr text[], rotated_user users)
-    language plpgsql as $$
-    #variable_conflict use_column
-    begin
-      return query
-      with used as (
-        update refresh_tokens set used_at = now(), successor_enc = p_next_enc
-        where token_hash = p_token_hash and used_at is null
-          and session_id in (
-            select s.id from sessions s join users u on u.id = s.user_id
-            where s.revoked_at is null and s.expires_at > now() and u.disabled_at is null)
-        returning session_id
-      ), fresh as (
-        insert into refresh_tokens (token_hash, session_id) select p_next_hash, session_id from used
-      ), settled as (
-        update refresh_tokens set successor_enc = null
-        where session_id in (select session_id from used) and successor_enc is not null
-          and used_at < now() - make_interval(secs => p_grace_seconds)
-      ), touched as (
-        update sessions set last_used_at = now(), ip = p_ip, user_agent = p_user_agent
-        where id in (select session_id from used)
-        returning id, user_id, amr
-      )
-      select t.id, t.amr, u from touched t join users u on u.id = t.user_id;
-    end $$`.execute(db);
+  await rotationFunction(true).execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop function gilla_rotate_refresh_token(text, text, text, int, text, text)`.execute(
     db,
   );
-  await sql`
-    create function gilla_rotate_refresh_token(
-      p_token_hash text, p_next_hash text, p_next_enc text, p_grace_seconds int,
-      p_ip text, p_user_agent text)
-    returns table (rotated_session uuid, rotated_user users)
-    language plpgsql as $$
-    #variable_conflict use_column
-    begin
-      return query
-      with used as (
-        update refresh_tokens set used_at = now(), successor_enc = p_next_enc
-        where token_hash = p_token_hash and used_at is null
-          and session_id in (
-            select s.id from sessions s join users u on u.id = s.user_id
-            where s.revoked_at is null and s.expires_at > now() and u.disabled_at is null)
-        returning session_id
-      ), fresh as (
-        insert into refresh_tokens (token_hash, session_id) select p_next_hash, session_id from used
-      ), settled as (
-        update refresh_tokens set successor_enc = null
-        where session_id in (select session_id from used) and successor_enc is not null
-          and used_at < now() - make_interval(secs => p_grace_seconds)
-      ), touched as (
-        update sessions set last_used_at = now(), ip = p_ip, user_agent = p_user_agent
-        where id in (select session_id from used)
-        returning id, user_id
-      )
-      select t.id, u from touched t join users u on u.id = t.user_id;
-    end $$`.execute(db);
+  await rotationFunction(false).execute(db);
   for (const table of [
     'audit_events',
     'webauthn_challenges',
@@ -178,4 +122,45 @@ export async function down(db: Kysely<any>): Promise<void> {
     await db.schema.dropTable(table).execute();
   }
   await sql`alter table sessions drop column amr`.execute(db);
+}
+
+/**
+ * The refresh rotation function of migration 2026-11-30T02, answering the session's `amr` too
+ * (`withAmr`), or as it was (for `down`). Same rules: an unused token of a live session of an
+ * enabled user is marked used with its encrypted successor, the successor is inserted, successors
+ * whose race window has passed are cleared, and the session is touched.
+ */
+function rotationFunction(withAmr: boolean) {
+  const amrColumn = withAmr ? sql`rotated_amr text[], ` : sql``;
+  const amrReturned = withAmr ? sql`, amr` : sql``;
+  const amrSelected = withAmr ? sql`t.amr, ` : sql``;
+  return sql`
+    create function gilla_rotate_refresh_token(
+      p_token_hash text, p_next_hash text, p_next_enc text, p_grace_seconds int,
+      p_ip text, p_user_agent text)
+    returns table (rotated_session uuid, ${amrColumn}rotated_user users)
+    language plpgsql as $$
+    #variable_conflict use_column
+    begin
+      return query
+      with used as (
+        update refresh_tokens set used_at = now(), successor_enc = p_next_enc
+        where token_hash = p_token_hash and used_at is null
+          and session_id in (
+            select s.id from sessions s join users u on u.id = s.user_id
+            where s.revoked_at is null and s.expires_at > now() and u.disabled_at is null)
+        returning session_id
+      ), fresh as (
+        insert into refresh_tokens (token_hash, session_id) select p_next_hash, session_id from used
+      ), settled as (
+        update refresh_tokens set successor_enc = null
+        where session_id in (select session_id from used) and successor_enc is not null
+          and used_at < now() - make_interval(secs => p_grace_seconds)
+      ), touched as (
+        update sessions set last_used_at = now(), ip = p_ip, user_agent = p_user_agent
+        where id in (select session_id from used)
+        returning id, user_id${amrReturned}
+      )
+      select t.id, ${amrSelected}u from touched t join users u on u.id = t.user_id;
+    end $$`;
 }
