@@ -127,19 +127,13 @@ test('token, password, flag and user changes are recorded; no secret ever appear
     headers: admin.auth,
     payload: { role: 'admin' },
   });
+  // A refresh token replayed after its grace window: reuse, which ends the session.
   const refresh = await app.inject({
     method: 'POST',
     url: '/api/v1/auth/refresh',
     payload: { refreshToken: user.refreshToken },
   });
-  // The password change ended no session of the caller's: rotate twice, replay the first.
-  const next = refresh.json<{ refreshToken: string }>().refreshToken;
-  await app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/refresh',
-    payload: { refreshToken: next },
-  });
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(refresh.statusCode, 200);
   await app.db
     .updateTable('refresh_tokens')
     .set({ used_at: new Date(Date.now() - 60_000) })
