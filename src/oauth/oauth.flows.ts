@@ -1,8 +1,13 @@
 import type { FastifyRequest } from 'fastify';
-import { assertMaySignIn, type AuthDeps, type TokenResponse } from '../auth/auth.service.js';
+import {
+  assertMaySignIn,
+  loginFailed,
+  type AuthDeps,
+  type TokenResponse,
+} from '../auth/auth.service.js';
 import { signInFlow, type MfaRequired } from '../auth/auth.flows.js';
-import { ConflictError } from '../domain/errors.js';
-import { anonymousWork } from '../http/unit-of-work.js';
+import { ConflictError, DomainError } from '../domain/errors.js';
+import { anonymousRead, anonymousWork } from '../http/unit-of-work.js';
 import type { UserRow } from '../users/users.table.js';
 import { isSignInRace, resolveFederatedUser } from './federated-users.js';
 import {
@@ -39,7 +44,16 @@ export function federatedSignIn(request: FastifyRequest, deps: AuthDeps): Federa
         throw again;
       }
     }
-    assertMaySignIn(deps, user);
+    try {
+      assertMaySignIn(deps, user);
+    } catch (err) {
+      // Refused after the provider vouched for them (disabled, unverified): a failed sign-in.
+      const reason = err instanceof DomainError ? err.code : 'refused';
+      await anonymousRead(request, (db, ctx) =>
+        loginFailed(db, ctx, user.id, { method: profile.provider, reason }),
+      );
+      throw err;
+    }
     return user;
   };
 }

@@ -424,6 +424,17 @@ test('a disabled account, or closed registration, comes back as an error, not to
   });
   const disabled = await signInThroughBrowser(new TestBrowser(app), startUrl(), login, APP);
   assert.equal(disabled.searchParams.get('error'), 'account_disabled');
+  // The refusal is in the audit log as a failed sign-in through the provider.
+  const failed = await app.db
+    .selectFrom('audit_events')
+    .select(['actor_id', 'details'])
+    .where('type', '=', 'auth.login.failed')
+    .where('actor_id', '=', userId)
+    .execute();
+  assert.deepEqual(
+    failed.map((e) => e.details),
+    [{ method: 'oidc', reason: 'account_disabled' }],
+  );
 
   const closed = await app.inject({
     method: 'PATCH',
