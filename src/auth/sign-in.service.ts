@@ -85,11 +85,11 @@ export async function completeSecondStep(
   const user = await findUserById(tx, challenge.userId);
   if (!user) throw new InvalidTokenError('The sign-in has expired or ended: sign in again');
   // Checks of this user's codes run one at a time: the lockout check sees every earlier failure.
-  await lockSecondFactor(tx, user.id);
+  const totp = await lockSecondFactor(tx, user.id);
   const ip = ctx.client.ip ?? '';
   await deps.throttle.assertAllowed(user.email, ip);
   assertMaySignIn(deps, user);
-  const used = await useSecondFactor(tx, ctx.enc, user.id, input);
+  const used = await useSecondFactor(tx, ctx.enc, user.id, totp, input);
   if (!used) {
     const ended = await challengeFailed(tx, ctx, input.mfaToken, user.id);
     deps.counters.loginFailure();

@@ -19,6 +19,7 @@ import {
   upsertPendingTotp,
   useRecoveryCode,
 } from './mfa.repository.js';
+import type { TotpCredentialRow } from './mfa.table.js';
 import { newRecoveryCodes, recoveryCodeHash } from './recovery-codes.js';
 import { matchingStep, newTotpSecret, otpauthUrl } from './totp.js';
 
@@ -51,21 +52,19 @@ export async function startTotp(
 }
 
 /**
- * Accepts a TOTP code of the user's secret once: a code of a step no later than the last accepted
- * one (the same code again, or an older one) is refused. Locks the credential.
+ * Accepts a TOTP code of the user's secret (its row locked by the caller) once: a code of a step
+ * no later than the last accepted one (the same code again, or an older one) is refused.
  */
 async function acceptTotpCode(
   tx: Kysely<Database>,
   enc: Encryptor,
-  userId: string,
+  row: TotpCredentialRow,
   code: string,
-  enabling: boolean,
 ): Promise<boolean> {
-  const row = await lockTotp(tx, userId);
-  if (!row || (row.enabled_at === null) !== enabling) return false;
+  const enabling = row.enabled_at === null;
   const step = matchingStep(enc.decrypt(row.secret_enc), code.trim());
   if (step === null || (row.last_step !== null && step <= Number(row.last_step))) return false;
-  await updateTotp(tx, userId, {
+  await updateTotp(tx, row.user_id, {
     last_step: step,
     ...(enabling ? { enabled_at: new Date() } : {}),
   });
@@ -81,7 +80,7 @@ export async function confirmTotp(
   const pending = await lockTotp(tx, ctx.actor.userId);
   if (!pending) throw new ConflictError('Start the enrolment first (POST /users/me/mfa/totp)');
   if (pending.enabled_at !== null) throw new ConflictError('TOTP is on already');
-  if (!(await acceptTotpCode(tx, ctx.enc, ctx.actor.userId, code, true))) {
+  if (!(await acceptTotpCode(tx, ctx.enc, pending, code))) {
     throw new InvalidMfaCodeError('The code does not match: check the clock of the device');
   }
   const recoveryCodes = newRecoveryCodes();
@@ -95,18 +94,24 @@ export async function confirmTotp(
   return { recoveryCodes };
 }
 
+/** A user's TOTP, locked by `lockSecondFactor`; undefined when they have none. */
+export type LockedSecondFactor = TotpCredentialRow | undefined;
+
 /**
- * Checks a second factor of a user with TOTP on, using it up: a TOTP code once, a recovery code
- * once. Returns which kind it was (and how many recovery codes are left), or null when wrong.
+ * Checks a second factor of a user with TOTP on (locked by `lockSecondFactor`), using it up: a
+ * TOTP code once, a recovery code once. Returns which kind it was (and how many recovery codes
+ * are left), or null when wrong.
  */
 export async function useSecondFactor(
   tx: Kysely<Database>,
   enc: Encryptor,
   userId: string,
+  totp: LockedSecondFactor,
   factor: SecondFactor,
 ): Promise<{ method: 'totp' } | { method: 'recovery_code'; recoveryCodesLeft: number } | null> {
   if ('code' in factor) {
-    return (await acceptTotpCode(tx, enc, userId, factor.code, false)) ? { method: 'totp' } : null;
+    const on = totp !== undefined && totp.enabled_at !== null;
+    return on && (await acceptTotpCode(tx, enc, totp, factor.code)) ? { method: 'totp' } : null;
   }
   const left = await useRecoveryCode(tx, userId, recoveryCodeHash(factor.recoveryCode));
   return left === null ? null : { method: 'recovery_code', recoveryCodesLeft: left };
@@ -122,8 +127,11 @@ export interface Lockout {
  * Holds the user's second factor locked until the commit: checks of a code (and of the lockout
  * before it) run one at a time per user, so concurrent guesses cannot all pass a lockout check.
  */
-export async function lockSecondFactor(tx: Kysely<Database>, userId: string): Promise<void> {
-  await lockTotp(tx, userId);
+export function lockSecondFactor(
+  tx: Kysely<Database>,
+  userId: string,
+): Promise<LockedSecondFactor> {
+  return lockTotp(tx, userId);
 }
 
 /**
@@ -139,11 +147,11 @@ export async function disableTotp(
 ): Promise<boolean> {
   const { userId } = ctx.actor;
   const user = await findUserById(tx, userId);
-  if (!user || !(await totpEnabled(tx, userId))) throw new NotFoundError('TOTP');
-  await lockSecondFactor(tx, userId);
+  const totp = await lockSecondFactor(tx, userId);
+  if (!user || !totp || totp.enabled_at === null) throw new NotFoundError('TOTP');
   const ip = ctx.client.ip ?? '';
   await lockout.assertAllowed(user.email, ip);
-  const used = await useSecondFactor(tx, ctx.enc, userId, factor);
+  const used = await useSecondFactor(tx, ctx.enc, userId, totp, factor);
   if (!used) {
     await recordEvent(tx, ctx, {
       type: 'auth.mfa.failed',
