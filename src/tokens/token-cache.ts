@@ -18,6 +18,10 @@ export interface TokenGrant {
   scopes: TokenScope[];
 }
 
+/** How long a live entry may stay: at most a minute, and never past the token's expiry. */
+const liveTtl = (expiresAt: Date) =>
+  Math.min(LIVE_TTL_SECONDS, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
+
 const entryOf = (g: TokenGrant) => `${g.tokenId} ${g.userId} ${g.role} ${g.scopes.join(',')}`;
 
 function parse(value: string): TokenGrant | null {
@@ -54,10 +58,7 @@ export async function resolveToken(
     role: row.role,
     scopes: row.scopes,
   };
-  const ttl = Math.min(
-    LIVE_TTL_SECONDS,
-    Math.floor((row.expires_at.getTime() - Date.now()) / 1000),
-  );
+  const ttl = liveTtl(row.expires_at);
   // NX: a revocation written meanwhile must win over this (older) read.
   if (ttl >= 1) {
     await cache.add(key(tokenHash), entryOf(live), ttl);
@@ -82,10 +83,7 @@ export async function recacheTokens(
   const rows = await tokenStatesOf(db, userId);
   await Promise.all(
     rows.map((row) => {
-      const ttl = Math.min(
-        LIVE_TTL_SECONDS,
-        Math.floor((row.expires_at.getTime() - Date.now()) / 1000),
-      );
+      const ttl = liveTtl(row.expires_at);
       if (row.disabled || ttl < 1)
         return cache.set(key(row.token_hash), REVOKED, LIVE_TTL_SECONDS * 2);
       const grant = { tokenId: row.id, userId, role: row.role, scopes: row.scopes };
