@@ -8,6 +8,7 @@ import tseslint from 'typescript-eslint';
  */
 const FEATURES = [
   'mail',
+  'webhooks',
   'audit',
   'users',
   'tokens',
@@ -35,7 +36,9 @@ const MAY_IMPORT = {
   http: ['domain', 'platform'],
   mail: ['domain', 'platform', 'http'],
   // The audit log and project activity: every feature records its events here.
-  audit: ['domain', 'platform', 'http'],
+  audit: ['domain', 'platform', 'http', 'webhooks'],
+  // Webhooks: a project's events delivered out (the outbox that audit's activity fills).
+  webhooks: ['domain', 'platform', 'http', 'mail', 'users'],
   users: ['domain', 'platform', 'http'],
   // Sign-in factors and tokens, below auth, which builds sign-in flows from them.
   tokens: ['domain', 'platform', 'http', 'users', 'audit'],
@@ -45,7 +48,7 @@ const MAY_IMPORT = {
   oauth: ['domain', 'platform', 'http', 'users', 'passkeys', 'auth'],
   settings: ['domain', 'platform', 'http', 'auth', 'oauth'],
   flags: ['domain', 'platform', 'http', 'audit'],
-  projects: ['domain', 'platform', 'http', 'users', 'audit'],
+  projects: ['domain', 'platform', 'http', 'users', 'audit', 'webhooks'],
   specifications: ['domain', 'platform', 'http', 'audit', 'projects'],
   items: ['domain', 'platform', 'http', 'audit', 'projects', 'specifications'],
   links: ['domain', 'platform', 'http', 'audit', 'projects', 'specifications', 'items'],

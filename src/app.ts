@@ -46,6 +46,7 @@ import { databasePlugin, type DatabaseHandle } from './platform/database.js';
 import { errorReportingPlugin } from './platform/error-reporting.js';
 import { metricsPlugin } from './platform/metrics.js';
 import { activityRoutes } from './projects/activity.routes.js';
+import { webhookRoutes } from './projects/webhooks.routes.js';
 import { linkTypeRoutes } from './projects/link-types.routes.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import { readSettings } from './settings/settings.service.js';
@@ -53,6 +54,7 @@ import { settingsRoutes } from './settings/settings.routes.js';
 import { specificationRoutes } from './specifications/specifications.routes.js';
 import { tokenRoutes } from './tokens/tokens.routes.js';
 import { adminUserRoutes, userRoutes } from './users/users.routes.js';
+import { webhooksPlugin } from './webhooks/webhooks.plugin.js';
 
 export interface BuildOptions {
   /** An open database to use instead of opening the configured one (not closed by the app). */
@@ -157,6 +159,7 @@ export async function buildApp(
   });
   await app.register(oauthPlugin, { config });
   await app.register(auditPlugin, { retentionDays: config.audit.retentionDays });
+  await app.register(webhooksPlugin, { config });
 
   await app.register(healthRoutes, { version: config.app.version });
   await app.register(jwksRoutes);
@@ -191,6 +194,10 @@ export async function buildApp(
   await app.register(settingsRoutes, { prefix: '/api/v1', config });
   await app.register(projectRoutes, { prefix: '/api/v1' });
   await app.register(activityRoutes, { prefix: '/api/v1' });
+  await app.register(webhookRoutes, {
+    prefix: '/api/v1',
+    policy: { production: config.env === 'production' },
+  });
   await app.register(specificationRoutes, { prefix: '/api/v1' });
   await app.register(itemRoutes, { prefix: '/api/v1' });
   await app.register(exportRoutes, { prefix: '/api/v1' });

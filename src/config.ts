@@ -45,6 +45,16 @@ export interface Config {
   backup: { schedule: boolean; retentionDays: number };
   /** How long audit events and project activity are kept (AUDIT_RETENTION_DAYS). */
   audit: { retentionDays: number };
+  webhooks: {
+    /** How long one delivery attempt may take (WEBHOOK_TIMEOUT_MS). */
+    timeoutMs: number;
+    /** How often an instance looks for due deliveries queued elsewhere (WEBHOOK_POLL_INTERVAL_MS). */
+    pollIntervalMs: number;
+    /** How many webhooks one instance sends to at once (WEBHOOK_CONCURRENCY). */
+    concurrency: number;
+    /** How long delivered and failed deliveries are kept (WEBHOOK_RETENTION_DAYS). */
+    retentionDays: number;
+  };
   /** HTTPS served by the service itself (TLS 1.3 only), re-read on SIGHUP. */
   tls: { certFile: string; keyFile: string } | null;
   secrets: {
@@ -419,6 +429,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retentionDays: r.int('BACKUP_RETENTION_DAYS', 7, 1, 3650),
     },
     audit: { retentionDays: r.int('AUDIT_RETENTION_DAYS', 365, 1, 36_500) },
+    webhooks: {
+      timeoutMs: r.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+      pollIntervalMs: r.int('WEBHOOK_POLL_INTERVAL_MS', 1000, 50, 3_600_000),
+      concurrency: r.int('WEBHOOK_CONCURRENCY', 8, 1, 256),
+      retentionDays: r.int('WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
+    },
     tls: readTls(r),
     secrets: readSecrets(r, env, dataDir, warnings),
     auth: {

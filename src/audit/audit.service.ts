@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { decodeCursor, pageOf } from '../domain/cursor.js';
 import type { AnyContext } from '../domain/unit-of-work.js';
+import { ACTIVITY_FAMILIES, type ActivityType } from '../domain/project-events.js';
 import type { Database } from '../platform/schema.js';
 import {
   deleteEventsBefore,
@@ -10,6 +11,7 @@ import {
   type EventFilter,
 } from './audit.repository.js';
 import type { AuditEventRow } from './audit.table.js';
+import { enqueueWebhookDeliveries } from '../webhooks/webhooks.service.js';
 
 /** The security events of the audit log (CONTRACT.md), and a few more of the same kind. */
 export type SecurityEventType =
@@ -28,19 +30,10 @@ export type SecurityEventType =
   | 'token.created'
   | 'token.revoked'
   | 'admin.user.updated'
-  | 'admin.flag.changed';
-
-/** The families of a project's own events: its activity, and what webhooks deliver. */
-export const ACTIVITY_FAMILIES = [
-  'item',
-  'specification',
-  'link',
-  'baseline',
-  'approval',
-  'member',
-] as const;
-export type ActivityFamily = (typeof ACTIVITY_FAMILIES)[number];
-export type ActivityType = `${ActivityFamily}.${string}`;
+  | 'admin.flag.changed'
+  | 'webhook.created'
+  | 'webhook.updated'
+  | 'webhook.deleted';
 
 export interface EventInput {
   type: SecurityEventType | ActivityType;
@@ -60,12 +53,17 @@ export interface EventInput {
  */
 export async function recordEvent(
   db: Kysely<Database>,
-  { actor, client }: AnyContext,
+  ctx: AnyContext,
   event: EventInput,
 ): Promise<void> {
+  await insertEvent(db, eventRow(ctx, event));
+}
+
+/** An event's row: a new id, the caller's actor, IP and user agent. */
+function eventRow({ actor, client }: AnyContext, event: EventInput) {
   const details = { ...event.details };
   if (actor?.token) details.tokenId = actor.token.id;
-  await insertEvent(db, {
+  return {
     id: uuidv7(),
     type: event.type,
     actor_id: event.actorId === undefined ? (actor?.userId ?? null) : event.actorId,
@@ -75,17 +73,30 @@ export async function recordEvent(
     target_id: event.targetId ?? null,
     project_id: event.projectId ?? null,
     details,
-  });
+  };
 }
 
-/** A project's event (`item.updated` …): its activity entry, with the project as its scope. */
-export function recordActivity(
+/**
+ * A project's event (`item.updated` …): its activity entry, with the project as its scope, and
+ * a delivery for each of the project's webhooks subscribed to it, in the caller's transaction.
+ */
+export async function recordActivity(
   db: Kysely<Database>,
   ctx: AnyContext,
   projectId: string,
   event: Omit<EventInput, 'projectId' | 'type'> & { type: ActivityType },
 ): Promise<void> {
-  return recordEvent(db, ctx, { ...event, projectId });
+  const row = eventRow(ctx, { ...event, projectId });
+  await insertEvent(db, row);
+  await enqueueWebhookDeliveries(db, ctx.effects, {
+    id: row.id,
+    projectId,
+    type: event.type,
+    actorId: row.actor_id,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    details: row.details,
+  });
 }
 
 export interface AuditEvent {

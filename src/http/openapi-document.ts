@@ -79,6 +79,7 @@ const TAGS = [
   ['baselines', 'Immutable snapshots of a specification and what changed between them'],
   ['approvals', 'Electronic signatures of items and baselines'],
   ['imports', 'Items in from ReqIF (DOORS, Polarion, StrictDoc …), Gilla JSON or CSV'],
+  ['webhooks', 'Signed deliveries of a project’s events to other services (Standard Webhooks)'],
 ] as const;
 
 const HEADERS: Json = {

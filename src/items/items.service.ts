@@ -297,8 +297,11 @@ export async function updateItem(
     changedBy: actorId,
     changes,
   });
-  await itemActivity(trx, ctx, 'item.updated', row, { fields: Object.keys(changes) });
   const marked = await markIncomingLinksSuspect(trx, [itemId], Object.keys(changes));
+  await itemActivity(trx, ctx, 'item.updated', row, {
+    fields: Object.keys(changes),
+    suspectLinks: marked,
+  });
   specificationChanged(ctx.effects, row.specification_id);
   // Link pages show the ends' titles and the suspect marks.
   if (changes.title || marked > 0) projectTraceChanged(ctx.effects, row.project_id);

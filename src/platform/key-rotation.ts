@@ -18,6 +18,7 @@ export const ENCRYPTED_COLUMNS = [
   { table: 'oauth_states', column: 'code_verifier_enc', key: 'state_hash', keyType: 'text' },
   { table: 'mail_outbox', column: 'body_enc', key: 'id', keyType: 'uuid' },
   { table: 'totp_credentials', column: 'secret_enc', key: 'user_id', keyType: 'uuid' },
+  { table: 'webhooks', column: 'secret_enc', key: 'id', keyType: 'uuid' },
 ] as const;
 
 export interface RotationProgress {

@@ -14,6 +14,7 @@ export interface Metrics {
   rateLimited: Counter<'bucket'>;
   rateLimitStoreErrors: Counter;
   mailSent: Counter<'result'>;
+  webhookDeliveries: Counter<'outcome'>;
   oauthSignIns: Counter<'provider' | 'outcome'>;
   effectFailures: Counter<'effect'>;
   transactionRetries: Counter;
@@ -69,6 +70,12 @@ function createMetrics(poolStats: () => { total: number; idle: number; waiting: 
       name: 'gilla_mail_deliveries_total',
       help: 'Mail delivery attempts by result: sent, failed (retried), abandoned (after a day)',
       labelNames: ['result'],
+      registers,
+    }),
+    webhookDeliveries: new Counter({
+      name: 'gilla_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome: delivered, failed (retried), given_up (after a day)',
+      labelNames: ['outcome'],
       registers,
     }),
     oauthSignIns: new Counter({

@@ -19,6 +19,7 @@ import type { ProjectMemberTable, ProjectTable } from '../projects/projects.tabl
 import type { AppSettingTable } from '../settings/settings.table.js';
 import type { SpecificationTable } from '../specifications/specifications.table.js';
 import type { UserIdentityTable, UserTable } from '../users/users.table.js';
+import type { WebhookDeliveryTable, WebhookTable } from '../webhooks/webhooks.table.js';
 
 /** Every table the service reads or writes, for Kysely. */
 export interface Database {
@@ -50,4 +51,6 @@ export interface Database {
   passkeys: PasskeyTable;
   webauthn_challenges: WebauthnChallengeTable;
   audit_events: AuditEventTable;
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }

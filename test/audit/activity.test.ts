@@ -84,6 +84,7 @@ test('a project’s activity lists its changes, newest first, to its members onl
     specificationId: spec.id,
     version: 2,
     fields: ['status'],
+    suspectLinks: 0,
   });
   const linked = events.find((e) => e.type === 'link.created') as ActivityEvent;
   assert.equal(linked.targetId, link.id);

@@ -13,6 +13,7 @@ import * as traceLinks from './2026-12-05T01-trace-links.js';
 import * as baselinesApprovals from './2026-12-05T02-baselines-approvals.js';
 import * as imports from './2026-12-05T03-imports.js';
 import * as signInAndAudit from './2026-12-05T04-sign-in-and-audit.js';
+import * as webhooks from './2026-12-05T05-webhooks.js';
 
 /** Every migration, by name; names sort in the order they run. Frozen once landed. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05T02-baselines-approvals': baselinesApprovals,
   '2026-12-05T03-imports': imports,
   '2026-12-05T04-sign-in-and-audit': signInAndAudit,
+  '2026-12-05T05-webhooks': webhooks,
 };

@@ -1,0 +1,165 @@
+import type { Kysely } from 'kysely';
+import { Webhook as Signer } from 'standardwebhooks';
+import type { Encryptor } from '../platform/crypto.js';
+import type { Database } from '../platform/schema.js';
+import { onDeliveriesQueued } from './queue-signal.js';
+import {
+  DEACTIVATE_AFTER_SECONDS,
+  RETRY_FOR_SECONDS,
+  retryDelaySeconds,
+} from './retry-schedule.js';
+import type { Sender } from './sender.js';
+import {
+  leaseDueWebhooks,
+  markAttemptFailed,
+  markDelivered,
+  pendingDeliveries,
+  releaseWebhook,
+  type LeasedWebhook,
+} from './webhooks.repository.js';
+
+/** How long a lease keeps other instances off a webhook; work on one stops well before. */
+const LEASE_SECONDS = 60;
+/** An instance sends to one webhook this long at most, then lets it go to be leased afresh. */
+const MAX_WORK_PER_LEASE_MS = 30_000;
+/** Deliveries read at a time. */
+const BATCH = 50;
+
+export type DeliveryOutcome = 'delivered' | 'failed' | 'given_up';
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface WorkerHooks {
+  onOutcome(outcome: DeliveryOutcome): void;
+  /** A webhook has failed for days: switch it off and tell its owner (once). */
+  deactivate(webhook: LeasedWebhook, failingSince: Date): Promise<void>;
+}
+
+/**
+ * Sends the webhook outbox: on a timer, and at once when deliveries are committed in this
+ * process. Each webhook's deliveries go one at a time in order, and only by the instance that
+ * holds its lease; up to `concurrency` webhooks are served at once.
+ */
+export class WebhookWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly enc: Encryptor,
+    private readonly sender: Sender,
+    private readonly log: Logger,
+    private readonly hooks: WorkerHooks,
+    private readonly options: { pollIntervalMs: number; concurrency: number },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.options.pollIntervalMs);
+    this.timer.unref();
+    this.unsubscribe = onDeliveriesQueued(() => this.kick());
+    this.kick();
+  }
+
+  /** Runs a pass now (or right after the current one). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((err: unknown) => this.log.warn({ err }, 'webhook pass failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Resolves when no pass is running. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Stops taking work, lets the attempts under way finish, and closes the connections. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.unsubscribe?.();
+    await this.idle();
+    await this.sender.close();
+  }
+
+  private async drain(): Promise<void> {
+    const serving = new Set<Promise<void>>();
+    for (;;) {
+      const room = this.options.concurrency - serving.size;
+      if (!this.stopped && room > 0) {
+        const leased = await leaseDueWebhooks(this.db, room, LEASE_SECONDS);
+        for (const webhook of leased) {
+          const served: Promise<void> = this.serve(webhook)
+            .catch((err: unknown) =>
+              this.log.warn({ err, webhookId: webhook.id }, 'webhook failed'),
+            )
+            .finally(() => serving.delete(served));
+          serving.add(served);
+        }
+        if (leased.length === room) continue;
+      }
+      if (serving.size === 0) return;
+      await Promise.race(serving);
+    }
+  }
+
+  /** Sends a leased webhook's due deliveries in order, until one fails or time is up. */
+  private async serve(webhook: LeasedWebhook): Promise<void> {
+    const started = Date.now();
+    const timeLeft = () => !this.stopped && Date.now() - started < MAX_WORK_PER_LEASE_MS;
+    let outcome: 'succeeded' | 'failed' | 'idle' = 'idle';
+    // A failure here (the database, a secret under a dropped key) keeps the lease until it
+    // expires: the webhook is tried again in a minute, not in a loop.
+    const target = { url: webhook.url, signer: new Signer(this.enc.decrypt(webhook.secret_enc)) };
+    sending: while (timeLeft()) {
+      const batch = await pendingDeliveries(this.db, webhook.id, BATCH);
+      for (const delivery of batch) {
+        if (!delivery.due || !timeLeft()) break sending;
+        const result = await this.sender.send(target, delivery);
+        if (result.ok) {
+          await markDelivered(this.db, delivery.id, result.responseStatus);
+          outcome = 'succeeded';
+          this.hooks.onOutcome('delivered');
+          continue;
+        }
+        outcome = 'failed';
+        const givenUp = await markAttemptFailed(
+          this.db,
+          delivery.id,
+          result,
+          retryDelaySeconds(delivery.attempts + 1),
+          RETRY_FOR_SECONDS,
+        );
+        this.hooks.onOutcome(givenUp ? 'given_up' : 'failed');
+        const context = { webhookId: webhook.id, deliveryId: delivery.id, error: result.error };
+        if (givenUp) this.log.error(context, 'webhook delivery failed for a day; given up');
+        else this.log.warn(context, 'webhook delivery failed; will retry');
+        break sending;
+      }
+      if (batch.length < BATCH) break;
+    }
+    const failingSince = await releaseWebhook(this.db, webhook.id, outcome);
+    if (
+      failingSince !== null &&
+      Date.now() - failingSince.getTime() >= DEACTIVATE_AFTER_SECONDS * 1000
+    ) {
+      await this.hooks.deactivate(webhook, failingSince);
+    }
+  }
+}

@@ -1,0 +1,337 @@
+import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
+import type { Database } from '../platform/schema.js';
+import type {
+  DeliveryStatus,
+  WebhookDeliveryRow,
+  WebhookRow,
+  WebhookTable,
+} from './webhooks.table.js';
+
+export async function insertWebhook(
+  db: Kysely<Database>,
+  row: Insertable<WebhookTable>,
+): Promise<WebhookRow> {
+  return db.insertInto('webhooks').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function listWebhooks(db: Kysely<Database>, projectId: string): Promise<WebhookRow[]> {
+  return db
+    .selectFrom('webhooks')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('id')
+    .execute();
+}
+
+export async function countWebhooks(db: Kysely<Database>, projectId: string): Promise<number> {
+  const row = await db
+    .selectFrom('webhooks')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export function findWebhook(
+  db: Kysely<Database>,
+  projectId: string,
+  webhookId: string,
+): Promise<WebhookRow | undefined> {
+  return db
+    .selectFrom('webhooks')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', webhookId)
+    .executeTakeFirst();
+}
+
+export function updateWebhookRow(
+  db: Kysely<Database>,
+  webhookId: string,
+  patch: Updateable<WebhookTable>,
+): Promise<WebhookRow | undefined> {
+  return db
+    .updateTable('webhooks')
+    .set({ ...patch, updated_at: sql`now()` })
+    .where('id', '=', webhookId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteWebhookRow(db: Kysely<Database>, webhookId: string): Promise<void> {
+  await db.deleteFrom('webhooks').where('id', '=', webhookId).execute();
+}
+
+/**
+ * Queues one event for every active webhook of the project subscribed to one of `patterns` (its
+ * type, its family's `item.*`, `*`), in the caller's transaction; answers how many were queued.
+ */
+export async function insertDeliveries(
+  db: Kysely<Database>,
+  event: { projectId: string; type: string; patterns: string[]; body: string },
+): Promise<number> {
+  const result = await db
+    .insertInto('webhook_deliveries')
+    .columns(['id', 'webhook_id', 'event_type', 'body'])
+    .expression((eb) =>
+      eb
+        .selectFrom('webhooks')
+        .select([
+          sql<string>`gen_random_uuid()`.as('id'),
+          'id as webhook_id',
+          sql<string>`${event.type}::text`.as('event_type'),
+          sql<string>`${event.body}::text`.as('body'),
+        ])
+        .where('project_id', '=', event.projectId)
+        .where('active', '=', true)
+        .where(sql<boolean>`events && ${sql.val(event.patterns)}::text[]`),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
+/** What a sending instance needs of a webhook it has leased. */
+export type LeasedWebhook = Pick<
+  WebhookRow,
+  'id' | 'project_id' | 'url' | 'secret_enc' | 'created_by' | 'failing_since'
+>;
+
+/**
+ * Leases up to `limit` active webhooks whose oldest pending delivery is due and that no other
+ * instance is sending to (SKIP LOCKED, then the lease holds them for `leaseSeconds`).
+ */
+export async function leaseDueWebhooks(
+  db: Kysely<Database>,
+  limit: number,
+  leaseSeconds: number,
+): Promise<LeasedWebhook[]> {
+  return db
+    .updateTable('webhooks')
+    .set({ lease_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('webhooks as w')
+        .select('w.id')
+        .where('w.active', '=', true)
+        .where((w) =>
+          w.or([w('w.lease_until', 'is', null), w('w.lease_until', '<', sql<Date>`now()`)]),
+        )
+        .where(
+          (w) =>
+            w
+              .selectFrom('webhook_deliveries as d')
+              .select('d.next_attempt_at')
+              .whereRef('d.webhook_id', '=', 'w.id')
+              .where('d.status', '=', 'pending')
+              .orderBy('d.seq')
+              .limit(1),
+          '<=',
+          sql<Date>`now()`,
+        )
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returning(['id', 'project_id', 'url', 'secret_enc', 'created_by', 'failing_since'])
+    .execute();
+}
+
+/** A webhook's next pending deliveries in order, and whether the first is due. */
+export async function pendingDeliveries(
+  db: Kysely<Database>,
+  webhookId: string,
+  limit: number,
+): Promise<
+  (Pick<WebhookDeliveryRow, 'id' | 'body' | 'attempts' | 'first_failed_at'> & {
+    due: boolean;
+  })[]
+> {
+  return db
+    .selectFrom('webhook_deliveries')
+    .select(['id', 'body', 'attempts', 'first_failed_at'])
+    .select(sql<boolean>`next_attempt_at <= now()`.as('due'))
+    .where('webhook_id', '=', webhookId)
+    .where('status', '=', 'pending')
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}
+
+export async function markDelivered(
+  db: Kysely<Database>,
+  deliveryId: string,
+  responseStatus: number,
+): Promise<void> {
+  await db
+    .updateTable('webhook_deliveries')
+    .set({
+      status: 'delivered',
+      attempts: sql`attempts + 1`,
+      last_attempt_at: sql`now()`,
+      finished_at: sql`now()`,
+      response_status: responseStatus,
+      last_error: null,
+    })
+    .where('id', '=', deliveryId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/**
+ * Records a failed attempt: the next one after `retryInSeconds`, or none (failed) once the
+ * delivery has been failing for `giveUpAfterSeconds`. Answers whether it was given up.
+ */
+export async function markAttemptFailed(
+  db: Kysely<Database>,
+  deliveryId: string,
+  attempt: { responseStatus: number | null; error: string },
+  retryInSeconds: number,
+  giveUpAfterSeconds: number,
+): Promise<boolean> {
+  const givingUp = sql<boolean>`coalesce(first_failed_at, now()) <= now() - make_interval(secs => ${giveUpAfterSeconds})`;
+  const row = await db
+    .updateTable('webhook_deliveries')
+    .set({
+      attempts: sql`attempts + 1`,
+      last_attempt_at: sql`now()`,
+      response_status: attempt.responseStatus,
+      last_error: attempt.error.slice(0, 500),
+      first_failed_at: sql`coalesce(first_failed_at, now())`,
+      next_attempt_at: sql`now() + make_interval(secs => ${retryInSeconds})`,
+      status: sql`case when ${givingUp} then 'failed' else 'pending' end`,
+      finished_at: sql`case when ${givingUp} then now() end`,
+    })
+    .where('id', '=', deliveryId)
+    .where('status', '=', 'pending')
+    .returning('status')
+    .executeTakeFirst();
+  return row?.status === 'failed';
+}
+
+/**
+ * Ends a lease, and keeps the webhook's failure clock: started by a failure, stopped by a
+ * success. Answers since when it has been failing (null: it is not).
+ */
+export async function releaseWebhook(
+  db: Kysely<Database>,
+  webhookId: string,
+  outcome: 'succeeded' | 'failed' | 'idle',
+): Promise<Date | null> {
+  const failingSince =
+    outcome === 'failed'
+      ? sql<Date>`coalesce(failing_since, now())`
+      : outcome === 'succeeded'
+        ? sql<null>`null`
+        : sql<Date | null>`failing_since`;
+  const row = await db
+    .updateTable('webhooks')
+    .set({ lease_until: null, failing_since: failingSince })
+    .where('id', '=', webhookId)
+    .returning('failing_since')
+    .executeTakeFirst();
+  return row?.failing_since ?? null;
+}
+
+/** Switches off a webhook that has been failing since before `failingBefore`; answers whether. */
+export async function deactivateFailingWebhook(
+  db: Kysely<Database>,
+  webhookId: string,
+  failingBefore: Date,
+): Promise<boolean> {
+  const row = await db
+    .updateTable('webhooks')
+    .set({ active: false, deactivated_at: sql`now()`, updated_at: sql`now()` })
+    .where('id', '=', webhookId)
+    .where('active', '=', true)
+    .where('failing_since', '<=', failingBefore)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** A webhook's deliveries newest first, `limit + 1` of them, before `beforeSeq`. */
+export function listDeliveries(
+  db: Kysely<Database>,
+  webhookId: string,
+  filter: { status?: DeliveryStatus | undefined; beforeSeq: number | null },
+  limit: number,
+): Promise<WebhookDeliveryRow[]> {
+  let query = db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('webhook_id', '=', webhookId)
+    .orderBy('seq', 'desc')
+    .limit(limit + 1);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.beforeSeq !== null) query = query.where('seq', '<', String(filter.beforeSeq));
+  return query.execute();
+}
+
+/** Queues a delivery again, at its place in the webhook's order, due now. */
+export function requeueDelivery(
+  db: Kysely<Database>,
+  webhookId: string,
+  deliveryId: string,
+): Promise<WebhookDeliveryRow | undefined> {
+  return db
+    .updateTable('webhook_deliveries')
+    .set({
+      status: 'pending',
+      next_attempt_at: sql`now()`,
+      first_failed_at: null,
+      finished_at: null,
+    })
+    .where('webhook_id', '=', webhookId)
+    .where('id', '=', deliveryId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Pending deliveries of active webhooks, and how long the oldest has waited (seconds). */
+export async function queueStats(
+  db: Kysely<Database>,
+): Promise<{ pending: number; oldestAgeSeconds: number }> {
+  const row = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .select([
+      sql<string>`count(*)`.as('pending'),
+      sql<number | null>`extract(epoch from now() - min(d.created_at))::float8`.as('oldest'),
+    ])
+    .where('d.status', '=', 'pending')
+    .where('w.active', '=', true)
+    .executeTakeFirstOrThrow();
+  return { pending: Number(row.pending), oldestAgeSeconds: row.oldest ?? 0 };
+}
+
+/** Deletes up to `batch` finished deliveries older than `cutoff`; answers how many went. */
+export async function deleteFinishedDeliveries(
+  db: Kysely<Database>,
+  cutoff: Date,
+  batch: number,
+): Promise<number> {
+  const result = await db
+    .deleteFrom('webhook_deliveries')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('finished_at', '<', cutoff)
+        .limit(batch),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Gives a webhook's pending deliveries a fresh start: due now, no failure clock. */
+export async function restartPendingDeliveries(
+  db: Kysely<Database>,
+  webhookId: string,
+): Promise<void> {
+  await db
+    .updateTable('webhook_deliveries')
+    .set({ next_attempt_at: sql`now()`, first_failed_at: null })
+    .where('webhook_id', '=', webhookId)
+    .where('status', '=', 'pending')
+    .execute();
+}
