@@ -35,7 +35,7 @@ export function urlProblem(raw: string, policy: DestinationPolicy): string | nul
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https URL';
   if (url.username !== '' || url.password !== '') return 'must not carry a user name or password';
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
   const literal = isIP(host) !== 0;
   if (url.protocol === 'http:') {
     const loopbackName = host === 'localhost';
