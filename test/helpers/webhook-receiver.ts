@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ReceivedHook {
   path: string;
+  /** Whether the whole answer was taken by the sender (false: it hung up first). */
+  answerTaken?: boolean;
   headers: IncomingHttpHeaders;
   body: string;
   /** The parsed body. */
@@ -17,6 +19,8 @@ export interface Answer {
   delayMs?: number;
   body?: string | Buffer;
   headers?: Record<string, string>;
+  /** Sends the body this many times over, a write every 5 ms (a long, slow answer). */
+  repeat?: number;
 }
 
 /**
@@ -51,11 +55,26 @@ export async function startReceiver(): Promise<{
       const hook: ReceivedHook = { path: req.url ?? '/', headers: req.headers, body, json };
       requests.push(hook);
       const a = answer(hook, requests.length);
+      res.on('close', () => {
+        hook.answerTaken = res.writableFinished;
+      });
       const send = () => {
         if (res.destroyed) return;
         if (a.status >= 200 && a.status < 300) received.push(hook);
         res.writeHead(a.status, a.headers ?? {});
-        res.end(a.body ?? '');
+        if (!a.repeat) {
+          res.end(a.body ?? '');
+          return;
+        }
+        let left = a.repeat;
+        const timer = setInterval(() => {
+          if (res.destroyed || left-- === 0) {
+            clearInterval(timer);
+            res.end();
+            return;
+          }
+          res.write(a.body ?? '');
+        }, 5);
       };
       if (a.delayMs) void sleep(a.delayMs).then(send);
       else send();

@@ -85,7 +85,10 @@ test('only owners see and manage webhooks', async () => {
     await register(owner, project.id, { url: 'http://localhost:9/', events: ['*'] })
   ).json<WebhookBody>();
 
-  const asEditor = await register(editor, project.id, { url: 'http://localhost:9/', events: ['*'] });
+  const asEditor = await register(editor, project.id, {
+    url: 'http://localhost:9/',
+    events: ['*'],
+  });
   assert.equal(asEditor.statusCode, 403);
   const editorList = await app.inject({
     method: 'GET',
@@ -164,7 +167,10 @@ test('a project has at most 20 webhooks', async () => {
   const owner = await createUser(app);
   const project = await createProject(app, owner);
   for (let i = 0; i < 20; i++) {
-    const res = await register(owner, project.id, { url: `http://127.0.0.1:9/${i}`, events: ['*'] });
+    const res = await register(owner, project.id, {
+      url: `http://127.0.0.1:9/${i}`,
+      events: ['*'],
+    });
     assert.equal(res.statusCode, 201);
   }
   const res = await register(owner, project.id, { url: 'http://127.0.0.1:9/21', events: ['*'] });
@@ -212,7 +218,12 @@ test('PATCH changes the URL, events and state; DELETE removes it with its delive
 
   await app.db
     .insertInto('webhook_deliveries')
-    .values({ id: crypto.randomUUID(), webhook_id: hook.id, event_type: 'link.created', body: '{}' })
+    .values({
+      id: crypto.randomUUID(),
+      webhook_id: hook.id,
+      event_type: 'link.created',
+      body: '{}',
+    })
     .execute();
   const gone = await app.inject({ method: 'DELETE', url, headers: owner.auth });
   assert.equal(gone.statusCode, 204);
