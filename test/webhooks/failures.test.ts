@@ -213,14 +213,14 @@ test('after a day of failures a delivery is marked failed and the next one goes'
   receiver.answer(() => ({ status: 204 }));
   const retried = await app.inject({
     method: 'POST',
-    url: `${hookUrl}/deliveries/${doomed!.id}/retry`,
+    url: `${hookUrl}/deliveries/${doomed.id}/retry`,
     headers: owner.auth,
   });
   assert.equal(retried.statusCode, 202, retried.body);
   assert.equal(retried.json<DeliveryBody>().status, 'pending');
   const again = await receiver.waitFor(2);
-  assert.equal(again[1]?.headers['webhook-id'], doomed!.id);
-  const after = (await deliveries(owner, hookUrl)).find((d) => d.id === doomed!.id);
+  assert.equal(again[1]?.headers['webhook-id'], doomed.id);
+  const after = (await deliveries(owner, hookUrl)).find((d) => d.id === doomed.id);
   assert.deepEqual([after?.status, after?.attempts], ['delivered', 3]);
 
   const missing = await app.inject({
