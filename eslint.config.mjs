@@ -38,7 +38,7 @@ const MAY_IMPORT = {
   // The audit log and project activity: every feature records its events here.
   audit: ['domain', 'platform', 'http', 'webhooks'],
   // Webhooks: a project's events delivered out (the outbox that audit's activity fills).
-  webhooks: ['domain', 'platform', 'http', 'mail', 'users'],
+  webhooks: ['domain', 'platform', 'http', 'mail'],
   users: ['domain', 'platform', 'http'],
   // Sign-in factors and tokens, below auth, which builds sign-in flows from them.
   tokens: ['domain', 'platform', 'http', 'users', 'audit'],

@@ -4,7 +4,7 @@
 // With both set, a mixed read/write scenario follows at WEB_CONCURRENCY=2 for BENCH_MIXED_SECONDS
 // (default 60) and reports each worker's memory. Arguments pick sections: `npm run bench -- me login`
 // runs only those (health, me, projects, items, login, refresh, trace, baselines, import, pat, mfa,
-// mixed).
+// webhooks, mixed).
 import argon2 from 'argon2';
 import type autocannon from 'autocannon';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
@@ -28,6 +28,7 @@ import { trace } from './trace.js';
 import { baselines } from './baselines.js';
 import { imports } from './imports.js';
 import { mfa, pats } from './security.js';
+import { webhooks } from './webhooks.js';
 
 const picked = process.argv.slice(2);
 const wanted = (section: string) => picked.length === 0 || picked.includes(section);
@@ -35,6 +36,7 @@ const secret = 'bench-jwt-secret-0123456789abcdefghijklmnop';
 const ours = 5601;
 const bare = 5602;
 const mixedPort = 5603;
+const webhookPort = 5604;
 const baseEnv = {
   PATH: process.env.PATH,
   NODE_ENV: 'production',
@@ -442,17 +444,43 @@ async function mixed(ids: SeedIds, seeded: boolean, rows: Row[], notes: string[]
   }
 }
 
+/**
+ * The `webhooks` section on a service of its own outside production (which refuses loopback
+ * receivers), on an empty database (embedded) or BENCH_DATABASE_URL.
+ */
+async function webhookSection(rows: Row[], notes: string[]): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gilla-bench-webhooks-'));
+  const service = await start(
+    'dist/src/server.js',
+    { ...baseEnv, NODE_ENV: 'development', LOG_FORMAT: 'json', DATA_DIR: dataDir },
+    webhookPort,
+  );
+  try {
+    const base = `http://127.0.0.1:${webhookPort}`;
+    const { accessToken } = await post(`${base}/api/v1/auth/register`, {
+      email: `webhooks-${Date.now()}@bench.test`,
+      password: 'bench password 0123456789',
+      name: 'Bench',
+    });
+    await webhooks(base, { authorization: `Bearer ${accessToken as string}` }, rows, notes);
+  } finally {
+    await stop(service);
+  }
+}
+
 async function main(): Promise<void> {
   const mixedOnly = picked.length > 0 && picked.every((p) => p === 'mixed');
+  const webhooksOnly = picked.length > 0 && picked.every((p) => p === 'webhooks');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gilla-bench-'));
   const ids = seedIds(uuidv7);
   const rows: Row[] = [];
   const notes: string[] = [];
-  console.log('seeding 31 projects, 111,000 items and 20,050 links…');
-  if (!mixedOnly) {
+  if (!mixedOnly && !webhooksOnly) {
+    console.log('seeding 31 projects, 111,000 items and 20,050 links…');
     await seedService(dataDir, ids, 'before');
     await singleProcess(dataDir, ids, rows, notes);
   }
+  if (wanted('webhooks')) await webhookSection(rows, notes);
   if (wanted('mixed')) await mixed(ids, !mixedOnly, rows, notes);
   table(rows, notes);
 }

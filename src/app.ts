@@ -49,6 +49,7 @@ import { activityRoutes } from './projects/activity.routes.js';
 import { webhookRoutes } from './projects/webhooks.routes.js';
 import { linkTypeRoutes } from './projects/link-types.routes.js';
 import { projectRoutes } from './projects/projects.routes.js';
+import { projectOwnerEmails } from './projects/projects.service.js';
 import { readSettings } from './settings/settings.service.js';
 import { settingsRoutes } from './settings/settings.routes.js';
 import { specificationRoutes } from './specifications/specifications.routes.js';
@@ -159,7 +160,7 @@ export async function buildApp(
   });
   await app.register(oauthPlugin, { config });
   await app.register(auditPlugin, { retentionDays: config.audit.retentionDays });
-  await app.register(webhooksPlugin, { config });
+  await app.register(webhooksPlugin, { config, ownersOf: projectOwnerEmails });
 
   await app.register(healthRoutes, { version: config.app.version });
   await app.register(jwksRoutes);

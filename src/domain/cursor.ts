@@ -29,7 +29,9 @@ export function decodeCursor(
     if (
       kind === 'uuid'
         ? typeof position === 'string' && UUID.test(position)
-        : typeof position === kind
+        : kind === 'number'
+          ? Number.isSafeInteger(position)
+          : typeof position === kind
     ) {
       return position as Position;
     }

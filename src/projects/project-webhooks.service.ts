@@ -16,6 +16,7 @@ import {
 } from '../webhooks/webhooks.service.js';
 import type { DeliveryStatus } from '../webhooks/webhooks.table.js';
 import { requireRole } from './project-access.js';
+import { lockProjectOfUser } from './projects.service.js';
 
 /** A project's webhooks: its owners register, read and change them; each change is audited. */
 const ownerOf = (db: Kysely<Database>, { actor }: Context, projectId: string) =>
@@ -28,7 +29,8 @@ export async function registerWebhook(
   projectId: string,
   input: { url: string; events: string[] },
 ): Promise<Webhook & { secret: string }> {
-  await ownerOf(tx, ctx, projectId);
+  // Locked: two registrations at once count the project's webhooks one after the other.
+  await lockProjectOfUser(tx, projectId, ctx.actor.userId, 'owner');
   const webhook = await createWebhook(tx, ctx.enc, policy, projectId, ctx.actor.userId, input);
   await recordEvent(tx, ctx, {
     type: 'webhook.created',

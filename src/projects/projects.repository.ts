@@ -167,3 +167,17 @@ export async function holdProjectRole(
     .executeTakeFirst();
   return row?.role ?? undefined;
 }
+
+/** The e-mail addresses of a project's owners whose accounts are enabled. */
+export async function ownerEmails(db: Kysely<Database>, projectId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('project_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select('u.email')
+    .where('m.project_id', '=', projectId)
+    .where('m.role', '=', 'owner')
+    .where('u.disabled_at', 'is', null)
+    .orderBy('u.email')
+    .execute();
+  return rows.map((r) => r.email);
+}

@@ -12,6 +12,7 @@ import { insertMember } from './members.repository.js';
 import { assertRole } from './project-access.js';
 import { deriveProjectKey } from './project-key.js';
 import {
+  ownerEmails,
   deleteProjectRow,
   findProjectOfUser,
   insertProject,
@@ -204,4 +205,9 @@ export async function releaseProjectsOf(
     await deleteProjectRow(trx, project.id);
     projectAccessChanged(effects, project.id);
   }
+}
+
+/** Who is told about a project's own affairs (a webhook switched off): its enabled owners. */
+export function projectOwnerEmails(db: Kysely<Database>, projectId: string): Promise<string[]> {
+  return ownerEmails(db, projectId);
 }

@@ -13,6 +13,8 @@ export interface DestinationPolicy {
   production: boolean;
 }
 
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+
 /** An address a webhook may connect to over `protocol`. */
 export function addressAllowed(
   address: string,
@@ -20,9 +22,12 @@ export function addressAllowed(
   { production }: DestinationPolicy,
 ): boolean {
   if (!ipaddr.isValid(address)) return false;
-  const range = ipaddr.process(address).range();
+  const ip = ipaddr.process(address);
+  const range = ip.range();
   if (protocol === 'http:') return !production && range === 'loopback';
-  return production ? range === 'unicast' : true;
+  if (!production) return true;
+  // IPv6: only global unicast (2000::/3), which leaves out the IPv4-compatible ::a.b.c.d too.
+  return range === 'unicast' && (ip.kind() === 'ipv4' || ip.match(GLOBAL_UNICAST_V6));
 }
 
 /** Why a webhook URL is refused as written (before any DNS lookup), or null. */
@@ -72,11 +77,12 @@ function checkedLookup(protocol: 'http:' | 'https:', policy: DestinationPolicy):
         callback(err, '', 0);
         return;
       }
-      const refused = addresses.find((a) => !addressAllowed(a.address, protocol, policy));
+      const refused = addresses.some((a) => !addressAllowed(a.address, protocol, policy));
       const first = addresses[0];
       if (refused || !first) {
-        const what = refused ? `${hostname} resolves to ${refused.address}` : `${hostname}`;
-        callback(new DestinationRefusedError(`${what}: address not allowed`), '', 0);
+        // Which address it was stays out of the message: owners could map internal names.
+        const why = `${hostname} resolves to an address that is not allowed (private, loopback, link-local or reserved)`;
+        callback(new DestinationRefusedError(why), '', 0);
         return;
       }
       if (options.all) (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);

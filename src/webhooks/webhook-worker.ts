@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import { Webhook as Signer } from 'standardwebhooks';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
@@ -15,13 +16,17 @@ import {
   markDelivered,
   pendingDeliveries,
   releaseWebhook,
+  renewLease,
   type LeasedWebhook,
 } from './webhooks.repository.js';
 
-/** How long a lease keeps other instances off a webhook; work on one stops well before. */
-const LEASE_SECONDS = 60;
-/** An instance sends to one webhook this long at most, then lets it go to be leased afresh. */
+/**
+ * An instance starts no new attempt on a webhook after this long, and lets it go to be leased
+ * afresh; the lease lasts longer than that plus one attempt, so it never runs out mid-send.
+ */
 const MAX_WORK_PER_LEASE_MS = 30_000;
+const leaseSeconds = (attemptTimeoutMs: number) =>
+  Math.ceil((MAX_WORK_PER_LEASE_MS + attemptTimeoutMs) / 1000) + 30;
 /** Deliveries read at a time. */
 const BATCH = 50;
 
@@ -56,7 +61,11 @@ export class WebhookWorker {
     private readonly sender: Sender,
     private readonly log: Logger,
     private readonly hooks: WorkerHooks,
-    private readonly options: { pollIntervalMs: number; concurrency: number },
+    private readonly options: {
+      pollIntervalMs: number;
+      concurrency: number;
+      attemptTimeoutMs: number;
+    },
   ) {}
 
   start(): void {
@@ -99,35 +108,52 @@ export class WebhookWorker {
   }
 
   private async drain(): Promise<void> {
-    const serving = new Set<Promise<void>>();
-    for (;;) {
-      const room = this.options.concurrency - serving.size;
-      if (!this.stopped && room > 0) {
-        const leased = await leaseDueWebhooks(this.db, room, LEASE_SECONDS);
-        for (const webhook of leased) {
-          const served: Promise<void> = this.serve(webhook)
-            .catch((err: unknown) =>
-              this.log.warn({ err, webhookId: webhook.id }, 'webhook failed'),
-            )
-            .finally(() => serving.delete(served));
-          serving.add(served);
+    const serving = new Map<string, Promise<void>>();
+    try {
+      for (;;) {
+        const room = this.options.concurrency - serving.size;
+        if (!this.stopped && room > 0) {
+          const token = randomUUID();
+          const leased = await leaseDueWebhooks(this.db, {
+            limit: room,
+            seconds: leaseSeconds(this.options.attemptTimeoutMs),
+            token,
+            except: [...serving.keys()],
+          });
+          for (const webhook of leased) {
+            const served = this.serve({ ...webhook, token })
+              .catch((err: unknown) =>
+                this.log.warn({ err, webhookId: webhook.id }, 'sending to a webhook failed'),
+              )
+              .finally(() => serving.delete(webhook.id));
+            serving.set(webhook.id, served);
+          }
+          if (leased.length === room) continue;
         }
-        if (leased.length === room) continue;
+        if (serving.size === 0) return;
+        await Promise.race(serving.values());
       }
-      if (serving.size === 0) return;
-      await Promise.race(serving);
+    } finally {
+      // A failed lease query must not leave sends running that stop() would not wait for.
+      await Promise.allSettled(serving.values());
     }
   }
 
-  /** Sends a leased webhook's due deliveries in order, until one fails or time is up. */
-  private async serve(webhook: LeasedWebhook): Promise<void> {
+  /**
+   * Sends a leased webhook's due deliveries in order, until one fails, time is up, or the lease
+   * turns out lost. A failure here (the database, a secret under a dropped key) keeps the lease
+   * until it runs out: the webhook is tried again in a minute, not in a loop.
+   */
+  private async serve(webhook: LeasedWebhook & { token: string }): Promise<void> {
     const started = Date.now();
     const timeLeft = () => !this.stopped && Date.now() - started < MAX_WORK_PER_LEASE_MS;
+    const seconds = leaseSeconds(this.options.attemptTimeoutMs);
     let outcome: 'succeeded' | 'failed' | 'idle' = 'idle';
-    // A failure here (the database, a secret under a dropped key) keeps the lease until it
-    // expires: the webhook is tried again in a minute, not in a loop.
     const target = { url: webhook.url, signer: new Signer(this.enc.decrypt(webhook.secret_enc)) };
     sending: while (timeLeft()) {
+      if (outcome !== 'idle' && !(await renewLease(this.db, webhook.id, webhook.token, seconds))) {
+        return;
+      }
       const batch = await pendingDeliveries(this.db, webhook.id, BATCH);
       for (const delivery of batch) {
         if (!delivery.due || !timeLeft()) break sending;
@@ -143,7 +169,7 @@ export class WebhookWorker {
           this.db,
           delivery.id,
           result,
-          retryDelaySeconds(delivery.attempts + 1),
+          retryDelaySeconds(delivery.failures + 1),
           RETRY_FOR_SECONDS,
         );
         this.hooks.onOutcome(givenUp ? 'given_up' : 'failed');
@@ -154,7 +180,7 @@ export class WebhookWorker {
       }
       if (batch.length < BATCH) break;
     }
-    const failingSince = await releaseWebhook(this.db, webhook.id, outcome);
+    const failingSince = await releaseWebhook(this.db, webhook.id, webhook.token, outcome);
     if (
       failingSince !== null &&
       Date.now() - failingSince.getTime() >= DEACTIVATE_AFTER_SECONDS * 1000

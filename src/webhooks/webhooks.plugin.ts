@@ -1,9 +1,10 @@
 import fp from 'fastify-plugin';
+import type { Kysely } from 'kysely';
 import { Gauge } from 'prom-client';
 import type { Config } from '../config.js';
 import { runUnitOfWork } from '../domain/unit-of-work.js';
 import { enqueueMail } from '../mail/outbox.js';
-import { findUserById } from '../users/users.service.js';
+import type { Database } from '../platform/schema.js';
 import { destinationAgents } from './destination.js';
 import { DEACTIVATE_AFTER_SECONDS } from './retry-schedule.js';
 import { createSender } from './sender.js';
@@ -32,8 +33,12 @@ declare module 'fastify' {
  * Decorates `app.webhookWorker`, which sends the webhook outbox from when the app is ready until
  * it closes; prunes finished deliveries hourly; serves the queue's metrics.
  */
-export const webhooksPlugin = fp<{ config: Config }>(
-  async (app, { config }) => {
+export const webhooksPlugin = fp<{
+  config: Config;
+  /** Who is mailed when a project's webhook is switched off: its owners' addresses. */
+  ownersOf: (db: Kysely<Database>, projectId: string) => Promise<string[]>;
+}>(
+  async (app, { config, ownersOf }) => {
     const production = config.env === 'production';
     const sender = createSender(
       destinationAgents({ production }),
@@ -42,20 +47,21 @@ export const webhooksPlugin = fp<{ config: Config }>(
       `${config.app.name}-Webhooks/${config.app.version}`,
     );
 
-    /** Switches off a webhook failing for days and mails whoever registered it. */
+    /** Switches off a webhook failing for days and mails the project's owners. */
     const deactivate = async (webhook: LeasedWebhook, failingSince: Date) => {
       const cutoff = new Date(Date.now() - DEACTIVATE_AFTER_SECONDS * 1000);
       const mailed = await runUnitOfWork(app.workDeps, BACKGROUND, async (tx, { effects }) => {
-        if (!(await deactivateFailingWebhook(tx, webhook.id, cutoff))) return false;
-        const owner = webhook.created_by ? await findUserById(tx, webhook.created_by) : undefined;
-        if (!owner || owner.disabled_at !== null) return false;
-        await enqueueMail(tx, app.encryptor, {
-          to: owner.email,
-          subject: `${config.app.name}: a webhook was switched off`,
-          text: `Every delivery to the webhook at ${webhook.url} (project ${webhook.project_id}) has failed since ${failingSince.toISOString()}, so it has been switched off.\n\nIts undelivered events are kept. Once the receiver works again, switch the webhook back on (PATCH .../webhooks/${webhook.id} with {"active": true}) and they are sent in order.\n`,
-        });
+        if (!(await deactivateFailingWebhook(tx, webhook.id, cutoff))) return 0;
+        const owners = await ownersOf(tx, webhook.project_id);
+        for (const to of owners) {
+          await enqueueMail(tx, app.encryptor, {
+            to,
+            subject: `${config.app.name}: a webhook was switched off`,
+            text: `Every delivery to the webhook at ${webhook.url} (project ${webhook.project_id}) has failed since ${failingSince.toISOString()}, so it has been switched off.\n\nIts undelivered events are kept. Once the receiver works again, switch the webhook back on (PATCH /api/v1/projects/${webhook.project_id}/webhooks/${webhook.id} with {"active": true}) and they are sent in order.\n`,
+          });
+        }
         effects.afterCommit('mail-kick', () => app.outbox.kick());
-        return true;
+        return owners.length;
       });
       app.log.error(
         { webhookId: webhook.id, projectId: webhook.project_id, failingSince, mailed },
@@ -69,12 +75,27 @@ export const webhooksPlugin = fp<{ config: Config }>(
       sender,
       app.log,
       { onOutcome: (outcome) => app.metrics.webhookDeliveries.inc({ outcome }), deactivate },
-      { pollIntervalMs: config.webhooks.pollIntervalMs, concurrency: config.webhooks.concurrency },
+      {
+        pollIntervalMs: config.webhooks.pollIntervalMs,
+        concurrency: config.webhooks.concurrency,
+        attemptTimeoutMs: config.webhooks.timeoutMs,
+      },
     );
     app.decorate('webhookWorker', worker);
 
     const registers = [app.metrics.registry];
-    const stats = () => queueStats(app.db);
+    // One query per scrape for both gauges; a database that cannot answer leaves the last values
+    // (every other metric is still served).
+    let last = { pending: 0, oldestAgeSeconds: 0 };
+    let asked: Promise<typeof last> | null = null;
+    const stats = () =>
+      (asked ??= queueStats(app.db)
+        .then((s) => (last = s))
+        .catch((err: unknown) => {
+          app.log.warn({ err }, 'webhook queue metrics unavailable');
+          return last;
+        })
+        .finally(() => setImmediate(() => (asked = null))));
     new Gauge({
       name: 'gilla_webhook_queue_depth',
       help: 'Deliveries waiting to be sent to active webhooks',

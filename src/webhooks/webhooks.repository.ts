@@ -98,42 +98,70 @@ export type LeasedWebhook = Pick<
 
 /**
  * Leases up to `limit` active webhooks whose oldest pending delivery is due and that no other
- * instance is sending to (SKIP LOCKED, then the lease holds them for `leaseSeconds`).
+ * instance is sending to (SKIP LOCKED, then the lease, named `token`, holds them for
+ * `seconds`), the longest-waiting first; `except` those this instance is serving.
  */
 export async function leaseDueWebhooks(
   db: Kysely<Database>,
-  limit: number,
-  leaseSeconds: number,
+  lease: { limit: number; seconds: number; token: string; except: string[] },
 ): Promise<LeasedWebhook[]> {
+  const heads = db
+    .selectFrom('webhooks as w')
+    .select('w.id')
+    .select((w) =>
+      w
+        .selectFrom('webhook_deliveries as d')
+        .select('d.next_attempt_at')
+        .whereRef('d.webhook_id', '=', 'w.id')
+        .where('d.status', '=', 'pending')
+        .orderBy('d.seq')
+        .limit(1)
+        .as('head_due'),
+    )
+    .where('w.active', '=', true)
+    .where((w) =>
+      w.or([w('w.lease_until', 'is', null), w('w.lease_until', '<', sql<Date>`now()`)]),
+    );
+  const candidates = lease.except.length > 0 ? heads.where('w.id', 'not in', lease.except) : heads;
   return db
-    .updateTable('webhooks')
-    .set({ lease_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('webhooks as w')
-        .select('w.id')
-        .where('w.active', '=', true)
-        .where((w) =>
-          w.or([w('w.lease_until', 'is', null), w('w.lease_until', '<', sql<Date>`now()`)]),
-        )
-        .where(
-          (w) =>
-            w
-              .selectFrom('webhook_deliveries as d')
-              .select('d.next_attempt_at')
-              .whereRef('d.webhook_id', '=', 'w.id')
-              .where('d.status', '=', 'pending')
-              .orderBy('d.seq')
-              .limit(1),
-          '<=',
-          sql<Date>`now()`,
-        )
-        .limit(limit)
-        .forUpdate()
+    .with('heads', () => candidates)
+    .with('picked', (w) =>
+      w
+        .selectFrom('webhooks')
+        .innerJoin('heads', 'heads.id', 'webhooks.id')
+        .select('webhooks.id')
+        .where('heads.head_due', '<=', sql<Date>`now()`)
+        .orderBy('heads.head_due')
+        .limit(lease.limit)
+        .forUpdate('webhooks')
         .skipLocked(),
     )
+    .updateTable('webhooks')
+    .set({
+      lease_until: sql`now() + make_interval(secs => ${lease.seconds})`,
+      lease_token: lease.token,
+    })
+    .where('id', 'in', (eb) => eb.selectFrom('picked').select('picked.id'))
     .returning(['id', 'project_id', 'url', 'secret_enc', 'created_by', 'failing_since'])
     .execute();
+}
+
+/** Extends a lease that is still `token`'s; answers whether it was (else: stop sending). */
+export async function renewLease(
+  db: Kysely<Database>,
+  webhookId: string,
+  token: string,
+  seconds: number,
+): Promise<boolean> {
+  const row = await db
+    .updateTable('webhooks')
+    .set({ lease_until: sql`now() + make_interval(secs => ${seconds})` })
+    .where('id', '=', webhookId)
+    .where('lease_token', '=', token)
+    .where('active', '=', true)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** A webhook's next pending deliveries in order, and whether the first is due. */
@@ -141,14 +169,10 @@ export async function pendingDeliveries(
   db: Kysely<Database>,
   webhookId: string,
   limit: number,
-): Promise<
-  (Pick<WebhookDeliveryRow, 'id' | 'body' | 'attempts' | 'first_failed_at'> & {
-    due: boolean;
-  })[]
-> {
+): Promise<(Pick<WebhookDeliveryRow, 'id' | 'body' | 'failures'> & { due: boolean })[]> {
   return db
     .selectFrom('webhook_deliveries')
-    .select(['id', 'body', 'attempts', 'first_failed_at'])
+    .select(['id', 'body', 'failures'])
     .select(sql<boolean>`next_attempt_at <= now()`.as('due'))
     .where('webhook_id', '=', webhookId)
     .where('status', '=', 'pending')
@@ -193,6 +217,7 @@ export async function markAttemptFailed(
     .updateTable('webhook_deliveries')
     .set({
       attempts: sql`attempts + 1`,
+      failures: sql`failures + 1`,
       last_attempt_at: sql`now()`,
       response_status: attempt.responseStatus,
       last_error: attempt.error.slice(0, 500),
@@ -209,12 +234,13 @@ export async function markAttemptFailed(
 }
 
 /**
- * Ends a lease, and keeps the webhook's failure clock: started by a failure, stopped by a
- * success. Answers since when it has been failing (null: it is not).
+ * Ends `token`'s lease, and keeps the webhook's failure clock: started by a failure, stopped by a
+ * success. Answers since when it has been failing (null: it is not, or the lease was lost).
  */
 export async function releaseWebhook(
   db: Kysely<Database>,
   webhookId: string,
+  token: string,
   outcome: 'succeeded' | 'failed' | 'idle',
 ): Promise<Date | null> {
   const failingSince =
@@ -225,8 +251,9 @@ export async function releaseWebhook(
         : sql<Date | null>`failing_since`;
   const row = await db
     .updateTable('webhooks')
-    .set({ lease_until: null, failing_since: failingSince })
+    .set({ lease_until: null, lease_token: null, failing_since: failingSince })
     .where('id', '=', webhookId)
+    .where('lease_token', '=', token)
     .returning('failing_since')
     .executeTakeFirst();
   return row?.failing_since ?? null;
@@ -279,6 +306,7 @@ export function requeueDelivery(
       status: 'pending',
       next_attempt_at: sql`now()`,
       first_failed_at: null,
+      failures: 0,
       finished_at: null,
     })
     .where('webhook_id', '=', webhookId)
@@ -330,7 +358,7 @@ export async function restartPendingDeliveries(
 ): Promise<void> {
   await db
     .updateTable('webhook_deliveries')
-    .set({ next_attempt_at: sql`now()`, first_failed_at: null })
+    .set({ next_attempt_at: sql`now()`, first_failed_at: null, failures: 0 })
     .where('webhook_id', '=', webhookId)
     .where('status', '=', 'pending')
     .execute();

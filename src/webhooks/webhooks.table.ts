@@ -19,6 +19,8 @@ export interface WebhookTable {
   deactivated_at: Date | null;
   /** Until when an instance is sending to it (others leave it alone). */
   lease_until: Date | null;
+  /** Which lease that is: only its holder renews or ends it. */
+  lease_token: string | null;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -34,6 +36,8 @@ export interface WebhookDeliveryTable {
   body: string;
   status: Generated<DeliveryStatus>;
   attempts: Generated<number>;
+  /** Failed attempts since it was last queued (what the next wait is reckoned from). */
+  failures: Generated<number>;
   next_attempt_at: Generated<Date>;
   /** When its first attempt failed: retries go on for a day from then. */
   first_failed_at: Date | null;

@@ -64,6 +64,7 @@ test('a delivery waiting for its retry survives a restart of the service', async
 
     // Stopped during the backoff (about 5 s), and started again.
     await stop(server);
+    assert.equal(receiver.requests.length, 1, 'the retry had not come before the stop');
     server = await startServerProcess(serverEnv);
     const [got] = await receiver.waitFor(1, 15_000);
     assert.equal(got?.headers['webhook-id'], receiver.requests[0]?.headers['webhook-id']);

@@ -73,6 +73,8 @@ test('which addresses a webhook may connect to', () => {
     '10.0.0.1',
     '169.254.169.254',
     '::1',
+    '::127.0.0.1',
+    '64:ff9b::a00:1',
     'fd00::1',
     '::ffff:10.0.0.1',
   ]) {
@@ -148,7 +150,7 @@ test(
       await sleep(50);
     }
     assert.deepEqual(errors.sort(), [
-      `A ${loopback!.name} resolves to ${loopback!.address}: address not allowed`,
+      `A ${loopback!.name} resolves to an address that is not allowed (private, loopback, link-local or reserved)`,
       'B url must be an https URL',
     ]);
     assert.equal(receiver.requests.length, 0, 'no connection reached the receiver');

@@ -19,7 +19,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       updated_at timestamptz not null default now(),
       failing_since timestamptz,
       deactivated_at timestamptz,
-      lease_until timestamptz
+      lease_until timestamptz,
+      lease_token uuid
     )`.execute(db);
   await sql`create index webhooks_project on webhooks (project_id, id)`.execute(db);
 
@@ -33,6 +34,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       status text not null default 'pending'
         check (status in ('pending', 'delivered', 'failed')),
       attempts int not null default 0,
+      failures int not null default 0,
       next_attempt_at timestamptz not null default now(),
       first_failed_at timestamptz,
       last_attempt_at timestamptz,
