@@ -12,11 +12,12 @@ import { WebhookWorker } from './webhook-worker.js';
 import {
   deactivateFailingWebhook,
   deleteFinishedDeliveries,
+  deleteOrphanDeliveries,
   queueStats,
   type LeasedWebhook,
 } from './webhooks.repository.js';
 
-/** How often finished deliveries past their retention are deleted. */
+/** How often finished deliveries past their retention, and those of deleted projects, are deleted. */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 const PRUNE_BATCH = 1000;
 
@@ -31,7 +32,7 @@ declare module 'fastify' {
 
 /**
  * Decorates `app.webhookWorker`, which sends the webhook outbox from when the app is ready until
- * it closes; prunes finished deliveries hourly; serves the queue's metrics.
+ * it closes; prunes finished and orphaned deliveries hourly; serves the queue's metrics.
  */
 export const webhooksPlugin = fp<{
   config: Config;
@@ -121,6 +122,7 @@ export const webhooksPlugin = fp<{
       const cutoff = new Date(Date.now() - config.webhooks.retentionDays * 86_400_000);
       try {
         while ((await deleteFinishedDeliveries(app.db, cutoff, PRUNE_BATCH)) === PRUNE_BATCH);
+        while ((await deleteOrphanDeliveries(app.db, PRUNE_BATCH)) === PRUNE_BATCH);
       } catch (err) {
         app.log.warn({ err }, 'pruning webhook deliveries failed');
       }

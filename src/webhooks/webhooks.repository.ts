@@ -58,7 +58,9 @@ export function updateWebhookRow(
     .executeTakeFirst();
 }
 
+/** Deletes a webhook and its deliveries. */
 export async function deleteWebhookRow(db: Kysely<Database>, webhookId: string): Promise<void> {
+  await db.deleteFrom('webhook_deliveries').where('webhook_id', '=', webhookId).execute();
   await db.deleteFrom('webhooks').where('id', '=', webhookId).execute();
 }
 
@@ -131,6 +133,15 @@ export async function leaseDueWebhooks(
         .innerJoin('heads', 'heads.id', 'webhooks.id')
         .select('webhooks.id')
         .where('heads.head_due', '<=', sql<Date>`now()`)
+        // Again on the row itself: a lease taken since this statement's snapshot is seen when
+        // the row is locked (PostgreSQL re-checks a locked row's own conditions, not the CTE's).
+        .where('webhooks.active', '=', true)
+        .where((w) =>
+          w.or([
+            w('webhooks.lease_until', 'is', null),
+            w('webhooks.lease_until', '<', sql<Date>`now()`),
+          ]),
+        )
         .orderBy('heads.head_due')
         .limit(lease.limit)
         .forUpdate('webhooks')
@@ -362,4 +373,25 @@ export async function restartPendingDeliveries(
     .where('webhook_id', '=', webhookId)
     .where('status', '=', 'pending')
     .execute();
+}
+
+/** Deletes up to `batch` deliveries whose webhook is gone (its project was deleted). */
+export async function deleteOrphanDeliveries(db: Kysely<Database>, batch: number): Promise<number> {
+  const result = await db
+    .deleteFrom('webhook_deliveries')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('webhook_deliveries as d')
+        .select('d.id')
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('webhooks as w').select('w.id').whereRef('w.id', '=', 'd.webhook_id'),
+            ),
+          ),
+        )
+        .limit(batch),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { deleteOrphanDeliveries } from '../../src/webhooks/webhooks.repository.js';
 import { setupTestEnv } from '../helpers/app.js';
 import { addMember, createProject, createUser, type TestUser } from '../helpers/factories.js';
 
@@ -257,4 +258,40 @@ test('a read-only personal access token may list webhooks but not register one',
     payload: { url: 'http://127.0.0.1:9/', events: ['*'] },
   });
   assert.equal(create.statusCode, 403);
+});
+
+test('deleting a project deletes its webhooks; their deliveries are pruned', async () => {
+  const owner = await createUser(app);
+  const project = await createProject(app, owner);
+  const hook = (
+    await register(owner, project.id, { url: 'http://127.0.0.1:9/a', events: ['*'] })
+  ).json<WebhookBody>();
+  await app.db
+    .insertInto('webhook_deliveries')
+    .values({
+      id: crypto.randomUUID(),
+      webhook_id: hook.id,
+      event_type: 'item.created',
+      body: '{}',
+    })
+    .execute();
+  const res = await app.inject({
+    method: 'DELETE',
+    url: `/api/v1/projects/${project.id}`,
+    headers: owner.auth,
+  });
+  assert.equal(res.statusCode, 204, res.body);
+  const hooks = await app.db
+    .selectFrom('webhooks')
+    .select('id')
+    .where('id', '=', hook.id)
+    .execute();
+  assert.deepEqual(hooks, []);
+  assert.ok((await deleteOrphanDeliveries(app.db, 1000)) >= 1);
+  const left = await app.db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('webhook_id', '=', hook.id)
+    .execute();
+  assert.deepEqual(left, []);
 });

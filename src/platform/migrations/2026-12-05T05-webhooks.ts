@@ -24,11 +24,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     )`.execute(db);
   await sql`create index webhooks_project on webhooks (project_id, id)`.execute(db);
 
+  // No foreign key to webhooks: its check would lock the webhook's row for every event written
+  // (FOR KEY SHARE), which concurrent writers of a busy project contend on. A webhook's
+  // deliveries are deleted with it; those of a deleted project's webhooks are pruned.
   await sql`
     create table webhook_deliveries (
       id uuid primary key,
       seq bigint generated always as identity,
-      webhook_id uuid not null references webhooks (id) on delete cascade,
+      webhook_id uuid not null,
       event_type text not null,
       body text not null,
       status text not null default 'pending'
