@@ -383,10 +383,10 @@ export async function deleteOrphanDeliveries(db: Kysely<Database>, batch: number
       eb
         .selectFrom('webhook_deliveries as d')
         .select('d.id')
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('webhooks as w').select('w.id').whereRef('w.id', '=', 'd.webhook_id'),
+        .where((w) =>
+          w.not(
+            w.exists(
+              w.selectFrom('webhooks as h').select('h.id').whereRef('h.id', '=', 'd.webhook_id'),
             ),
           ),
         )
