@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Mailer } from '../platform/mailer.js';
 import type { Database } from '../platform/schema.js';
+import { RecurringPass } from '../platform/recurring-pass.js';
 import { claimDueMails, insertMail, markMailFailed, markMailSent } from './outbox.repository.js';
 
 /** Puts a mail in the outbox, in the caller's transaction: it is sent only if that commits. */
@@ -34,10 +35,7 @@ interface Logger {
 
 /** Delivers the outbox: on a timer, and at once when kicked after an enqueue. */
 export class OutboxWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly passes: RecurringPass;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -45,42 +43,31 @@ export class OutboxWorker {
     private readonly mailer: Mailer,
     private readonly log: Logger,
     private readonly onResult: (result: 'sent' | 'failed' | 'abandoned') => void,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.passes = new RecurringPass(
+      () => this.drain(),
+      (err) => this.log.warn({ err }, 'outbox pass failed'),
+      { intervalMs },
+    );
+  }
 
   start(): void {
-    this.timer = setInterval(() => this.kick(), this.intervalMs);
-    this.timer.unref();
-    this.kick();
+    this.passes.start();
   }
 
   /** Runs a delivery pass now (or right after the current one). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((err: unknown) => this.log.warn({ err }, 'outbox pass failed'))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.passes.kick();
   }
 
   /** Resolves when no pass is running (tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.passes.idle();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.idle();
+    await this.passes.stop();
     this.mailer.close();
   }
 
@@ -121,7 +108,7 @@ export class OutboxWorker {
           this.onResult(abandoned ? 'abandoned' : 'failed');
         }
       }
-      if (this.stopped) return;
+      if (this.passes.stopping) return;
     }
   }
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Webhook as Signer } from 'standardwebhooks';
 import type { Encryptor } from '../platform/crypto.js';
 import type { Database } from '../platform/schema.js';
+import { RecurringPass } from '../platform/recurring-pass.js';
 import { onDeliveriesQueued } from './queue-signal.js';
 import {
   DEACTIVATE_AFTER_SECONDS,
@@ -51,12 +52,8 @@ export interface WorkerHooks {
  * holds its lease; up to `concurrency` webhooks are served at once.
  */
 export class WebhookWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private scheduled: NodeJS.Timeout | null = null;
+  private readonly passes: RecurringPass;
   private unsubscribe: (() => void) | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -69,57 +66,30 @@ export class WebhookWorker {
       concurrency: number;
       attemptTimeoutMs: number;
     },
-  ) {}
+  ) {
+    // Kicks within a few milliseconds of each other (the commits of a busy service) share a
+    // pass, so a burst of writes does not cost a lease query each.
+    this.passes = new RecurringPass(
+      () => this.drain(),
+      (err) => this.log.warn({ err }, 'webhook pass failed'),
+      { intervalMs: options.pollIntervalMs, kickDelayMs: KICK_DELAY_MS },
+    );
+  }
 
   start(): void {
-    this.timer = setInterval(() => this.pass(), this.options.pollIntervalMs);
-    this.timer.unref();
     this.unsubscribe = onDeliveriesQueued(() => this.kick());
-    this.pass();
+    this.passes.start();
   }
 
-  /**
-   * Runs a pass soon: kicks that come within a few milliseconds of each other (the commits of a
-   * busy service) share one pass, so a burst of writes does not cost a lease query each.
-   */
+  /** Runs a pass soon. */
   kick(): void {
-    if (this.stopped || this.scheduled) return;
-    this.scheduled = setTimeout(() => {
-      this.scheduled = null;
-      this.pass();
-    }, KICK_DELAY_MS);
-  }
-
-  /** Runs a pass now, or once the current one ends. */
-  private pass(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((err: unknown) => this.log.warn({ err }, 'webhook pass failed'))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
-  }
-
-  /** Resolves when no pass is running. */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+    this.passes.kick();
   }
 
   /** Stops taking work, lets the attempts under way finish, and closes the connections. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.scheduled) clearTimeout(this.scheduled);
     this.unsubscribe?.();
-    await this.idle();
+    await this.passes.stop();
     await this.sender.close();
   }
 
@@ -128,7 +98,7 @@ export class WebhookWorker {
     try {
       for (;;) {
         const room = this.options.concurrency - serving.size;
-        if (!this.stopped && room > 0) {
+        if (!this.passes.stopping && room > 0) {
           const token = randomUUID();
           const leased = await leaseDueWebhooks(this.db, {
             limit: room,
@@ -162,7 +132,7 @@ export class WebhookWorker {
    */
   private async serve(webhook: LeasedWebhook & { token: string }): Promise<void> {
     const started = Date.now();
-    const timeLeft = () => !this.stopped && Date.now() - started < MAX_WORK_PER_LEASE_MS;
+    const timeLeft = () => !this.passes.stopping && Date.now() - started < MAX_WORK_PER_LEASE_MS;
     const seconds = leaseSeconds(this.options.attemptTimeoutMs);
     let outcome: 'succeeded' | 'failed' | 'idle' = 'idle';
     const target = { url: webhook.url, signer: new Signer(this.enc.decrypt(webhook.secret_enc)) };
