@@ -13,7 +13,12 @@ export class RecurringPass {
   constructor(
     private readonly pass: () => Promise<void>,
     private readonly onError: (err: unknown) => void,
-    private readonly options: { intervalMs: number; kickDelayMs?: number },
+    private readonly options: {
+      intervalMs: number;
+      kickDelayMs?: number;
+      /** Called when a pass is asked for while one runs (it will run again after). */
+      whileRunning?: () => void;
+    },
   ) {}
 
   /** Whether stop() was called: a long pass ends early. */
@@ -46,6 +51,7 @@ export class RecurringPass {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.options.whileRunning?.();
       return;
     }
     this.running = this.pass()

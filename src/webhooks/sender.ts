@@ -18,6 +18,8 @@ export interface SendTarget {
 
 export interface Sender {
   send(target: SendTarget, delivery: { id: string; body: string }): Promise<AttemptResult>;
+  /** Ends the attempts under way (the service is stopping): they fail and are retried. */
+  abort(): void;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export function createSender(
   timeoutMs: number,
   userAgent: string,
 ): Sender {
+  const stopping = new AbortController();
   return {
     async send({ url, signer }, { id, body }) {
       const problem = urlProblem(url, policy);
@@ -50,7 +53,7 @@ export function createSender(
             'webhook-signature': signer.sign(id, now, body),
           },
           body,
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
         });
         const answer = await readAtMost(response.body, MAX_ANSWER_BYTES);
         const status = response.statusCode;
@@ -62,8 +65,14 @@ export function createSender(
           error: `HTTP ${status}${text ? `: ${text}` : ''}`,
         };
       } catch (err) {
+        if (stopping.signal.aborted) {
+          return { ok: false, responseStatus: null, error: 'the service stopped mid-attempt' };
+        }
         return { ok: false, responseStatus: null, error: describe(err, timeoutMs) };
       }
+    },
+    abort() {
+      stopping.abort();
     },
     async close() {
       await Promise.all([agents['http:'].close(), agents['https:'].close()]);

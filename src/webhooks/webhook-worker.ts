@@ -72,7 +72,11 @@ export class WebhookWorker {
     this.passes = new RecurringPass(
       () => this.drain(),
       (err) => this.log.warn({ err }, 'webhook pass failed'),
-      { intervalMs: options.pollIntervalMs, kickDelayMs: KICK_DELAY_MS },
+      {
+        intervalMs: options.pollIntervalMs,
+        kickDelayMs: KICK_DELAY_MS,
+        whileRunning: () => this.wake(),
+      },
     );
   }
 
@@ -86,12 +90,16 @@ export class WebhookWorker {
     this.passes.kick();
   }
 
-  /** Stops taking work, lets the attempts under way finish, and closes the connections. */
+  /** Stops taking work, ends the attempts under way (retried later), closes the connections. */
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    this.sender.abort();
     await this.passes.stop();
     await this.sender.close();
   }
+
+  /** Wakes a pass that waits on the webhooks it serves: more may be due (a kick, a poll). */
+  private wake: () => void = () => undefined;
 
   private async drain(): Promise<void> {
     const serving = new Map<string, Promise<void>>();
@@ -117,9 +125,12 @@ export class WebhookWorker {
           if (leased.length === room) continue;
         }
         if (serving.size === 0) return;
-        await Promise.race(serving.values());
+        // A slow receiver must not hold up the others: a kick or a poll meanwhile fills free room.
+        const woken = new Promise<void>((resolve) => (this.wake = resolve));
+        await Promise.race([...serving.values(), woken]);
       }
     } finally {
+      this.wake = () => undefined;
       // A failed lease query must not leave sends running that stop() would not wait for.
       await Promise.allSettled(serving.values());
     }
@@ -127,41 +138,50 @@ export class WebhookWorker {
 
   /**
    * Sends a leased webhook's due deliveries in order, until one fails, time is up, or the lease
-   * turns out lost. A failure here (the database, a secret under a dropped key) keeps the lease
-   * until it runs out: the webhook is tried again in a minute, not in a loop.
+   * no longer holds (deleted, switched off, pointed elsewhere). A failure here (the database, a
+   * secret under a dropped key) keeps the lease until it runs out: the webhook is tried again in
+   * a minute, not in a loop.
    */
   private async serve(webhook: LeasedWebhook & { token: string }): Promise<void> {
     const started = Date.now();
     const timeLeft = () => !this.passes.stopping && Date.now() - started < MAX_WORK_PER_LEASE_MS;
-    const seconds = leaseSeconds(this.options.attemptTimeoutMs);
+    const lease = { webhookId: webhook.id, token: webhook.token, url: webhook.url };
     let outcome: 'succeeded' | 'failed' | 'idle' = 'idle';
     const target = { url: webhook.url, signer: new Signer(this.enc.decrypt(webhook.secret_enc)) };
     sending: while (timeLeft()) {
-      if (outcome !== 'idle' && !(await renewLease(this.db, webhook.id, webhook.token, seconds))) {
-        return;
-      }
+      const renewed =
+        outcome === 'idle' ||
+        (await renewLease(this.db, lease, leaseSeconds(this.options.attemptTimeoutMs)));
+      if (!renewed) break;
       const batch = await pendingDeliveries(this.db, webhook.id, BATCH);
       for (const delivery of batch) {
         if (!delivery.due || !timeLeft()) break sending;
         const result = await this.sender.send(target, delivery);
         if (result.ok) {
-          await markDelivered(this.db, delivery.id, result.responseStatus);
+          if (!(await markDelivered(this.db, lease, delivery.id, result.responseStatus))) {
+            break sending;
+          }
           outcome = 'succeeded';
           this.hooks.onOutcome('delivered');
           continue;
         }
-        outcome = 'failed';
-        const givenUp = await markAttemptFailed(
+        const recorded = await markAttemptFailed(
           this.db,
-          delivery.id,
+          lease,
+          delivery,
           result,
           retryDelaySeconds(delivery.failures + 1),
           RETRY_FOR_SECONDS,
         );
-        this.hooks.onOutcome(givenUp ? 'given_up' : 'failed');
+        if (recorded === 'not_recorded') break sending;
+        outcome = 'failed';
+        this.hooks.onOutcome(recorded === 'given_up' ? 'given_up' : 'failed');
         const context = { webhookId: webhook.id, deliveryId: delivery.id, error: result.error };
-        if (givenUp) this.log.error(context, 'webhook delivery failed for a day; given up');
-        else this.log.warn(context, 'webhook delivery failed; will retry');
+        if (recorded === 'given_up') {
+          this.log.error(context, 'webhook delivery failed for a day; given up');
+        } else {
+          this.log.warn(context, 'webhook delivery failed; will retry');
+        }
         break sending;
       }
       if (batch.length < BATCH) break;

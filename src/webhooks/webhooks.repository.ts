@@ -157,19 +157,19 @@ export async function leaseDueWebhooks(
     .execute();
 }
 
-/** Extends a lease that is still `token`'s; answers whether it was (else: stop sending). */
+/** Extends a lease that still holds; answers whether it did (else: stop sending). */
 export async function renewLease(
   db: Kysely<Database>,
-  webhookId: string,
-  token: string,
+  lease: Lease,
   seconds: number,
 ): Promise<boolean> {
   const row = await db
     .updateTable('webhooks')
     .set({ lease_until: sql`now() + make_interval(secs => ${seconds})` })
-    .where('id', '=', webhookId)
-    .where('lease_token', '=', token)
+    .where('id', '=', lease.webhookId)
+    .where('lease_token', '=', lease.token)
     .where('active', '=', true)
+    .where('url', '=', lease.url)
     .returning('id')
     .executeTakeFirst();
   return row !== undefined;
@@ -192,12 +192,29 @@ export async function pendingDeliveries(
     .execute();
 }
 
+/** The lease an instance sends under: the webhook as it leased it. */
+export interface Lease {
+  webhookId: string;
+  token: string;
+  url: string;
+}
+
+/**
+ * Whether the lease still holds for the webhook as it was leased: not deleted, switched off,
+ * pointed elsewhere or taken over meanwhile (an attempt's outcome is recorded only then).
+ */
+const leaseHolds = (lease: Lease) =>
+  sql<boolean>`exists (select 1 from webhooks w where w.id = ${lease.webhookId}
+    and w.lease_token = ${lease.token} and w.active and w.url = ${lease.url})`;
+
+/** Records a delivered attempt, if the lease still holds; answers whether it did. */
 export async function markDelivered(
   db: Kysely<Database>,
+  lease: Lease,
   deliveryId: string,
   responseStatus: number,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .updateTable('webhook_deliveries')
     .set({
       status: 'delivered',
@@ -209,20 +226,24 @@ export async function markDelivered(
     })
     .where('id', '=', deliveryId)
     .where('status', '=', 'pending')
-    .execute();
+    .where(leaseHolds(lease))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /**
- * Records a failed attempt: the next one after `retryInSeconds`, or none (failed) once the
- * delivery has been failing for `giveUpAfterSeconds`. Answers whether it was given up.
+ * Records a failed attempt, if the lease still holds and nobody queued the delivery afresh
+ * meanwhile (`failures` is still `seen`): the next attempt after `retryInSeconds`, or none
+ * (failed) once it has been failing for `giveUpAfterSeconds`. Answers what was recorded.
  */
 export async function markAttemptFailed(
   db: Kysely<Database>,
-  deliveryId: string,
+  lease: Lease,
+  delivery: { id: string; failures: number },
   attempt: { responseStatus: number | null; error: string },
   retryInSeconds: number,
   giveUpAfterSeconds: number,
-): Promise<boolean> {
+): Promise<'retrying' | 'given_up' | 'not_recorded'> {
   const givingUp = sql<boolean>`coalesce(first_failed_at, now()) <= now() - make_interval(secs => ${giveUpAfterSeconds})`;
   const row = await db
     .updateTable('webhook_deliveries')
@@ -237,11 +258,14 @@ export async function markAttemptFailed(
       status: sql`case when ${givingUp} then 'failed' else 'pending' end`,
       finished_at: sql`case when ${givingUp} then now() end`,
     })
-    .where('id', '=', deliveryId)
+    .where('id', '=', delivery.id)
     .where('status', '=', 'pending')
+    .where('failures', '=', delivery.failures)
+    .where(leaseHolds(lease))
     .returning('status')
     .executeTakeFirst();
-  return row?.status === 'failed';
+  if (!row) return 'not_recorded';
+  return row.status === 'failed' ? 'given_up' : 'retrying';
 }
 
 /**
@@ -301,7 +325,7 @@ export function listDeliveries(
     .orderBy('seq', 'desc')
     .limit(limit + 1);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-  if (filter.beforeSeq !== null) query = query.where('seq', '<', String(filter.beforeSeq));
+  if (filter.beforeSeq !== null) query = query.where('seq', '<', filter.beforeSeq);
   return query.execute();
 }
 

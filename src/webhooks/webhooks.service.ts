@@ -199,8 +199,8 @@ export async function getWebhook(
 }
 
 /**
- * Changes a webhook's URL, events or state. Switching it on again gives its pending deliveries a
- * fresh day of retries, starting now.
+ * Changes a webhook's URL, events or state. Switching it on again, or pointing it elsewhere,
+ * gives its pending deliveries a fresh day of retries, starting now.
  */
 export async function updateWebhook(
   tx: Kysely<Database>,
@@ -211,14 +211,16 @@ export async function updateWebhook(
 ): Promise<{ before: Webhook; after: Webhook }> {
   const current = await webhookOf(tx, projectId, webhookId);
   const reactivated = patch.active === true && !current.active;
+  const url = patch.url !== undefined ? checkUrl(patch.url, policy) : undefined;
+  const fresh = reactivated || (url !== undefined && url !== current.url);
   const row = await updateWebhookRow(tx, webhookId, {
-    ...(patch.url !== undefined ? { url: checkUrl(patch.url, policy) } : {}),
+    ...(url !== undefined ? { url } : {}),
     ...(patch.events !== undefined ? { events: checkEvents(patch.events) } : {}),
     ...(patch.active !== undefined ? { active: patch.active } : {}),
-    ...(reactivated ? { failing_since: null, deactivated_at: null } : {}),
+    ...(fresh ? { failing_since: null, deactivated_at: null } : {}),
   });
   if (!row) throw new NotFoundError('Webhook');
-  if (reactivated) await restartPendingDeliveries(tx, webhookId);
+  if (fresh) await restartPendingDeliveries(tx, webhookId);
   return { before: toWebhook(current), after: toWebhook(row) };
 }
 

@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { Generated, GeneratedAlways, Selectable } from 'kysely';
 
 /** A project's subscription to some of its events, delivered to `url`. */
 export interface WebhookTable {
@@ -29,7 +29,7 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 export interface WebhookDeliveryTable {
   id: string;
   /** The webhook's order of deliveries. */
-  seq: Generated<string>;
+  seq: GeneratedAlways<number>;
   webhook_id: string;
   event_type: string;
   /** The JSON sent, as it is signed: the same bytes on every attempt. */

@@ -228,3 +228,56 @@ test('an item change that makes links suspect says how many', async () => {
   const [got] = await receiver.waitFor(1);
   assert.equal((got?.json.data.details as { suspectLinks: number }).suspectLinks, 1);
 });
+
+test('a webhook pointed elsewhere sends its waiting deliveries there at once', async () => {
+  const first = await startReceiver();
+  const second = await startReceiver();
+  first.answer(() => ({ status: 204, delayMs: 150 }));
+  const owner = await createUser(app);
+  const project = await createProject(app, owner);
+  const hook = await registerHook(owner, project.id, first.url, ['item.created']);
+  const spec = await createSpecification(app, owner, project.id);
+  for (let n = 1; n <= 20; n++) await createItem(app, owner, spec.id, { title: `#${n}` });
+  await first.waitFor(1);
+  const moved = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/projects/${project.id}/webhooks/${hook.id}`,
+    headers: owner.auth,
+    payload: { url: second.url },
+  });
+  assert.equal(moved.statusCode, 200);
+  const before = first.requests.length;
+  const titles = (hooks: { json: { data: Record<string, unknown> } }[]) =>
+    hooks.map((h) => (h.json.data.details as { title: string }).title);
+  await second.waitFor(20 - before - 1, 15_000).catch(() => undefined);
+  await sleep(500);
+  assert.ok(
+    first.requests.length <= before + 1,
+    `at most the attempt under way went to the old URL (${first.requests.length - before})`,
+  );
+  // Every event arrived, in order, across the two receivers (one may have reached both).
+  const all = [...titles(first.received), ...titles(second.received)];
+  assert.deepEqual(
+    [...new Set(all)],
+    Array.from({ length: 20 }, (_, i) => `#${i + 1}`),
+  );
+});
+
+test('a slow receiver does not hold up another webhook', async () => {
+  const slow = await startReceiver();
+  const fast = await startReceiver();
+  slow.answer(() => ({ status: 204, delayMs: 3000 }));
+  const owner = await createUser(app);
+  const project = await createProject(app, owner);
+  await registerHook(owner, project.id, slow.url, ['item.created']);
+  const spec = await createSpecification(app, owner, project.id);
+  await createItem(app, owner, spec.id, { title: 'to the slow one' });
+  while (slow.requests.length === 0) await sleep(20);
+  // The slow receiver is now holding its attempt; a webhook registered now must not wait for it.
+  await registerHook(owner, project.id, fast.url, ['item.created']);
+  const started = Date.now();
+  await createItem(app, owner, spec.id, { title: 'to both' });
+  await fast.waitFor(1, 2500);
+  assert.ok(Date.now() - started < 2500, 'delivered while the slow attempt was still open');
+  assert.equal(slow.received.length, 0, 'the slow one had not answered yet');
+});

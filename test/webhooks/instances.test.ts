@@ -13,7 +13,8 @@ import {
 import { startReceiver } from '../helpers/webhook-receiver.js';
 
 const env = await setupTestEnv();
-// Two instances on one database, each with its own sender.
+// Two instances on one database, each with its own sender. On the embedded database they share
+// one session; with TEST_DATABASE_URL they race for leases on real PostgreSQL connections.
 const one = await env.app({ WEBHOOK_POLL_INTERVAL_MS: '50', WEBHOOK_CONCURRENCY: '4' });
 const two = await env.app({ WEBHOOK_POLL_INTERVAL_MS: '50', WEBHOOK_CONCURRENCY: '4' });
 
@@ -95,7 +96,14 @@ test('a lease is ended or renewed only by the instance that holds it', async () 
     .execute();
   assert.deepEqual(delivery, { attempts: 0, status: 'pending' });
   assert.equal(await releaseWebhook(one.db, hook.id, crypto.randomUUID(), 'failed'), null);
-  assert.equal(await renewLease(one.db, hook.id, crypto.randomUUID(), 60), false);
+  assert.equal(
+    await renewLease(
+      one.db,
+      { webhookId: hook.id, token: crypto.randomUUID(), url: 'http://127.0.0.1:9/hooks' },
+      60,
+    ),
+    false,
+  );
   const row = await one.db
     .selectFrom('webhooks')
     .select(['lease_token', 'failing_since'])
@@ -108,7 +116,7 @@ test('a lease is ended or renewed only by the instance that holds it', async () 
     .set({ lease_until: sql`now() - interval '1 second'` })
     .where('id', '=', hook.id)
     .execute();
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     const d = await one.db
       .selectFrom('webhook_deliveries')
       .select('attempts')
