@@ -1,6 +1,25 @@
-import { type Insertable, type Kysely } from 'kysely';
+import { type Insertable, type Kysely, type QueryCreator } from 'kysely';
 import type { Database } from '../platform/schema.js';
+import type { WebhookFanOut } from '../webhooks/webhooks.service.js';
 import type { AuditEventRow, AuditEventTable } from './audit.table.js';
+
+/**
+ * Inserts a project event and, in the same statement, its webhook deliveries; answers how many
+ * deliveries were queued.
+ */
+export async function insertEventWithFanOut(
+  db: Kysely<Database>,
+  row: Insertable<AuditEventTable>,
+  fanOut: WebhookFanOut,
+): Promise<number> {
+  // The event's insert rides along as a CTE; the fan-out needs none of its columns, so the
+  // builder is handed on as the plain database's (its type only lacks the CTE's name).
+  const withEvent = db.with('event', (qc) =>
+    qc.insertInto('audit_events').values(row).returning('id'),
+  ) as unknown as QueryCreator<Database>;
+  const result = await fanOut.insert(withEvent).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
 
 export async function insertEvent(
   db: Kysely<Database>,

@@ -7,11 +7,12 @@ import type { Database } from '../platform/schema.js';
 import {
   deleteEventsBefore,
   insertEvent,
+  insertEventWithFanOut,
   listEvents,
   type EventFilter,
 } from './audit.repository.js';
 import type { AuditEventRow } from './audit.table.js';
-import { enqueueWebhookDeliveries } from '../webhooks/webhooks.service.js';
+import { webhookFanOut } from '../webhooks/webhooks.service.js';
 
 /** The security events of the audit log (CONTRACT.md), and a few more of the same kind. */
 export type SecurityEventType =
@@ -87,8 +88,7 @@ export async function recordActivity(
   event: Omit<EventInput, 'projectId' | 'type'> & { type: ActivityType },
 ): Promise<void> {
   const row = eventRow(ctx, { ...event, projectId });
-  await insertEvent(db, row);
-  await enqueueWebhookDeliveries(db, ctx.effects, {
+  const fanOut = webhookFanOut(ctx.effects, {
     id: row.id,
     projectId,
     type: event.type,
@@ -97,6 +97,7 @@ export async function recordActivity(
     targetId: row.target_id,
     details: row.details,
   });
+  fanOut.queued(await insertEventWithFanOut(db, row, fanOut));
 }
 
 export interface AuditEvent {

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
+import { sql, type Insertable, type Kysely, type QueryCreator, type Updateable } from 'kysely';
 import type { Database } from '../platform/schema.js';
 import type {
   DeliveryStatus,
@@ -65,14 +65,15 @@ export async function deleteWebhookRow(db: Kysely<Database>, webhookId: string):
 }
 
 /**
- * Queues one event for every active webhook of the project subscribed to one of `patterns` (its
- * type, its family's `item.*`, `*`), in the caller's transaction; answers how many were queued.
+ * The insert that queues one event for every active webhook of the project subscribed to one of
+ * `patterns` (its type, its family's `item.*`, `*`): run by the caller with the event's own insert,
+ * in one statement of its transaction.
  */
-export async function insertDeliveries(
-  db: Kysely<Database>,
+export function deliveriesInsert(
+  qc: QueryCreator<Database>,
   event: { projectId: string; type: string; patterns: string[]; body: string },
-): Promise<number> {
-  const result = await db
+) {
+  return qc
     .insertInto('webhook_deliveries')
     .columns(['id', 'webhook_id', 'event_type', 'body'])
     .expression((eb) =>
@@ -87,9 +88,7 @@ export async function insertDeliveries(
         .where('project_id', '=', event.projectId)
         .where('active', '=', true)
         .where(sql<boolean>`events && ${sql.val(event.patterns)}::text[]`),
-    )
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0);
+    );
 }
 
 /** What a sending instance needs of a webhook it has leased. */

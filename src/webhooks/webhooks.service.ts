@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { decodeCursor, pageOf } from '../domain/cursor.js';
@@ -18,7 +18,7 @@ import {
   countWebhooks,
   deleteWebhookRow,
   findWebhook,
-  insertDeliveries,
+  deliveriesInsert,
   insertWebhook,
   listDeliveries,
   listWebhooks,
@@ -108,24 +108,28 @@ export interface ProjectEvent {
   details: Record<string, unknown>;
 }
 
+/** How a project event is queued for the project's webhooks, with the event's own insert. */
+export interface WebhookFanOut {
+  /** The insert of its deliveries, to run in the same statement as the event's. */
+  insert(qc: QueryCreator<Database>): ReturnType<typeof deliveriesInsert>;
+  /** Once it ran, how many it queued: this process's workers are woken after the commit. */
+  queued(count: number): void;
+}
+
 /**
- * Queues an event for the project's subscribed webhooks, in the caller's transaction: it is
- * delivered if and only if that commits. The workers of this process are woken after the commit.
+ * The deliveries of a project event for the project's subscribed webhooks, written in the
+ * caller's transaction: delivered if and only if that commits.
  */
-export async function enqueueWebhookDeliveries(
-  db: Kysely<Database>,
-  effects: Effects,
-  event: ProjectEvent,
-): Promise<void> {
+export function webhookFanOut(effects: Effects, event: ProjectEvent): WebhookFanOut {
   const { type, ...data } = event;
   const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
-  const queued = await insertDeliveries(db, {
-    projectId: event.projectId,
-    type,
-    patterns: [type, `${familyOf(type)}.*`, '*'],
-    body,
-  });
-  if (queued > 0) effects.afterCommit('webhooks-kick', deliveriesQueued);
+  const patterns = [type, `${familyOf(type)}.*`, '*'];
+  return {
+    insert: (qc) => deliveriesInsert(qc, { projectId: event.projectId, type, patterns, body }),
+    queued: (count) => {
+      if (count > 0) effects.afterCommit('webhooks-kick', deliveriesQueued);
+    },
+  };
 }
 
 /** `whsec_` + 256 random bits, base64: the Standard Webhooks secret format. */
