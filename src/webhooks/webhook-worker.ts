@@ -42,7 +42,7 @@ interface Logger {
 
 export interface WorkerHooks {
   onOutcome(outcome: DeliveryOutcome): void;
-  /** A webhook has failed for days: switch it off and tell its owner (once). */
+  /** A webhook has failed for days: switch it off and tell the project's owners (once). */
   deactivate(webhook: LeasedWebhook, failingSince: Date): Promise<void>;
 }
 
