@@ -15,6 +15,7 @@ import { jwksRoutes } from './auth/jwks.routes.js';
 import type { Config } from './config.js';
 import { flagsPlugin } from './flags/flags.plugin.js';
 import { flagRoutes } from './flags/flags.routes.js';
+import { consoleRoutes } from './console/console.routes.js';
 import { healthRoutes } from './health/health.routes.js';
 import { corsPlugin } from './http/cors.js';
 import { drainOnClosePlugin, drainPlugin } from './http/drain.js';
@@ -163,6 +164,7 @@ export async function buildApp(
   await app.register(webhooksPlugin, { config, ownersOf: projectOwnerEmails });
 
   await app.register(healthRoutes, { version: config.app.version });
+  await app.register(consoleRoutes, { headers: headers.console });
   await app.register(jwksRoutes);
   await app.register(authRoutes, {
     prefix: '/api/v1/auth',

@@ -2,29 +2,31 @@
  * The machine codes clients see (CONTRACT.md). Each names one outcome and keeps its meaning; the
  * HTTP status and headers that go with a code are decided in one place, `http/problem.ts`.
  */
-export type ErrorCode =
-  | 'validation_failed'
-  | 'import_invalid'
-  | 'invalid_credentials'
-  | 'reauthentication_required'
-  | 'invalid_mfa_code'
-  | 'invalid_token'
-  | 'token_expired'
-  | 'email_not_verified'
-  | 'account_disabled'
-  | 'insufficient_scope'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'link_exists'
-  | 'link_cycle'
-  | 'precondition_failed'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'precondition_required'
-  | 'rate_limited'
-  | 'internal'
-  | 'unavailable';
+export const ERROR_CODES = [
+  'validation_failed',
+  'import_invalid',
+  'invalid_credentials',
+  'reauthentication_required',
+  'invalid_mfa_code',
+  'invalid_token',
+  'token_expired',
+  'email_not_verified',
+  'account_disabled',
+  'insufficient_scope',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'link_exists',
+  'link_cycle',
+  'precondition_failed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'precondition_required',
+  'rate_limited',
+  'internal',
+  'unavailable',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface FieldError {
   path: string;

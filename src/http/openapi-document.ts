@@ -214,6 +214,12 @@ function refineOperation(path: string, method: string, op: Json): void {
   op.description ??= op.summary;
   // Routes without a declared requirement are public.
   op.security ??= [];
+  // A query parameter with a default (`limit`) may be left out: the server fills it in.
+  for (const parameter of (op.parameters ?? []) as Json[]) {
+    if (parameter.in === 'query' && parameter.schema?.default !== undefined) {
+      parameter.required = false;
+    }
+  }
   const responses = op.responses as Record<string, Json>;
   // Every route is rate-limited.
   responses['429'] ??= {

@@ -37,6 +37,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /api/v1/users/me/tokens': 'createPersonalAccessToken',
   'GET /api/v1/users/me/tokens': 'listPersonalAccessTokens',
   'DELETE /api/v1/users/me/tokens/{id}': 'revokePersonalAccessToken',
+  'GET /api/v1/users/me/mfa/totp': 'getTotpState',
   'POST /api/v1/users/me/mfa/totp': 'startTotpEnrolment',
   'POST /api/v1/users/me/mfa/totp/verify': 'confirmTotp',
   'DELETE /api/v1/users/me/mfa/totp': 'disableTotp',

@@ -34,6 +34,16 @@ export async function lockTotp(
     .executeTakeFirst();
 }
 
+/** When the user's TOTP was confirmed; null while pending or absent. */
+export async function totpEnabledAt(db: Kysely<Database>, userId: string): Promise<Date | null> {
+  const row = await db
+    .selectFrom('totp_credentials')
+    .select('enabled_at')
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.enabled_at ?? null;
+}
+
 /** Whether the user signs in with a second step. */
 export async function totpEnabled(db: Kysely<Database>, userId: string): Promise<boolean> {
   const row = await db

@@ -1,14 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InvalidMfaCodeError } from '../domain/errors.js';
 import { bearer, NoContent, problems } from '../http/schemas.js';
-import { work } from '../http/unit-of-work.js';
+import { read, work } from '../http/unit-of-work.js';
 import {
   RecoveryCodesSchema,
   SecondFactorBody,
   TotpEnrolmentSchema,
+  TotpStateSchema,
   TotpVerifyBody,
 } from './mfa.schemas.js';
-import { confirmTotp, disableTotp, startTotp, type Lockout } from './mfa.service.js';
+import { confirmTotp, disableTotp, startTotp, totpState, type Lockout } from './mfa.service.js';
 
 /** `/api/v1/users/me/mfa`: the caller's TOTP (a signed-in session only). */
 export const mfaRoutes: FastifyPluginAsyncTypebox<{ issuer: string; lockout: Lockout }> = async (
@@ -17,6 +18,18 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ issuer: string; lockout: Loc
 ) => {
   const common = { tags: ['mfa'], security: bearer };
   app.addHook('preHandler', app.requireSession);
+
+  app.get(
+    '/me/mfa/totp',
+    {
+      schema: {
+        ...common,
+        summary: 'Whether the caller signs in with TOTP',
+        response: { 200: TotpStateSchema, ...problems(401, 403) },
+      },
+    },
+    (request) => read(request, totpState),
+  );
 
   app.post(
     '/me/mfa/totp',

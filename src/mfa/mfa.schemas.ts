@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { Timestamp } from '../http/schemas.js';
 
 const Code = Type.String({
   minLength: 6,
@@ -15,6 +16,14 @@ export const TotpEnrolmentSchema = Type.Object(
     otpauthUrl: Type.String({ description: 'The `otpauth://` URL, for a QR code' }),
   },
   { title: 'TotpEnrolment' },
+);
+
+export const TotpStateSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'Sign-ins take a second step' }),
+    enabledAt: Type.Union([Timestamp, Type.Null()]),
+  },
+  { title: 'TotpState' },
 );
 
 export const TotpVerifyBody = Type.Object({ code: Code }, { additionalProperties: false });

@@ -15,6 +15,7 @@ import {
   lockTotp,
   replaceRecoveryCodes,
   totpEnabled,
+  totpEnabledAt,
   updateTotp,
   upsertPendingTotp,
   useRecoveryCode,
@@ -37,6 +38,15 @@ export const MFA_METHODS = ['totp', 'recovery_code'] as const;
 export { totpEnabled };
 
 /** Starts a TOTP enrolment: a new secret, pending until `confirmTotp`; 409 while TOTP is on. */
+/** Whether the caller signs in with TOTP, and since when (the account page shows it). */
+export async function totpState(
+  db: Kysely<Database>,
+  { actor }: Context,
+): Promise<{ enabled: boolean; enabledAt: Date | null }> {
+  const enabledAt = await totpEnabledAt(db, actor.userId);
+  return { enabled: enabledAt !== null, enabledAt };
+}
+
 export async function startTotp(
   tx: Kysely<Database>,
   { actor, enc }: Context,

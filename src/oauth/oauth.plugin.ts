@@ -16,7 +16,12 @@ export const oauthPlugin = fp<{ config: Config }>(
       auth: app.authDeps,
       providers: configuredProviders(config),
       publicUrl: config.http.publicUrl,
-      redirectAllowlist: config.oauth.redirectAllowlist,
+      // The console's own callback is always allowed, after the configured ones (the first of
+      // which stays the default).
+      redirectAllowlist: [
+        ...config.oauth.redirectAllowlist,
+        `${config.http.publicUrl.replace(/\/+$/, '')}/oauth/callback`,
+      ],
       log: app.log,
       counted: (provider, outcome) => app.metrics.oauthSignIns.inc({ provider, outcome }),
     });

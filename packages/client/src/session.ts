@@ -1,0 +1,100 @@
+/** The tokens of a signed-in session (the API's token response, without the user). */
+export interface Tokens {
+  accessToken: string;
+  /** Absent for a personal access token, which does not refresh. */
+  refreshToken?: string;
+}
+
+/**
+ * Where the client keeps its tokens. The default keeps them in memory; a browser app can keep
+ * them in storage so that a reload stays signed in, and the refresh then reads them back from
+ * there, so that two tabs share one rotating session.
+ */
+export interface TokenStore {
+  get(): Tokens | null;
+  set(tokens: Tokens | null): void;
+}
+
+export function memoryTokenStore(initial: Tokens | null = null): TokenStore {
+  let tokens = initial;
+  return {
+    get: () => tokens,
+    set: (next) => {
+      tokens = next;
+    },
+  };
+}
+
+/**
+ * Runs the refresh under an exclusive lock shared by everything that uses the same session,
+ * e.g. `(fn) => navigator.locks.request('gilla-refresh', fn)` across a browser's tabs: a refresh
+ * token works once, and a second refresh with the same one would end the session.
+ */
+export type RefreshLock = <T>(fn: () => Promise<T>) => Promise<T>;
+
+const inProcess: RefreshLock = (fn) => fn();
+
+/**
+ * Sends requests with the current access token and, when one is refused with 401 while a refresh
+ * token is at hand, refreshes once and sends it again. However many requests meet the 401
+ * together, one refresh goes out: the others wait for it and then retry with its token.
+ */
+export class Session {
+  private inflight: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: TokenStore,
+    private readonly refreshUrl: string,
+    private readonly fetchImpl: (request: Request) => Promise<Response>,
+    private readonly lock: RefreshLock = inProcess,
+    private readonly onEnded?: () => void,
+  ) {}
+
+  async fetch(request: Request): Promise<Response> {
+    const used = this.store.get();
+    const retry = used?.refreshToken ? request.clone() : null;
+    const response = await this.fetchImpl(withBearer(request, used?.accessToken));
+    if (response.status !== 401 || !retry || request.url === this.refreshUrl) return response;
+    await this.refreshAfter(used);
+    const now = this.store.get();
+    if (!now || now.accessToken === used?.accessToken) return response;
+    return this.fetchImpl(withBearer(retry, now.accessToken));
+  }
+
+  /** Refreshes unless the tokens already changed since `used` was read. */
+  private refreshAfter(used: Tokens | null): Promise<void> {
+    if (this.store.get()?.accessToken !== used?.accessToken) return Promise.resolve();
+    this.inflight ??= this.lock(() => this.refresh(used)).finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async refresh(used: Tokens | null): Promise<void> {
+    // Under the lock, the store may hold what another tab or process refreshed meanwhile.
+    const current = this.store.get();
+    if (!current?.refreshToken || current.accessToken !== used?.accessToken) return;
+    const response = await this.fetchImpl(
+      new Request(this.refreshUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken: current.refreshToken }),
+      }),
+    );
+    if (response.ok) {
+      const body = (await response.json()) as Tokens;
+      this.store.set({ accessToken: body.accessToken, refreshToken: body.refreshToken });
+    } else if (response.status === 400 || response.status === 401) {
+      // The refresh token is spent, expired or revoked: the session is over.
+      this.store.set(null);
+      this.onEnded?.();
+    }
+  }
+}
+
+function withBearer(request: Request, token: string | undefined): Request {
+  if (!token || request.headers.has('authorization')) return request;
+  const headers = new Headers(request.headers);
+  headers.set('authorization', `Bearer ${token}`);
+  return new Request(request, { headers });
+}

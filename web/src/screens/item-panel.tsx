@@ -1,0 +1,212 @@
+import { useState } from 'preact/hooks';
+import { api, GillaError } from '../api';
+import { ErrorNote, Field, Notice, Select } from '../components/ui';
+import { Markdown } from '../components/markdown';
+import { ConflictDialog, type Draft } from './conflict-dialog';
+import { ItemApprovals } from './item-approvals';
+import { ItemHistory } from './item-history';
+import { ItemLinks } from './item-links';
+import type { Item } from './specification';
+
+export const ITEM_STATUSES = ['draft', 'in_review', 'approved', 'obsolete'] as const;
+
+/** The selected item: edit with a Markdown preview, move, delete, and its history, links, approvals. */
+export function ItemPanel(props: {
+  item: Item;
+  projectId: string;
+  canWrite: boolean;
+  position: number;
+  count: number;
+  before: string | null;
+  next: string | null;
+  onChange: (item: Item) => void;
+  onMove: (after: string | null) => void;
+  onDeleted: () => void;
+  onClose: () => void;
+}) {
+  const { item, canWrite } = props;
+  const [draft, setDraft] = useState<Draft>({
+    title: item.title,
+    body: item.body,
+    status: item.status,
+  });
+  // The version the draft was started from: saving sends it as If-Match.
+  const [base, setBase] = useState(item.version);
+  const [preview, setPreview] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const [conflict, setConflict] = useState<Item | null>(null);
+  const [section, setSection] = useState<'history' | 'links' | 'approvals' | null>(null);
+  const dirty =
+    draft.title !== item.title || draft.body !== item.body || draft.status !== item.status;
+
+  const save = async (values: Draft, version: number) => {
+    setError(null);
+    setSaved(false);
+    try {
+      const { data } = await api.PATCH('/api/v1/items/{itemId}', {
+        params: { path: { itemId: item.id }, header: { 'If-Match': `"${version}"` } },
+        body: values,
+      });
+      props.onChange(data!);
+      setDraft({ title: data!.title, body: data!.body, status: data!.status });
+      setBase(data!.version);
+      setConflict(null);
+      setSaved(true);
+    } catch (e) {
+      if (e instanceof GillaError && e.code === 'precondition_failed') {
+        // Someone saved first: show their version beside this one.
+        const { data } = await api.GET('/api/v1/items/{itemId}', {
+          params: { path: { itemId: item.id } },
+        });
+        setConflict(data!);
+      } else {
+        setError(e);
+      }
+    }
+  };
+
+  const onDelete = async () => {
+    if (!confirm(`Delete ${item.key}? Its links go with it.`)) return;
+    try {
+      await api.DELETE('/api/v1/items/{itemId}', {
+        params: { path: { itemId: item.id }, header: { 'If-Match': `"${base}"` } },
+      });
+      props.onDeleted();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <aside class="item-panel" aria-labelledby="item-heading">
+      <div class="heading">
+        <h2 id="item-heading">
+          {item.key} <span class="muted">v{item.version}</span>
+        </h2>
+        <button type="button" class="secondary small" onClick={props.onClose}>
+          Close item
+        </button>
+      </div>
+      <form
+        aria-label={`Edit ${item.key}`}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save(draft, base);
+        }}
+      >
+        <Field
+          label="Title"
+          value={draft.title}
+          readOnly={!canWrite}
+          required
+          maxLength={500}
+          onInput={(e) => setDraft({ ...draft, title: e.currentTarget.value })}
+        />
+        <Select
+          label="Status"
+          options={ITEM_STATUSES.map((s) => [s, s.replace('_', ' ')] as [string, string])}
+          value={draft.status}
+          disabled={!canWrite}
+          onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value as Draft['status'] })}
+        />
+        <div class="field">
+          <div class="body-tabs" role="group" aria-label="Body view">
+            <button
+              type="button"
+              class="secondary small"
+              aria-pressed={!preview}
+              onClick={() => setPreview(false)}
+            >
+              Write
+            </button>
+            <button
+              type="button"
+              class="secondary small"
+              aria-pressed={preview}
+              onClick={() => setPreview(true)}
+            >
+              Preview
+            </button>
+          </div>
+          {preview ? (
+            <div class="preview" aria-label="Body preview" role="region">
+              <Markdown source={draft.body} />
+            </div>
+          ) : (
+            <>
+              <label for="item-body">Body (Markdown)</label>
+              <textarea
+                id="item-body"
+                rows={10}
+                value={draft.body}
+                readOnly={!canWrite}
+                onInput={(e) => setDraft({ ...draft, body: e.currentTarget.value })}
+              />
+            </>
+          )}
+        </div>
+        <ErrorNote error={error} />
+        {saved && !dirty && <Notice>Saved as version {item.version}.</Notice>}
+        {canWrite && (
+          <div class="actions">
+            <button type="submit" disabled={!dirty}>
+              Save
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              disabled={props.position <= 0}
+              onClick={() => props.onMove(props.position <= 1 ? null : props.before)}
+            >
+              Move up
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              disabled={props.next === null}
+              onClick={() => props.onMove(props.next)}
+            >
+              Move down
+            </button>
+            <button type="button" class="danger" onClick={() => void onDelete()}>
+              Delete item
+            </button>
+          </div>
+        )}
+      </form>
+      <nav class="tabs" aria-label={`More about ${item.key}`}>
+        {(['history', 'links', 'approvals'] as const).map((s) => (
+          <button
+            key={s}
+            type="button"
+            class="link"
+            aria-expanded={section === s}
+            onClick={() => setSection(section === s ? null : s)}
+          >
+            {s[0]!.toUpperCase() + s.slice(1)}
+          </button>
+        ))}
+      </nav>
+      {section === 'history' && <ItemHistory item={item} />}
+      {section === 'links' && (
+        <ItemLinks item={item} projectId={props.projectId} canWrite={canWrite} />
+      )}
+      {section === 'approvals' && <ItemApprovals item={item} canWrite={canWrite} />}
+      {conflict && (
+        <ConflictDialog
+          mine={draft}
+          theirs={conflict}
+          onOverwrite={(values) => void save(values, conflict.version)}
+          onDiscard={() => {
+            props.onChange(conflict);
+            setDraft({ title: conflict.title, body: conflict.body, status: conflict.status });
+            setBase(conflict.version);
+            setConflict(null);
+          }}
+          onClose={() => setConflict(null)}
+        />
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,170 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../api';
+import { ErrorNote, Field } from '../components/ui';
+import { ItemList } from './item-list';
+import { ItemPanel } from './item-panel';
+import type { Item, Specification } from './specification';
+import { field } from '../form';
+
+/**
+ * The specification's items in document order (all pages, read 100 at a time with a progress
+ * count), a panel for the selected one, inline creation and reordering by drag and drop or the
+ * keyboard.
+ */
+export function ItemsEditor(props: { spec: Specification; projectId: string; canWrite: boolean }) {
+  const { spec, canWrite } = props;
+  const [items, setItems] = useState<Item[]>([]);
+  const [loaded, setLoaded] = useState<{ done: boolean; count: number }>({ done: false, count: 0 });
+  const [error, setError] = useState<unknown>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [announce, setAnnounce] = useState('');
+  const generation = useRef(0);
+
+  const loadAll = async () => {
+    const mine = ++generation.current;
+    const all: Item[] = [];
+    let cursor: string | undefined;
+    setLoaded({ done: false, count: 0 });
+    try {
+      do {
+        const { data } = await api.GET('/api/v1/specifications/{specificationId}/items', {
+          params: {
+            path: { specificationId: spec.id },
+            query: { limit: 100, ...(cursor ? { cursor } : {}) },
+          },
+        });
+        if (mine !== generation.current) return;
+        all.push(...data!.data);
+        cursor = data!.nextCursor ?? undefined;
+        setLoaded({ done: !cursor, count: all.length });
+        if (all.length <= 100 || !cursor) setItems([...all]);
+      } while (cursor);
+      setItems(all);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  useEffect(() => {
+    void loadAll();
+  }, [spec.id]);
+
+  const replace = (item: Item) =>
+    setItems((list) => list.map((i) => (i.id === item.id ? item : i)));
+
+  /** Moves an item to just after `after` (null: to the top), here at once and then on the server. */
+  const move = async (id: string, after: string | null) => {
+    const before = items;
+    const moving = items.find((i) => i.id === id);
+    if (!moving) return;
+    const rest = items.filter((i) => i.id !== id);
+    const at = after === null ? 0 : rest.findIndex((i) => i.id === after) + 1;
+    setItems([...rest.slice(0, at), moving, ...rest.slice(at)]);
+    setError(null);
+    try {
+      const { data } = await api.POST('/api/v1/items/{itemId}/move', {
+        params: { path: { itemId: id } },
+        body: { after },
+      });
+      replace(data!);
+      setAnnounce(`${moving.key} moved to position ${at + 1} of ${items.length}`);
+    } catch (e) {
+      setItems(before);
+      setError(e);
+    }
+  };
+
+  const onAdd = async (event: Event) => {
+    event.preventDefault();
+    const formEl = event.currentTarget as HTMLFormElement;
+    const title = field(new FormData(formEl), 'title').trim();
+    if (!title) return;
+    setError(null);
+    try {
+      const { data } = await api.POST('/api/v1/specifications/{specificationId}/items', {
+        params: { path: { specificationId: spec.id } },
+        body: { title, ...(selected ? { after: selected } : {}) },
+      });
+      const item = data!;
+      setItems((list) => {
+        const at = selected ? list.findIndex((i) => i.id === selected) + 1 : list.length;
+        return at > 0 ? [...list.slice(0, at), item, ...list.slice(at)] : [...list, item];
+      });
+      setSelected(item.id);
+      setAnnounce(`${item.key} created`);
+      formEl.reset();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const current = items.find((i) => i.id === selected) ?? null;
+  return (
+    <div class="editor">
+      <div class="editor-list">
+        <div class="heading">
+          <h2>
+            Items <span class="muted">({items.length})</span>
+          </h2>
+          {canWrite && (
+            <button type="button" onClick={() => setAdding(true)}>
+              New item
+            </button>
+          )}
+        </div>
+        {!loaded.done && (
+          <p role="status" class="muted">
+            Loading items… {loaded.count}
+          </p>
+        )}
+        <ErrorNote error={error} />
+        {adding && canWrite && (
+          <form class="inline" onSubmit={(e) => void onAdd(e)} aria-label="New item">
+            <Field
+              label="Title of the new item"
+              name="title"
+              required
+              maxLength={500}
+              autoFocus
+              hint={current ? `Placed after ${current.key}` : 'Placed at the end'}
+            />
+            <button type="submit">Add item</button>
+            <button type="button" class="secondary" onClick={() => setAdding(false)}>
+              Done
+            </button>
+          </form>
+        )}
+        {loaded.done && items.length === 0 && <p class="empty">No items yet.</p>}
+        <ItemList
+          items={items}
+          selected={selected}
+          canWrite={canWrite}
+          onSelect={setSelected}
+          onMove={(id, after) => void move(id, after)}
+        />
+        <p class="sr-only" role="status" aria-live="polite">
+          {announce}
+        </p>
+      </div>
+      {current && (
+        <ItemPanel
+          key={current.id}
+          item={current}
+          projectId={props.projectId}
+          canWrite={canWrite}
+          position={items.indexOf(current)}
+          count={items.length}
+          onChange={replace}
+          onMove={(after) => void move(current.id, after)}
+          before={items[items.indexOf(current) - 2]?.id ?? null}
+          next={items[items.indexOf(current) + 1]?.id ?? null}
+          onDeleted={() => {
+            setItems((list) => list.filter((i) => i.id !== current.id));
+            setSelected(null);
+          }}
+          onClose={() => setSelected(null)}
+        />
+      )}
+    </div>
+  );
+}

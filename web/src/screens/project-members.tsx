@@ -1,0 +1,126 @@
+import { useState } from 'preact/hooks';
+import { api, describe } from '../api';
+import { useUser, useLoad } from '../hooks';
+import { ErrorNote, Field, Loading, Select } from '../components/ui';
+import type { Project } from './project';
+import { field } from '../form';
+
+const ROLES = ['viewer', 'editor', 'owner'] as const;
+type Role = (typeof ROLES)[number];
+
+export function Members({ project }: { project: Project }) {
+  const me = useUser();
+  const owner = project.role === 'owner';
+  const [error, setError] = useState<unknown>(null);
+  const members = useLoad(async () => {
+    const { data } = await api.GET('/api/v1/projects/{projectId}/members', {
+      params: { path: { projectId: project.id } },
+    });
+    return data!.data;
+  }, [project.id]);
+  const path = { projectId: project.id };
+
+  const act = async (work: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await work();
+      await members.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const onAdd = (event: Event) => {
+    event.preventDefault();
+    const formEl = event.currentTarget as HTMLFormElement;
+    const form = new FormData(formEl);
+    void act(async () => {
+      await api.POST('/api/v1/projects/{projectId}/members', {
+        params: { path },
+        body: { email: field(form, 'email'), role: field(form, 'role') as Role },
+      });
+      formEl.reset();
+    });
+  };
+
+  return (
+    <div>
+      <h2>Members</h2>
+      <ErrorNote error={error ?? members.error} />
+      {!members.data && <Loading />}
+      <table class="list">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            {owner && <th scope="col">Remove</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {members.data?.map((m) => (
+            <tr key={m.userId}>
+              <td>{m.name ?? '—'}</td>
+              <td>{m.email}</td>
+              <td>
+                {owner ? (
+                  <select
+                    aria-label={`Role of ${m.email}`}
+                    value={m.role}
+                    onChange={(e) =>
+                      void act(() =>
+                        api.PATCH('/api/v1/projects/{projectId}/members/{userId}', {
+                          params: { path: { ...path, userId: m.userId } },
+                          body: { role: e.currentTarget.value as Role },
+                        }),
+                      )
+                    }
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  m.role
+                )}
+              </td>
+              {owner && (
+                <td>
+                  <button
+                    type="button"
+                    class="danger small"
+                    aria-label={m.userId === me?.id ? 'Leave the project' : `Remove ${m.email}`}
+                    onClick={() =>
+                      confirm(`Remove ${m.email} from ${project.name}?`) &&
+                      void act(() =>
+                        api.DELETE('/api/v1/projects/{projectId}/members/{userId}', {
+                          params: { path: { ...path, userId: m.userId } },
+                        }),
+                      )
+                    }
+                  >
+                    Remove
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {owner && (
+        <form class="inline" onSubmit={onAdd} aria-label="Add member">
+          <Field
+            label="Member's email"
+            name="email"
+            type="email"
+            required
+            error={describe(error).fields.email}
+          />
+          <Select label="Role" name="role" options={ROLES} value="editor" />
+          <button type="submit">Add member</button>
+        </form>
+      )}
+    </div>
+  );
+}
