@@ -28,7 +28,7 @@ export function Sessions() {
       <h2>Sessions</h2>
       <ErrorNote error={error ?? sessions.error} />
       {!sessions.data && <Loading />}
-      <table class="list">
+      <table class="list" tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Device</th>

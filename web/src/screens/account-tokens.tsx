@@ -51,7 +51,7 @@ export function Tokens() {
           <Copyable label="New token" value={created} />
         </Notice>
       )}
-      <table class="list">
+      <table class="list" tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Name</th>

@@ -89,7 +89,7 @@ function Users() {
       </form>
       <ErrorNote error={error ?? users.error} />
       {users.loading && users.items.length === 0 && <Loading />}
-      <table class="list">
+      <table class="list" tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Email</th>
@@ -112,28 +112,31 @@ function Users() {
                     <button
                       type="button"
                       class="secondary small"
+                      aria-label={`${u.role === 'admin' ? 'Make user' : 'Make admin'} (${u.email})`}
                       onClick={() =>
                         void update(u.id, { role: u.role === 'admin' ? 'user' : 'admin' })
                       }
                     >
-                      {u.role === 'admin' ? `Make ${u.email} a user` : `Make ${u.email} an admin`}
+                      {u.role === 'admin' ? 'Make user' : 'Make admin'}
                     </button>
                     <button
                       type="button"
                       class="secondary small"
+                      aria-label={`${u.disabled ? 'Enable' : 'Disable'} (${u.email})`}
                       onClick={() => void update(u.id, { disabled: !u.disabled })}
                     >
-                      {u.disabled ? `Enable ${u.email}` : `Disable ${u.email}`}
+                      {u.disabled ? 'Enable' : 'Disable'}
                     </button>
                     <button
                       type="button"
                       class="secondary small"
+                      aria-label={`Reset two-step sign-in (${u.email})`}
                       onClick={() =>
                         confirm(`Turn off two-step sign-in for ${u.email}?`) &&
                         void update(u.id, { resetMfa: true })
                       }
                     >
-                      Reset two-step sign-in of {u.email}
+                      Reset two-step
                     </button>
                   </>
                 )}
@@ -177,7 +180,7 @@ function Flags() {
     <div>
       <h2>Feature flags</h2>
       <ErrorNote error={error ?? flags.error} />
-      <table class="list">
+      <table class="list" tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Flag</th>
@@ -267,7 +270,7 @@ function Audit() {
         <button type="submit">Filter</button>
       </form>
       <ErrorNote error={events.error} />
-      <table class="list">
+      <table class="list" tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">When</th>

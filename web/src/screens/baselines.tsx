@@ -60,7 +60,7 @@ export function Baselines({ spec, canWrite }: { spec: Specification; canWrite: b
           <button type="submit">Take baseline</button>
         </form>
       )}
-      <table class="list">
+      <table class="list" tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Name</th>

@@ -12,6 +12,7 @@ const OVERSCAN = 10;
  */
 export function ItemList(props: {
   items: Item[];
+  suspect: Set<string>;
   selected: string | null;
   canWrite: boolean;
   onSelect: (id: string) => void;
@@ -148,6 +149,7 @@ export function ItemList(props: {
               >
                 <span class="key">{item.key}</span>
                 <span class="title">{item.title}</span>
+                {props.suspect.has(item.id) && <span class="tag warn">suspect</span>}
                 <span class={`status status-${item.status}`}>{item.status.replace('_', ' ')}</span>
               </button>
             </li>

@@ -8,6 +8,8 @@ import { ItemHistory } from './item-history';
 import { ItemLinks } from './item-links';
 import type { Item } from './specification';
 
+type Section = 'history' | 'links' | 'approvals';
+
 export const ITEM_STATUSES = ['draft', 'in_review', 'approved', 'obsolete'] as const;
 
 /** The selected item: edit with a Markdown preview, move, delete, and its history, links, approvals. */
@@ -36,7 +38,11 @@ export function ItemPanel(props: {
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   const [conflict, setConflict] = useState<Item | null>(null);
-  const [section, setSection] = useState<'history' | 'links' | 'approvals' | null>(null);
+  const [open, setOpen] = useState<Record<Section, boolean>>({
+    history: false,
+    links: false,
+    approvals: false,
+  });
   const dirty =
     draft.title !== item.title || draft.body !== item.body || draft.status !== item.status;
 
@@ -181,18 +187,16 @@ export function ItemPanel(props: {
             key={s}
             type="button"
             class="link"
-            aria-expanded={section === s}
-            onClick={() => setSection(section === s ? null : s)}
+            aria-expanded={open[s]}
+            onClick={() => setOpen({ ...open, [s]: !open[s] })}
           >
             {s[0]!.toUpperCase() + s.slice(1)}
           </button>
         ))}
       </nav>
-      {section === 'history' && <ItemHistory item={item} />}
-      {section === 'links' && (
-        <ItemLinks item={item} projectId={props.projectId} canWrite={canWrite} />
-      )}
-      {section === 'approvals' && <ItemApprovals item={item} canWrite={canWrite} />}
+      {open.history && <ItemHistory item={item} />}
+      {open.links && <ItemLinks item={item} projectId={props.projectId} canWrite={canWrite} />}
+      {open.approvals && <ItemApprovals item={item} canWrite={canWrite} />}
       {conflict && (
         <ConflictDialog
           mine={draft}

@@ -49,8 +49,35 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
     void loadAll();
   }, [spec.id]);
 
-  const replace = (item: Item) =>
+  // Items at either end of a suspect link (a target changed since the link was made or cleared).
+  const [suspect, setSuspect] = useState<Set<string>>(new Set());
+  const loadSuspects = async () => {
+    const ids = new Set<string>();
+    let cursor: string | undefined;
+    try {
+      do {
+        const { data } = await api.GET('/api/v1/projects/{projectId}/suspect-links', {
+          params: {
+            path: { projectId: props.projectId },
+            query: { limit: 100, ...(cursor ? { cursor } : {}) },
+          },
+        });
+        for (const link of data!.data) ids.add(link.source.id).add(link.target.id);
+        cursor = data!.nextCursor ?? undefined;
+      } while (cursor);
+      setSuspect(ids);
+    } catch {
+      // the flags are a hint; the links panel shows the truth
+    }
+  };
+  useEffect(() => {
+    void loadSuspects();
+  }, [props.projectId]);
+
+  const replace = (item: Item) => {
     setItems((list) => list.map((i) => (i.id === item.id ? item : i)));
+    void loadSuspects();
+  };
 
   /** Moves an item to just after `after` (null: to the top), here at once and then on the server. */
   const move = async (id: string, after: string | null) => {
@@ -137,6 +164,7 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
         {loaded.done && items.length === 0 && <p class="empty">No items yet.</p>}
         <ItemList
           items={items}
+          suspect={suspect}
           selected={selected}
           canWrite={canWrite}
           onSelect={setSelected}

@@ -47,7 +47,7 @@ export function Members({ project }: { project: Project }) {
       <h2>Members</h2>
       <ErrorNote error={error ?? members.error} />
       {!members.data && <Loading />}
-      <table class="list">
+      <table class="list" tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -100,7 +100,7 @@ export function Members({ project }: { project: Project }) {
                       )
                     }
                   >
-                    Remove
+                    {m.userId === me?.id ? 'Leave' : 'Remove'}
                   </button>
                 </td>
               )}

@@ -74,6 +74,7 @@ export function Webhooks({ project }: { project: Project }) {
               <button
                 type="button"
                 class="secondary small"
+                aria-label={`${w.active ? 'Switch off' : 'Switch on'} (${w.url})`}
                 onClick={() =>
                   void act(() =>
                     api.PATCH('/api/v1/projects/{projectId}/webhooks/{webhookId}', {
@@ -83,12 +84,13 @@ export function Webhooks({ project }: { project: Project }) {
                   )
                 }
               >
-                {w.active ? `Switch off ${w.url}` : `Switch on ${w.url}`}
+                {w.active ? 'Switch off' : 'Switch on'}
               </button>
               <button
                 type="button"
                 class="secondary small"
                 aria-expanded={open === w.id}
+                aria-label={`Deliveries (${w.url})`}
                 onClick={() => setOpen(open === w.id ? null : w.id)}
               >
                 Deliveries
@@ -96,6 +98,7 @@ export function Webhooks({ project }: { project: Project }) {
               <button
                 type="button"
                 class="danger small"
+                aria-label={`Delete (${w.url})`}
                 onClick={() =>
                   confirm(`Delete the webhook to ${w.url}?`) &&
                   void act(() =>
@@ -166,7 +169,7 @@ function Deliveries({ projectId, webhook }: { projectId: string; webhook: Webhoo
   return (
     <div>
       <ErrorNote error={error ?? deliveries.error} />
-      <table class="list">
+      <table class="list" tabIndex={0}>
         <caption>Deliveries to {webhook.url}, newest first</caption>
         <thead>
           <tr>

@@ -118,7 +118,7 @@ function Specifications({ project }: { project: Project }) {
       <ErrorNote error={specs.error} />
       {specs.loading && specs.items.length === 0 && <Loading />}
       {!specs.loading && specs.items.length === 0 && <p class="empty">No specifications yet.</p>}
-      <table class="list">
+      <table class="list" tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Title</th>
