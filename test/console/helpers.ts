@@ -28,8 +28,9 @@ export interface ConsoleRig {
 export async function startConsole(
   env: TestEnv,
   overrides: Record<string, string> = {},
+  port?: number,
 ): Promise<ConsoleRig> {
-  const port = await freePort();
+  port ??= await freePort();
   const origin = `http://localhost:${port}`;
   const app = await env.app({ PUBLIC_URL: origin, ...overrides });
   await app.listen({ host: 'localhost', port });
@@ -87,7 +88,23 @@ export async function signIn(page: Page, user: { email: string; password: string
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+  await arrived(page, 'Projects');
+}
+
+/** Waits for the page whose heading is `heading`; an error shown instead fails at once with it. */
+export async function arrived(page: Page, heading: string): Promise<void> {
+  const target = page.getByRole('heading', { name: heading, level: 1 });
+  const alert = page.getByRole('alert');
+  try {
+    await target.or(alert).first().waitFor({ timeout: 10_000 });
+  } catch (error) {
+    await screenshot(page, `failed-${heading}`);
+    throw error;
+  }
+  if (await alert.isVisible()) {
+    await screenshot(page, `failed-${heading}`);
+    throw new Error(`expected "${heading}", the page says: ${await alert.textContent()}`);
+  }
 }
 
 /** The access token the console holds (to check what it did through the API). */

@@ -58,6 +58,7 @@ export const { api } = createGillaClient({
 
 /** Signed in: keep the tokens and the user. */
 export function signedIn(response: TokenResponse): void {
+  signedOutOnPurpose = false;
   storage.set({ accessToken: response.accessToken, refreshToken: response.refreshToken });
   setUser(response.user);
 }
@@ -78,8 +79,12 @@ export async function restoreSession(): Promise<void> {
   }
 }
 
+/** Whether the last session ended by the user's own choice (then sign-in starts afresh). */
+export let signedOutOnPurpose = false;
+
 /** Ends this session on the server, then forgets it here. */
 export async function signOut(): Promise<void> {
+  signedOutOnPurpose = true;
   try {
     await api.POST('/api/v1/auth/logout');
   } catch {

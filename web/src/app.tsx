@@ -1,6 +1,6 @@
 import { lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { useEffect } from 'preact/hooks';
-import { signOut } from './api';
+import { signedOutOnPurpose, signOut } from './api';
 import { useUser } from './hooks';
 import { ForgotPassword } from './screens/forgot-password';
 import { OAuthCallback } from './screens/oauth-callback';
@@ -39,7 +39,9 @@ function Shell() {
   const { path, url, route } = useLocation();
   const open = PUBLIC.includes(path);
   useEffect(() => {
-    if (!user && !open) route(`/sign-in?next=${encodeURIComponent(url)}`, true);
+    if (user || open) return;
+    // A session that ran out comes back to where it was; one signed out starts afresh.
+    route(signedOutOnPurpose ? '/sign-in' : `/sign-in?next=${encodeURIComponent(url)}`, true);
   }, [user, open, url]);
   useEffect(() => {
     // A new page: its heading is where a screen reader and the keyboard start.

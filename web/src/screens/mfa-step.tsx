@@ -35,9 +35,10 @@ export function MfaStep(props: {
       <h1 tabIndex={-1}>Two-step sign-in</h1>
       <form onSubmit={(e) => void onSubmit(e)} aria-label="Two-step sign-in">
         {recovery ? (
-          <Field label="Recovery code" name="code" autocomplete="off" required />
+          <Field key="recovery" label="Recovery code" name="code" autocomplete="off" required />
         ) : (
           <Field
+            key="totp"
             label="Authentication code"
             name="code"
             inputMode="numeric"
@@ -51,7 +52,14 @@ export function MfaStep(props: {
         <button type="submit">Verify</button>
       </form>
       {props.challenge.methods.includes('recovery_code') && (
-        <button type="button" class="link" onClick={() => setRecovery(!recovery)}>
+        <button
+          type="button"
+          class="link"
+          onClick={() => {
+            setRecovery(!recovery);
+            setError(null);
+          }}
+        >
           {recovery ? 'Use the authenticator app' : 'Use a recovery code'}
         </button>
       )}

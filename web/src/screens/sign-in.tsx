@@ -89,6 +89,8 @@ export function SignIn() {
           <a
             key={p.id}
             class="button secondary"
+            // A page load, not a route of the console (the router leaves `_top` links alone).
+            target="_top"
             href={`/api/v1/auth/oauth/${p.id}/start?redirectTo=${encodeURIComponent(callback)}`}
           >
             Continue with {p.name}
