@@ -16,7 +16,10 @@ export interface ConsoleRig {
   origin: string;
   browser: Browser;
   /** A new browser profile (own storage) with a page; CSP errors fail the test. */
-  newPage(options?: { width?: number }): Promise<{ context: BrowserContext; page: Page }>;
+  newPage(options?: {
+    width?: number;
+    cspReportsExpected?: boolean;
+  }): Promise<{ context: BrowserContext; page: Page }>;
   close(): Promise<void>;
 }
 
@@ -40,7 +43,7 @@ export async function startConsole(
     app,
     origin,
     browser,
-    async newPage({ width = 1280 } = {}) {
+    async newPage({ width = 1280, cspReportsExpected = false } = {}) {
       const context = await browser.newContext({
         viewport: { width, height: 900 },
         baseURL: origin,
@@ -50,7 +53,11 @@ export async function startConsole(
       const violations: string[] = [];
       page.on('console', (message) => {
         const text = message.text();
-        if (message.type() === 'error' && /Content Security Policy/i.test(text)) {
+        if (
+          message.type() === 'error' &&
+          /Content Security Policy/i.test(text) &&
+          !cspReportsExpected
+        ) {
           violations.push(text);
         }
       });

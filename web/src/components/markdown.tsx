@@ -16,7 +16,12 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
  */
 export function renderMarkdown(source: string): string {
   const html = marked.parse(source, { async: false, gfm: true, breaks: false });
-  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true } });
+  return DOMPurify.sanitize(html, {
+    USE_PROFILES: { html: true },
+    // No forms (a fake sign-in inside a body) and no styling of the page around it.
+    FORBID_TAGS: ['form', 'input', 'button', 'select', 'textarea', 'style'],
+    FORBID_ATTR: ['style'],
+  });
 }
 
 export function Markdown({ source }: { source: string }) {
