@@ -4,7 +4,7 @@
 // With both set, a mixed read/write scenario follows at WEB_CONCURRENCY=2 for BENCH_MIXED_SECONDS
 // (default 60) and reports each worker's memory. Arguments pick sections: `npm run bench -- me login`
 // runs only those (health, me, projects, items, login, refresh, trace, baselines, import, pat, mfa,
-// webhooks, mixed).
+// webhooks, console, mixed).
 import argon2 from 'argon2';
 import type autocannon from 'autocannon';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
@@ -29,6 +29,7 @@ import { baselines } from './baselines.js';
 import { imports } from './imports.js';
 import { mfa, pats } from './security.js';
 import { webhooks } from './webhooks.js';
+import { consoleBench } from './console.js';
 
 const picked = process.argv.slice(2);
 const wanted = (section: string) => picked.length === 0 || picked.includes(section);
@@ -37,6 +38,7 @@ const ours = 5601;
 const bare = 5602;
 const mixedPort = 5603;
 const webhookPort = 5604;
+const consolePort = 5605;
 const baseEnv = {
   PATH: process.env.PATH,
   NODE_ENV: 'production',
@@ -468,9 +470,26 @@ async function webhookSection(rows: Row[], notes: string[]): Promise<void> {
   }
 }
 
+/** The `console` section: the web console in Chromium against a service of its own. */
+async function consoleSection(rows: Row[], notes: string[]): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gilla-bench-console-'));
+  const base = `http://127.0.0.1:${consolePort}`;
+  const service = await start(
+    'dist/src/server.js',
+    { ...baseEnv, DATA_DIR: dataDir, PUBLIC_URL: base },
+    consolePort,
+  );
+  try {
+    await consoleBench(base, rows, notes);
+  } finally {
+    await stop(service);
+  }
+}
+
 async function main(): Promise<void> {
   const mixedOnly = picked.length > 0 && picked.every((p) => p === 'mixed');
-  const webhooksOnly = picked.length > 0 && picked.every((p) => p === 'webhooks');
+  const ownService = ['webhooks', 'console'];
+  const webhooksOnly = picked.length > 0 && picked.every((p) => ownService.includes(p));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gilla-bench-'));
   const ids = seedIds(uuidv7);
   const rows: Row[] = [];
@@ -481,6 +500,7 @@ async function main(): Promise<void> {
     await singleProcess(dataDir, ids, rows, notes);
   }
   if (wanted('webhooks')) await webhookSection(rows, notes);
+  if (wanted('console')) await consoleSection(rows, notes);
   if (wanted('mixed')) await mixed(ids, !mixedOnly, rows, notes);
   table(rows, notes);
 }
