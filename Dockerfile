@@ -3,12 +3,15 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/client/package.json ./packages/client/
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY src ./src
 COPY test ./test
 COPY bench ./bench
 COPY scripts ./scripts
+COPY packages ./packages
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: compiled code, production dependencies, a non-root user.
@@ -21,6 +24,7 @@ RUN groupadd --system --gid 10001 gilla \
   && mkdir -p /data && chown gilla:gilla /data
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/console ./dist/console
 COPY package.json ./
 COPY bin ./bin
 COPY assets ./assets
