@@ -60,11 +60,12 @@ export const consoleRoutes: FastifyPluginAsync<{
   app.get<{ Params: { '*': string } }>(
     '/assets/*',
     { schema: { hide: true }, config: OPS_RATE_LIMIT },
-    (request, reply) =>
-      reply.headers(headers).sendFile(path.posix.join('assets', request.params['*']), {
-        immutable: true,
-        maxAge: '365d',
-      }),
+    (request, reply) => {
+      const name = request.params['*'];
+      // Asset names are flat and hashed: anything that climbs or nests is not one of them.
+      if (!/^[\w.-]+$/.test(name) || name.includes('..')) return reply.callNotFound();
+      return reply.headers(headers).sendFile(`assets/${name}`, { immutable: true, maxAge: '365d' });
+    },
   );
   app.get('/favicon.svg', { schema: { hide: true }, config: OPS_RATE_LIMIT }, (_request, reply) =>
     reply.headers(headers).sendFile('favicon.svg', { maxAge: '1d' }),

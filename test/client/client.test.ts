@@ -135,3 +135,57 @@ test('the package packs with its built code, types and README', () => {
     assert.ok(files.includes(f), `${f} is in the package`);
   }
 });
+
+test('a 401 that answers the request itself (a wrong password) is neither refreshed nor repeated', async () => {
+  const user = await createUser(app);
+  const { counts, fetchImpl } = countingFetch();
+  const { api } = createGillaClient({
+    baseUrl,
+    fetch: fetchImpl,
+    accessToken: user.accessToken,
+    refreshToken: user.refreshToken,
+  });
+  await assert.rejects(
+    api.DELETE('/api/v1/users/me', { body: { password: 'not my password' } }),
+    (e: unknown) => isGillaError(e, 'invalid_credentials'),
+  );
+  assert.deepEqual(counts, { refresh: 0, total: 1 }, 'sent once, no refresh');
+  assert.equal((await ok(api.GET('/api/v1/users/me'))).id, user.id, 'the account is still there');
+});
+
+test('a request with its own Authorization header is sent as it is and not retried', async () => {
+  const user = await createUser(app);
+  const { counts, fetchImpl } = countingFetch();
+  const { api } = createGillaClient({
+    baseUrl,
+    fetch: fetchImpl,
+    accessToken: user.accessToken,
+    refreshToken: user.refreshToken,
+  });
+  await assert.rejects(
+    api.GET('/api/v1/users/me', { headers: { authorization: 'Bearer gilla_pat_not-a-token' } }),
+    (e: unknown) => isGillaError(e, 'invalid_token'),
+  );
+  assert.deepEqual(counts, { refresh: 0, total: 1 });
+});
+
+test('a refresh the service cannot answer (503) keeps the session for the next try', async () => {
+  const user = await createUser(app);
+  let ended = 0;
+  let failing = true;
+  const client = createGillaClient({
+    baseUrl,
+    accessToken: 'expired',
+    refreshToken: user.refreshToken,
+    onSessionEnded: () => (ended += 1),
+    fetch: (request) =>
+      failing && new URL(request.url).pathname === '/api/v1/auth/refresh'
+        ? Promise.resolve(new Response('{}', { status: 503 }))
+        : fetch(request),
+  });
+  await assert.rejects(client.api.GET('/api/v1/users/me'), (e: unknown) => isGillaError(e));
+  assert.equal(ended, 0);
+  assert.equal(client.tokens.get()?.refreshToken, user.refreshToken, 'the tokens are kept');
+  failing = false;
+  assert.equal((await ok(client.api.GET('/api/v1/users/me'))).id, user.id);
+});

@@ -223,6 +223,6 @@ for (const width of [1280, 375]) {
       await screenshot(page, `${width}-${screen.name}`);
     }
     assert.deepEqual(failures, []);
-    await page.close();
+    await rig.done(page);
   });
 }

@@ -159,6 +159,16 @@ test(
     await panel.getByRole('button', { name: 'History' }).click();
     await panel.getByText('v4').waitFor();
 
+    // Moving the open item and then saving it is no conflict: the move was this user's own.
+    await page.getByRole('button', { name: /PAY-3 Third/ }).click();
+    await panel.getByRole('button', { name: 'Move down' }).click();
+    await waitForOrder(page, specificationId, ['Second', 'Third', 'First']);
+    await panel.getByLabel('Title').fill('Third, moved');
+    await panel.getByRole('button', { name: 'Save' }).click();
+    await panel.getByText(/^Saved as version/).waitFor();
+    assert.equal(await page.getByRole('dialog').count(), 0, 'no conflict dialog');
+    await waitForOrder(page, specificationId, ['Second', 'Third, moved', 'First']);
+
     // Sign out, and back in: the work is there.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
@@ -167,8 +177,8 @@ test(
     await page.getByRole('link', { name: /Payments/ }).click();
     await page.getByRole('link', { name: 'Requirements' }).click();
     await page.locator('.item-row', { hasText: 'Second' }).waitFor();
-    assert.deepEqual(await rowTitles(page), ['Third', 'Second', 'First']);
-    await page.close();
+    assert.deepEqual(await rowTitles(page), ['Second', 'Third, moved', 'First']);
+    await rig.done(page);
   },
 );
 

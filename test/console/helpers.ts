@@ -15,11 +15,16 @@ export interface ConsoleRig {
   app: FastifyInstance;
   origin: string;
   browser: Browser;
-  /** A new browser profile (own storage) with a page; CSP errors fail the test. */
+  /**
+   * A new browser profile (own storage) with a page. `withoutCsp` turns the page's content
+   * security policy off, to see what the console's own defences do without it.
+   */
   newPage(options?: {
     width?: number;
-    cspReportsExpected?: boolean;
+    withoutCsp?: boolean;
   }): Promise<{ context: BrowserContext; page: Page }>;
+  /** Closes a page, failing if the console broke its policy or threw while it was open. */
+  done(page: Page): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,31 +44,32 @@ export async function startConsole(
   await app.listen({ host: 'localhost', port });
   const browser = await launchChromium();
   const contexts: BrowserContext[] = [];
+  const problemsOf = new WeakMap<Page, string[]>();
   return {
     app,
     origin,
     browser,
-    async newPage({ width = 1280, cspReportsExpected = false } = {}) {
+    async newPage({ width = 1280, withoutCsp = false } = {}) {
       const context = await browser.newContext({
         viewport: { width, height: 900 },
         baseURL: origin,
+        bypassCSP: withoutCsp,
       });
       contexts.push(context);
       const page = await context.newPage();
-      const violations: string[] = [];
+      const problems: string[] = [];
       page.on('console', (message) => {
         const text = message.text();
-        if (
-          message.type() === 'error' &&
-          /Content Security Policy/i.test(text) &&
-          !cspReportsExpected
-        ) {
-          violations.push(text);
-        }
+        if (message.type() === 'error' && /Content Security Policy/i.test(text))
+          problems.push(text);
       });
-      page.on('pageerror', (error) => violations.push(`page error: ${error.message}`));
-      page.on('close', () => assert.deepEqual(violations, [], 'no CSP violation or page error'));
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      problemsOf.set(page, problems);
       return { context, page };
+    },
+    async done(page) {
+      await page.close();
+      assert.deepEqual(problemsOf.get(page), [], 'no CSP violation or page error');
     },
     async close() {
       await Promise.all(contexts.map((c) => c.close()));

@@ -61,7 +61,7 @@ test('the mailed reset link opens the console, which sets the new password', { s
   await page.getByLabel('New password', { exact: true }).fill('yet another passphrase');
   await page.getByRole('button', { name: 'Set password' }).click();
   await page.getByRole('alert').waitFor();
-  await page.close();
+  await rig.done(page);
 });
 
 test('the mailed verification link verifies the address on opening', { skip }, async () => {
@@ -77,5 +77,5 @@ test('the mailed verification link verifies the address on opening', { skip }, a
   await page.goto('/account');
   await page.getByText('verified', { exact: true }).waitFor();
   await arrived(page, 'Your account');
-  await page.close();
+  await rig.done(page);
 });

@@ -64,7 +64,7 @@ test('a provider sign-in comes back to the console signed in', { skip }, async (
   assert.equal(new URL(page.url()).pathname, '/');
   await page.goto('/account');
   await page.getByText(email).waitFor();
-  await page.close();
+  await rig.done(page);
 });
 
 test('a passkey added on the account page signs in without a password', { skip }, async () => {
@@ -79,13 +79,13 @@ test('a passkey added on the account page signs in without a password', { skip }
   await page.getByRole('button', { name: 'Remove Laptop' }).waitFor();
 
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await page.getByRole('button', { name: 'Use a passkey' }).click();
   await arrived(page, 'Projects');
   // The session the console now holds was made by the passkey.
   const claims = decodeJwt(await tokenOf(page));
   assert.equal(claims.sub, user.id);
   assert.deepEqual(claims.amr, ['webauthn']);
-  await page.close();
+  await rig.done(page);
 });
 
 test(
@@ -120,6 +120,6 @@ test(
     await page.getByLabel('Recovery code').fill(codes[0]!);
     await page.getByRole('button', { name: 'Verify' }).click();
     await arrived(page, 'Projects');
-    await page.close();
+    await rig.done(page);
   },
 );

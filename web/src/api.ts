@@ -51,6 +51,9 @@ function setUser(user: User | null): void {
 export const { api } = createGillaClient({
   baseUrl: '',
   tokenStore: storage,
+  // Web Locks exist in secure contexts (https, localhost). Elsewhere tabs may refresh at the same
+  // moment; the service answers a second refresh with the same token within 10 s with the pair
+  // the first one made, so racing tabs keep the session (it revokes only a later replay).
   refreshLock: <T>(fn: () => Promise<T>): Promise<T> =>
     'locks' in navigator ? (navigator.locks.request('gilla-refresh', fn) as Promise<T>) : fn(),
   onSessionEnded: () => setUser(null),
@@ -67,13 +70,21 @@ export function refreshUser(user: User): void {
   setUser(user);
 }
 
-/** Reads the signed-in user at start (a stored session), or nobody. */
+/**
+ * Reads the signed-in user of a stored session, or nobody. A session that is over (its refresh
+ * refused, the account disabled or gone) is forgotten; when the service cannot answer, the
+ * session is kept and this throws, so that a passing outage signs nobody out.
+ */
 export async function restoreSession(): Promise<void> {
   if (!storage.get()) return;
   try {
     const { data } = await api.GET('/api/v1/users/me');
     setUser(data ?? null);
-  } catch {
+  } catch (error) {
+    const ended =
+      error instanceof GillaError &&
+      (error.status === 403 || error.status === 404 || (error.status === 401 && !storage.get()));
+    if (!ended) throw error;
     storage.set(null);
     setUser(null);
   }
@@ -98,7 +109,7 @@ export async function signOut(): Promise<void> {
 window.addEventListener('storage', (event) => {
   if (event.key !== KEY) return;
   if (!event.newValue) setUser(null);
-  else void restoreSession();
+  else restoreSession().catch(() => undefined); // unreachable now: the next request will tell
 });
 
 /** A person-readable account of an error, with the fields a 400 names. */

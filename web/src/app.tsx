@@ -43,10 +43,7 @@ function Shell() {
     // A session that ran out comes back to where it was; one signed out starts afresh.
     route(signedOutOnPurpose ? '/sign-in' : `/sign-in?next=${encodeURIComponent(url)}`, true);
   }, [user, open, url]);
-  useEffect(() => {
-    // A new page: its heading is where a screen reader and the keyboard start.
-    document.querySelector<HTMLElement>('main h1')?.focus();
-  }, [path]);
+  useEffect(() => focusHeadingWhenShown(), [path]);
   if (!user && !open) return null;
   return (
     <>
@@ -97,4 +94,28 @@ function NotFound() {
       </p>
     </section>
   );
+}
+
+/**
+ * A new page: its heading is where a screen reader and the keyboard start. Screens that load
+ * first (or load their code on first use) show it a moment later, so this waits for it.
+ */
+function focusHeadingWhenShown(): () => void {
+  const main = document.getElementById('main');
+  const focus = () => {
+    const heading = main?.querySelector<HTMLElement>('h1');
+    if (!heading) return false;
+    heading.focus();
+    return true;
+  };
+  if (!main || focus()) return () => undefined;
+  const observer = new MutationObserver(() => {
+    if (focus()) observer.disconnect();
+  });
+  observer.observe(main, { childList: true, subtree: true });
+  const timer = setTimeout(() => observer.disconnect(), 5000);
+  return () => {
+    observer.disconnect();
+    clearTimeout(timer);
+  };
 }

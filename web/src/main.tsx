@@ -1,7 +1,22 @@
 import { render } from 'preact';
 import { App } from './app';
-import { restoreSession } from './api';
+import { describe, restoreSession } from './api';
 import './styles.css';
 
-await restoreSession();
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+try {
+  await restoreSession();
+  render(<App />, root);
+} catch (error) {
+  // The service did not answer: the session is kept, and the page says so.
+  render(
+    <main id="main">
+      <h1>Gilla cannot be reached</h1>
+      <p role="alert">{describe(error).message}</p>
+      <button type="button" onClick={() => location.reload()}>
+        Try again
+      </button>
+    </main>,
+    root,
+  );
+}

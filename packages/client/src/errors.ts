@@ -32,6 +32,21 @@ export class GillaError extends Error {
   }
 }
 
+/** The generic code of each status, for an answer that is not problem+json (e.g. a proxy's). */
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: 'validation_failed',
+  401: 'invalid_token',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  412: 'precondition_failed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  428: 'precondition_required',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
+
 /** Reads a failed answer into a GillaError; one that is not problem+json gets a generic code. */
 export async function problemOf(response: Response): Promise<GillaError> {
   const text = await response.clone().text();
@@ -41,7 +56,8 @@ export async function problemOf(response: Response): Promise<GillaError> {
   } catch {
     // not JSON (a proxy's page): described below from the status alone
   }
-  const fallback: ErrorCode = response.status >= 500 ? 'internal' : 'validation_failed';
+  const fallback: ErrorCode =
+    CODE_BY_STATUS[response.status] ?? (response.status >= 500 ? 'internal' : 'validation_failed');
   return new GillaError(
     {
       type: body.type ?? 'about:blank',

@@ -52,9 +52,11 @@ export class Session {
 
   async fetch(request: Request): Promise<Response> {
     const used = this.store.get();
-    const retry = used?.refreshToken ? request.clone() : null;
-    const response = await this.fetchImpl(withBearer(request, used?.accessToken));
-    if (response.status !== 401 || !retry || request.url === this.refreshUrl) return response;
+    // A request that brings its own Authorization is sent as it is and never retried.
+    const own = request.headers.has('authorization');
+    const retry = used?.refreshToken && !own ? request.clone() : null;
+    const response = await this.fetchImpl(own ? request : withBearer(request, used?.accessToken));
+    if (!retry || !refusedToken(response) || request.url === this.refreshUrl) return response;
     await this.refreshAfter(used);
     const now = this.store.get();
     if (!now || now.accessToken === used?.accessToken) return response;
@@ -89,11 +91,25 @@ export class Session {
       this.store.set(null);
       this.onEnded?.();
     }
+    // Anything else (a 5xx, a 429) leaves the session as it is: the request that met the 401
+    // fails with it, and the next request tries the refresh again.
   }
 }
 
+/**
+ * Whether a 401 refused the access token itself (expired, revoked, malformed), which a refresh
+ * can mend. Other 401s (a wrong password in the body, a wrong second-factor code) are answers
+ * to the request: refreshing and sending it again would repeat the wrong password.
+ */
+function refusedToken(response: Response): boolean {
+  return (
+    response.status === 401 &&
+    /error="invalid_token"/.test(response.headers.get('www-authenticate') ?? '')
+  );
+}
+
 function withBearer(request: Request, token: string | undefined): Request {
-  if (!token || request.headers.has('authorization')) return request;
+  if (!token) return request;
   const headers = new Headers(request.headers);
   headers.set('authorization', `Bearer ${token}`);
   return new Request(request, { headers });

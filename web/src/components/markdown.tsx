@@ -18,9 +18,10 @@ export function renderMarkdown(source: string): string {
   const html = marked.parse(source, { async: false, gfm: true, breaks: false });
   return DOMPurify.sanitize(html, {
     USE_PROFILES: { html: true },
-    // No forms (a fake sign-in inside a body) and no styling of the page around it.
+    // No forms (a fake sign-in inside a body), no styling of the page around it, and no ids that
+    // would clash with the console's own.
     FORBID_TAGS: ['form', 'input', 'button', 'select', 'textarea', 'style'],
-    FORBID_ATTR: ['style'],
+    FORBID_ATTR: ['style', 'id'],
   });
 }
 

@@ -4,7 +4,7 @@ import type {
   SelectHTMLAttributes,
   TextareaHTMLAttributes,
 } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef } from 'preact/hooks';
 import { describe } from '../api';
 
 export function Field(
@@ -54,7 +54,7 @@ export function Select(
     options: readonly (string | [string, string])[];
   } & SelectHTMLAttributes,
 ) {
-  const { label, options, ...select } = props;
+  const { label, options, defaultValue, ...select } = props;
   const id = useId();
   return (
     <div class="field">
@@ -63,7 +63,7 @@ export function Select(
         {options.map((o) => {
           const [value, text] = typeof o === 'string' ? [o, o] : o;
           return (
-            <option key={value} value={value}>
+            <option key={value} value={value} selected={value === defaultValue}>
               {text}
             </option>
           );
@@ -106,6 +106,13 @@ export function Dialog(props: {
     if (props.open && !dialog.open) dialog.showModal();
     if (!props.open && dialog.open) dialog.close();
   }, [props.open]);
+  // Closed before it leaves the page, so that the browser gives the focus back to where it was.
+  useLayoutEffect(
+    () => () => {
+      if (ref.current?.open) ref.current.close();
+    },
+    [],
+  );
   return (
     <dialog ref={ref} aria-labelledby={id} onClose={props.onClose}>
       <h2 id={id}>{props.title}</h2>

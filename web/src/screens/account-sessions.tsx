@@ -15,13 +15,17 @@ export function Sessions() {
       setError(e);
     }
   };
+  // Signs out everywhere: this browser forgets its session only once the service ended them all.
   const everywhere = async () => {
-    if (!confirm('Sign out of every session, this one too?')) return;
+    if (!confirm('End every session, this one too?')) return;
+    setError(null);
     try {
       await api.POST('/api/v1/auth/logout-all');
-    } finally {
-      await signOut();
+    } catch (e) {
+      setError(e);
+      return;
     }
+    await signOut();
   };
   return (
     <div>
@@ -68,7 +72,7 @@ export function Sessions() {
         </tbody>
       </table>
       <button type="button" class="danger" onClick={() => void everywhere()}>
-        Sign out everywhere
+        End all sessions
       </button>
     </div>
   );

@@ -93,7 +93,7 @@ export function Tokens() {
           type="number"
           min={1}
           max={365}
-          value="90"
+          defaultValue="90"
           required
           error={fields.expiresInDays}
         />

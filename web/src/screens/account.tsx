@@ -103,12 +103,12 @@ function Profile() {
         )}
       </p>
       <form onSubmit={(e) => void onSave(e)} aria-label="Profile">
-        <Field label="Name" name="name" value={user.name ?? ''} error={fields.name} />
+        <Field label="Name" name="name" defaultValue={user.name ?? ''} error={fields.name} />
         <Field
           label="Picture URL"
           name="avatarUrl"
           type="url"
-          value={user.avatarUrl ?? ''}
+          defaultValue={user.avatarUrl ?? ''}
           error={fields.avatarUrl}
         />
         <button type="submit">Save profile</button>

@@ -150,19 +150,27 @@ function Users() {
   );
 }
 
+interface FlagBody {
+  enabled: boolean;
+  description?: string;
+  rolloutPercent?: number;
+  allowUsers?: string[];
+  denyUsers?: string[];
+}
+
 function Flags() {
   const [error, setError] = useState<unknown>(null);
   const flags = useLoad(async () => (await api.GET('/api/v1/admin/flags')).data!.data, []);
-  const put = async (
-    key: string,
-    body: { enabled: boolean; description?: string; rolloutPercent?: number },
-  ) => {
+  /** PUT replaces the whole flag: a change sends every field it keeps. Answers whether it saved. */
+  const put = async (key: string, body: FlagBody): Promise<boolean> => {
     setError(null);
     try {
       await api.PUT('/api/v1/admin/flags/{key}', { params: { path: { key } }, body });
       await flags.reload();
+      return true;
     } catch (e) {
       setError(e);
+      return false;
     }
   };
   const onCreate = (event: Event) => {
@@ -170,11 +178,15 @@ function Flags() {
     const formEl = event.currentTarget as HTMLFormElement;
     const form = new FormData(formEl);
     const description = field(form, 'description').trim();
-    void put(field(form, 'key').trim(), {
+    const key = field(form, 'key').trim();
+    // Changing a flag that exists keeps its user lists.
+    const existing = flags.data?.find((f) => f.key === key);
+    void put(key, {
       enabled: form.get('enabled') === 'on',
-      rolloutPercent: Number(form.get('rollout')),
+      rolloutPercent: Number(field(form, 'rollout')),
       ...(description ? { description } : {}),
-    }).then(() => formEl.reset());
+      ...(existing ? { allowUsers: existing.allowUsers, denyUsers: existing.denyUsers } : {}),
+    }).then((saved) => saved && formEl.reset());
   };
   return (
     <div>
@@ -207,6 +219,9 @@ function Flags() {
                     void put(f.key, {
                       enabled: e.currentTarget.checked,
                       rolloutPercent: f.rolloutPercent,
+                      ...(f.description ? { description: f.description } : {}),
+                      allowUsers: f.allowUsers,
+                      denyUsers: f.denyUsers,
                     })
                   }
                 />
@@ -233,7 +248,14 @@ function Flags() {
       <form onSubmit={onCreate} aria-label="Add a flag">
         <Field label="Flag key" name="key" required pattern="[a-z0-9][a-z0-9._-]*" />
         <Field label="Flag description" name="description" maxLength={500} />
-        <Field label="Rollout percent" name="rollout" type="number" min={0} max={100} value="100" />
+        <Field
+          label="Rollout percent"
+          name="rollout"
+          type="number"
+          min={0}
+          max={100}
+          defaultValue="100"
+        />
         <div class="check">
           <input id="flag-enabled" type="checkbox" name="enabled" />
           <label for="flag-enabled">On</label>

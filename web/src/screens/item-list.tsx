@@ -59,6 +59,12 @@ export function ItemList(props: {
     }
   }, [focus, items, first]);
 
+  // One row is in the Tab order (roving tabindex): the focused or selected one when it is
+  // rendered, else the first in view. Arrow keys move between rows; Tab leaves the list.
+  const selectedIndex = props.selected ? items.findIndex((i) => i.id === props.selected) : -1;
+  const active = focus ?? (selectedIndex >= 0 ? selectedIndex : 0);
+  const tabbable = active >= first && active < last ? active : first;
+
   const onKeyDown = (event: KeyboardEvent, index: number) => {
     const item = items[index];
     if (!item) return;
@@ -139,6 +145,7 @@ export function ItemList(props: {
                 type="button"
                 class="item-button"
                 data-index={index}
+                tabIndex={index === tabbable ? 0 : -1}
                 aria-current={props.selected === item.id ? 'true' : undefined}
                 aria-keyshortcuts={props.canWrite ? 'Alt+ArrowUp Alt+ArrowDown' : undefined}
                 onClick={() => {

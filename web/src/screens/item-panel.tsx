@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, GillaError } from '../api';
 import { ErrorNote, Field, Notice, Select } from '../components/ui';
 import { Markdown } from '../components/markdown';
@@ -25,6 +25,8 @@ export function ItemPanel(props: {
   onMove: (after: string | null) => void;
   onDeleted: () => void;
   onClose: () => void;
+  /** Set while the draft has unsaved changes (the editor asks before dropping them). */
+  dirtyRef: { current: boolean };
 }) {
   const { item, canWrite } = props;
   const [draft, setDraft] = useState<Draft>({
@@ -34,6 +36,14 @@ export function ItemPanel(props: {
   });
   // The version the draft was started from: saving sends it as If-Match.
   const [base, setBase] = useState(item.version);
+  // A move (or anything else that changes the version but not the text) moves the base along:
+  // the draft was not made against an older text, so saving it is no conflict.
+  const [text, setText] = useState<Draft>(draft);
+  useEffect(() => {
+    if (item.title === text.title && item.body === text.body && item.status === text.status) {
+      setBase(item.version);
+    }
+  }, [item.version]);
   const [preview, setPreview] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
@@ -45,6 +55,13 @@ export function ItemPanel(props: {
   });
   const dirty =
     draft.title !== item.title || draft.body !== item.body || draft.status !== item.status;
+  props.dirtyRef.current = dirty;
+  useEffect(
+    () => () => {
+      props.dirtyRef.current = false;
+    },
+    [],
+  );
 
   const save = async (values: Draft, version: number) => {
     setError(null);
@@ -55,17 +72,23 @@ export function ItemPanel(props: {
         body: values,
       });
       props.onChange(data!);
-      setDraft({ title: data!.title, body: data!.body, status: data!.status });
+      const now = { title: data!.title, body: data!.body, status: data!.status };
+      setDraft(now);
+      setText(now);
       setBase(data!.version);
       setConflict(null);
       setSaved(true);
     } catch (e) {
       if (e instanceof GillaError && e.code === 'precondition_failed') {
         // Someone saved first: show their version beside this one.
-        const { data } = await api.GET('/api/v1/items/{itemId}', {
-          params: { path: { itemId: item.id } },
-        });
-        setConflict(data!);
+        try {
+          const { data } = await api.GET('/api/v1/items/{itemId}', {
+            params: { path: { itemId: item.id } },
+          });
+          setConflict(data!);
+        } catch (gone) {
+          setError(gone);
+        }
       } else {
         setError(e);
       }
@@ -203,8 +226,10 @@ export function ItemPanel(props: {
           theirs={conflict}
           onOverwrite={(values) => void save(values, conflict.version)}
           onDiscard={() => {
+            const theirs = { title: conflict.title, body: conflict.body, status: conflict.status };
             props.onChange(conflict);
-            setDraft({ title: conflict.title, body: conflict.body, status: conflict.status });
+            setDraft(theirs);
+            setText(theirs);
             setBase(conflict.version);
             setConflict(null);
           }}

@@ -12,7 +12,7 @@ import { field } from '../form';
  * keyboard.
  */
 export function ItemsEditor(props: { spec: Specification; projectId: string; canWrite: boolean }) {
-  const { spec, canWrite } = props;
+  const { spec } = props;
   const [items, setItems] = useState<Item[]>([]);
   const [loaded, setLoaded] = useState<{ done: boolean; count: number }>({ done: false, count: 0 });
   const [error, setError] = useState<unknown>(null);
@@ -42,7 +42,9 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
       } while (cursor);
       setItems(all);
     } catch (e) {
+      if (mine !== generation.current) return;
       setError(e);
+      setLoaded({ done: true, count: all.length });
     }
   };
   useEffect(() => {
@@ -79,26 +81,36 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
     void loadSuspects();
   };
 
-  /** Moves an item to just after `after` (null: to the top), here at once and then on the server. */
-  const move = async (id: string, after: string | null) => {
-    const before = items;
-    const moving = items.find((i) => i.id === id);
-    if (!moving) return;
-    const rest = items.filter((i) => i.id !== id);
-    const at = after === null ? 0 : rest.findIndex((i) => i.id === after) + 1;
-    setItems([...rest.slice(0, at), moving, ...rest.slice(at)]);
+  /**
+   * Moves an item to just after `after` (null: to the top): here at once, then on the server.
+   * Moves go to the server one after another, in the order they were made; if one fails, the
+   * list is read again from the server, which has the truth.
+   */
+  const moves = useRef<Promise<void>>(Promise.resolve());
+  const move = (id: string, after: string | null) => {
+    let position = 0;
+    setItems((list) => {
+      const moving = list.find((i) => i.id === id);
+      if (!moving) return list;
+      const rest = list.filter((i) => i.id !== id);
+      const at = after === null ? 0 : rest.findIndex((i) => i.id === after) + 1;
+      position = at + 1;
+      return [...rest.slice(0, at), moving, ...rest.slice(at)];
+    });
     setError(null);
-    try {
-      const { data } = await api.POST('/api/v1/items/{itemId}/move', {
-        params: { path: { itemId: id } },
-        body: { after },
-      });
-      replace(data!);
-      setAnnounce(`${moving.key} moved to position ${at + 1} of ${items.length}`);
-    } catch (e) {
-      setItems(before);
-      setError(e);
-    }
+    moves.current = moves.current.then(async () => {
+      try {
+        const { data } = await api.POST('/api/v1/items/{itemId}/move', {
+          params: { path: { itemId: id } },
+          body: { after },
+        });
+        setItems((list) => list.map((i) => (i.id === data!.id ? data! : i)));
+        setAnnounce(`${data!.key} moved to position ${position}`);
+      } catch (e) {
+        setError(e);
+        await loadAll();
+      }
+    });
   };
 
   const onAdd = async (event: Event) => {
@@ -125,7 +137,18 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
     }
   };
 
+  // Changes wait until every page is read: the last page read would undo them on screen.
+  const canWrite = props.canWrite && loaded.done;
   const current = items.find((i) => i.id === selected) ?? null;
+  // Switching to another item, or closing this one, asks before dropping unsaved changes.
+  const dirty = useRef(false);
+  const select = (id: string | null) => {
+    if (id === selected) return;
+    if (dirty.current && !confirm(`Drop your unsaved changes to ${current?.key ?? 'the item'}?`)) {
+      return;
+    }
+    setSelected(id);
+  };
   return (
     <div class="editor">
       <div class="editor-list">
@@ -167,8 +190,8 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
           suspect={suspect}
           selected={selected}
           canWrite={canWrite}
-          onSelect={setSelected}
-          onMove={(id, after) => void move(id, after)}
+          onSelect={select}
+          onMove={move}
         />
         <p class="sr-only" role="status" aria-live="polite">
           {announce}
@@ -183,14 +206,15 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
           position={items.indexOf(current)}
           count={items.length}
           onChange={replace}
-          onMove={(after) => void move(current.id, after)}
+          onMove={(after) => move(current.id, after)}
           before={items[items.indexOf(current) - 2]?.id ?? null}
           next={items[items.indexOf(current) + 1]?.id ?? null}
           onDeleted={() => {
             setItems((list) => list.filter((i) => i.id !== current.id));
             setSelected(null);
           }}
-          onClose={() => setSelected(null)}
+          onClose={() => select(null)}
+          dirtyRef={dirty}
         />
       )}
     </div>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type TokenResponse } from '../api';
 import { ErrorNote, Field } from '../components/ui';
 import { field } from '../form';
@@ -15,6 +15,9 @@ export function MfaStep(props: {
   onDone: (answer: TokenResponse) => void;
 }) {
   const [recovery, setRecovery] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // It replaces the sign-in form on the same page: move the focus to it.
+  useEffect(() => heading.current?.focus(), []);
   const [error, setError] = useState<unknown>(null);
   const onSubmit = async (event: Event) => {
     event.preventDefault();
@@ -32,7 +35,9 @@ export function MfaStep(props: {
   };
   return (
     <section class="narrow">
-      <h1 tabIndex={-1}>Two-step sign-in</h1>
+      <h1 tabIndex={-1} ref={heading}>
+        Two-step sign-in
+      </h1>
       <form onSubmit={(e) => void onSubmit(e)} aria-label="Two-step sign-in">
         {recovery ? (
           <Field key="recovery" label="Recovery code" name="code" autocomplete="off" required />

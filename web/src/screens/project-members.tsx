@@ -117,7 +117,7 @@ export function Members({ project }: { project: Project }) {
             required
             error={describe(error).fields.email}
           />
-          <Select label="Role" name="role" options={ROLES} value="editor" />
+          <Select label="Role" name="role" options={ROLES} defaultValue="editor" />
           <button type="submit">Add member</button>
         </form>
       )}

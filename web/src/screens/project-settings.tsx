@@ -43,11 +43,11 @@ export function ProjectSettings(props: { project: Project; onSaved: (p: Project)
     <div>
       <h2>Settings</h2>
       <form onSubmit={(e) => void onSave(e)} aria-label="Project settings">
-        <Field label="Name" name="name" value={project.name} required />
+        <Field label="Name" name="name" defaultValue={project.name} required />
         <TextArea
           label="Description"
           name="description"
-          value={project.description ?? ''}
+          defaultValue={project.description ?? ''}
           rows={3}
         />
         <button type="submit">Save</button>

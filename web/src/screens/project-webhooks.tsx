@@ -128,7 +128,7 @@ export function Webhooks({ project }: { project: Project }) {
         <Field
           label="Events"
           name="events"
-          value="*"
+          defaultValue="*"
           required
           hint="Activity types or families, separated by commas: item.created, item.*, or * for all"
           error={fields.events}

@@ -11,8 +11,12 @@ type SignInAnswer = TokenResponse | MfaRequired;
 
 /** Where to go after signing in: a page of this console, never another site. */
 export function nextPage(query: Record<string, string>): string {
-  const next = query.next ?? '/';
-  return next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  try {
+    const next = new URL(query.next ?? '/', location.origin);
+    return next.origin === location.origin ? `${next.pathname}${next.search}${next.hash}` : '/';
+  } catch {
+    return '/';
+  }
 }
 
 export function SignIn() {
@@ -82,7 +86,7 @@ export function SignIn() {
       <div class="alternatives">
         {'PublicKeyCredential' in window && (
           <button type="button" class="secondary" onClick={() => void withPasskey()}>
-            Sign in with a passkey
+            Use a passkey
           </button>
         )}
         {providers.map((p) => (

@@ -1,5 +1,5 @@
 import { useLocation } from 'preact-iso';
-import { api, describe } from '../api';
+import { api, describe, restoreSession } from '../api';
 import { useLoad } from '../hooks';
 import { Loading, Notice } from '../components/ui';
 
@@ -10,6 +10,8 @@ export function VerifyEmail() {
   const result = useLoad(async () => {
     if (!token) throw new Error('This link has no token.');
     await api.POST('/api/v1/auth/email/verify', { body: { token } });
+    // Signed in here: the account page shows the address verified at once.
+    await restoreSession().catch(() => undefined);
     return true;
   }, [token]);
   return (
