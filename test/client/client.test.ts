@@ -29,6 +29,18 @@ function countingFetch() {
   return { counts, fetchImpl };
 }
 
+/** A client holding `user`'s session, counting what it sends. */
+function countedSession(user: { accessToken: string; refreshToken: string }) {
+  const { counts, fetchImpl } = countingFetch();
+  const { api } = createGillaClient({
+    baseUrl,
+    fetch: fetchImpl,
+    accessToken: user.accessToken,
+    refreshToken: user.refreshToken,
+  });
+  return { counts, api };
+}
+
 test('typed calls answer the data; a failure throws GillaError with the code, status and fields', async () => {
   const user = await createUser(app);
   const { api } = createGillaClient({ baseUrl, accessToken: user.accessToken });
@@ -138,13 +150,7 @@ test('the package packs with its built code, types and README', () => {
 
 test('a 401 that answers the request itself (a wrong password) is neither refreshed nor repeated', async () => {
   const user = await createUser(app);
-  const { counts, fetchImpl } = countingFetch();
-  const { api } = createGillaClient({
-    baseUrl,
-    fetch: fetchImpl,
-    accessToken: user.accessToken,
-    refreshToken: user.refreshToken,
-  });
+  const { counts, api } = countedSession(user);
   await assert.rejects(
     api.DELETE('/api/v1/users/me', { body: { password: 'not my password' } }),
     (e: unknown) => isGillaError(e, 'invalid_credentials'),
@@ -155,13 +161,7 @@ test('a 401 that answers the request itself (a wrong password) is neither refres
 
 test('a request with its own Authorization header is sent as it is and not retried', async () => {
   const user = await createUser(app);
-  const { counts, fetchImpl } = countingFetch();
-  const { api } = createGillaClient({
-    baseUrl,
-    fetch: fetchImpl,
-    accessToken: user.accessToken,
-    refreshToken: user.refreshToken,
-  });
+  const { counts, api } = countedSession(user);
   await assert.rejects(
     api.GET('/api/v1/users/me', { headers: { authorization: 'Bearer gilla_pat_not-a-token' } }),
     (e: unknown) => isGillaError(e, 'invalid_token'),

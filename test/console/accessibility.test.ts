@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { setupTestEnv } from '../helpers/app.js';
-import { NO_CHROMIUM } from '../helpers/chromium.js';
 import {
   addMember,
   createItem,
@@ -12,12 +11,19 @@ import {
   createUser,
   type TestUser,
 } from '../helpers/factories.js';
-import { screenshot, seriousViolations, signIn, startConsole, type ConsoleRig } from './helpers.js';
+import {
+  NO_CONSOLE_TESTS,
+  screenshot,
+  seriousViolations,
+  signIn,
+  startConsole,
+  type ConsoleRig,
+} from './helpers.js';
 
 // Every screen of the console, filled with data, checked by axe-core (no serious or critical
 // violation) at desktop width and at 375 px, where nothing may overflow sideways. Each is
 // screenshotted into test-output/screenshots.
-const skip = NO_CHROMIUM;
+const skip = NO_CONSOLE_TESTS;
 const env = await setupTestEnv();
 let rig: ConsoleRig;
 let admin: TestUser;

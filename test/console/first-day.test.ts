@@ -2,14 +2,22 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { setupTestEnv } from '../helpers/app.js';
-import { NO_CHROMIUM } from '../helpers/chromium.js';
 import { uniqueEmail } from '../helpers/factories.js';
-import { screenshot, signIn, signUp, startConsole, tokenOf, type ConsoleRig } from './helpers.js';
+import {
+  NO_CONSOLE_TESTS,
+  screenshot,
+  seriousViolations,
+  signIn,
+  signUp,
+  startConsole,
+  tokenOf,
+  type ConsoleRig,
+} from './helpers.js';
 
 // A new user's first day, in Chromium against the real service: create an account, a project,
 // a specification and items; reorder by dragging and by keyboard; edit with a preview; meet a
 // conflicting change and merge it; sign out and back in. Every step is checked in the API too.
-const skip = NO_CHROMIUM;
+const skip = NO_CONSOLE_TESTS;
 const env = await setupTestEnv();
 let rig: ConsoleRig;
 
@@ -145,6 +153,7 @@ test(
     await conflict.getByText('Their wording: payments are capped at 5 000.').waitFor();
     await conflict.getByText('My wording: capped at 10 000, per day.').first().waitFor();
     await screenshot(page, 'conflict-dialog');
+    assert.deepEqual(await seriousViolations(page), [], 'the conflict dialog passes axe');
     await conflict
       .getByLabel('Merged body')
       .fill('Capped at 5 000 per payment and 10 000 per day.');

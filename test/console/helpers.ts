@@ -4,9 +4,21 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, NO_CHROMIUM } from '../helpers/chromium.js';
 import { freePort } from '../helpers/services.js';
 import type { TestEnv } from '../helpers/app.js';
+
+/**
+ * Why the console's browser tests skip here, or false. Besides a missing Chromium:
+ * CONSOLE_TESTS=off, which .ci/run sets for its second pass (PostgreSQL and Redis). The console
+ * uses only the public API, which that pass tests in full; its browser tests run once, on the
+ * first pass.
+ */
+export const NO_CONSOLE_TESTS: string | false =
+  NO_CHROMIUM ||
+  (process.env.CONSOLE_TESTS === 'off'
+    ? 'CONSOLE_TESTS=off: the console was tested in the browser on the embedded pass'
+    : false);
 
 /** Screenshots of the console's screens land here (look at them after a run). */
 export const SCREENSHOTS = path.resolve('test-output/screenshots');

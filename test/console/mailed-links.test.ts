@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setupTestEnv } from '../helpers/app.js';
-import { NO_CHROMIUM } from '../helpers/chromium.js';
 import { createUser, uniqueEmail } from '../helpers/factories.js';
 import { startSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
-import { arrived, signIn, signUp, startConsole, type ConsoleRig } from './helpers.js';
+import {
+  NO_CONSOLE_TESTS,
+  arrived,
+  signIn,
+  signUp,
+  startConsole,
+  type ConsoleRig,
+} from './helpers.js';
 
 // The links Gilla mails land in the console (APP_URL unset: the service's own address), in
 // Chromium with a real SMTP server catching the mail.
-const skip = NO_CHROMIUM;
+const skip = NO_CONSOLE_TESTS;
 const env = await setupTestEnv();
 const smtp = await startSmtpServer();
 let rig: ConsoleRig;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setupTestEnv } from '../helpers/app.js';
-import { NO_CHROMIUM } from '../helpers/chromium.js';
 import {
   addMember,
   createItem,
@@ -9,11 +8,11 @@ import {
   createSpecification,
   createUser,
 } from '../helpers/factories.js';
-import { signIn, startConsole, type ConsoleRig } from './helpers.js';
+import { NO_CONSOLE_TESTS, signIn, startConsole, type ConsoleRig } from './helpers.js';
 
 // An item body is written by one member and rendered in another's browser: whatever it holds,
 // no script of it may run there. A hostile editor writes bodies; a viewer opens them.
-const skip = NO_CHROMIUM;
+const skip = NO_CONSOLE_TESTS;
 const env = await setupTestEnv();
 let rig: ConsoleRig;
 

@@ -3,16 +3,25 @@ import { after, before, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { TOTP } from 'otpauth';
 import { setupTestEnv } from '../helpers/app.js';
-import { addVirtualAuthenticator, NO_CHROMIUM } from '../helpers/chromium.js';
+import { addVirtualAuthenticator } from '../helpers/chromium.js';
 import { createUser, uniqueEmail } from '../helpers/factories.js';
 import { freePort } from '../helpers/services.js';
 import { startIdentityProvider, type TestIdentityProvider } from '../helpers/identity-provider.js';
-import { arrived, screenshot, signIn, startConsole, tokenOf, type ConsoleRig } from './helpers.js';
+import {
+  NO_CONSOLE_TESTS,
+  arrived,
+  screenshot,
+  seriousViolations,
+  signIn,
+  startConsole,
+  tokenOf,
+  type ConsoleRig,
+} from './helpers.js';
 
 // The console's other ways in, in Chromium: an OpenID Connect provider (oidc-provider) through
 // the console's own callback, a passkey added on the account page (a virtual authenticator), and
 // two-step sign-in set up on the account page and then passed with a recovery code.
-const skip = NO_CHROMIUM;
+const skip = NO_CONSOLE_TESTS;
 const env = await setupTestEnv();
 let rig: ConsoleRig;
 let idp: TestIdentityProvider;
@@ -112,6 +121,7 @@ test(
     await page.getByLabel('Password').fill(user.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Two-step sign-in', level: 1 }).waitFor();
+    assert.deepEqual(await seriousViolations(page), [], 'the second step passes axe');
     // A wrong code is refused with the API's message; a recovery code lets the user in.
     await page.getByLabel('Authentication code').fill('000000');
     await page.getByRole('button', { name: 'Verify' }).click();

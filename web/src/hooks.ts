@@ -96,3 +96,21 @@ export function usePaged<T>(
     setItems: (update) => setItems(update),
   };
 }
+
+/**
+ * A change made from a screen: clears the last error, runs it, then reloads what it changed;
+ * a failure is kept in `error` for the screen to show.
+ */
+export function useAction(reload: () => Promise<void>) {
+  const [error, setError] = useState<unknown>(null);
+  const act = async (work: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await work();
+      await reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return { error, act };
+}

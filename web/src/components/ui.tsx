@@ -121,6 +121,44 @@ export function Dialog(props: {
   );
 }
 
+/**
+ * A list as a table with column headings. On a narrow screen it scrolls sideways, so it can take
+ * the focus (a keyboard user scrolls it with the arrow keys).
+ */
+export function ListTable(props: {
+  columns: string[];
+  caption?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <table class="list" tabIndex={0}>
+      {props.caption && <caption>{props.caption}</caption>}
+      <thead>
+        <tr>
+          {props.columns.map((c) => (
+            <th key={c} scope="col">
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
+  );
+}
+
+/** A dialog form's buttons: the one that submits it, and Cancel. */
+export function DialogActions(props: { submit: string; onCancel: () => void }) {
+  return (
+    <div class="actions">
+      <button type="submit">{props.submit}</button>
+      <button type="button" class="secondary" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 export function Loading({ label = 'Loading' }: { label?: string }) {
   return (
     <p class="muted" role="status" aria-live="polite">

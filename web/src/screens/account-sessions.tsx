@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, signOut } from '../api';
 import { useLoad } from '../hooks';
-import { ErrorNote, Loading, When } from '../components/ui';
+import { ErrorNote, ListTable, Loading, When } from '../components/ui';
 
 export function Sessions() {
   const [error, setError] = useState<unknown>(null);
@@ -32,45 +32,34 @@ export function Sessions() {
       <h2>Sessions</h2>
       <ErrorNote error={error ?? sessions.error} />
       {!sessions.data && <Loading />}
-      <table class="list" tabIndex={0}>
-        <thead>
-          <tr>
-            <th scope="col">Device</th>
-            <th scope="col">Address</th>
-            <th scope="col">Started</th>
-            <th scope="col">Last used</th>
-            <th scope="col">End</th>
+      <ListTable columns={['Device', 'Address', 'Started', 'Last used', 'End']}>
+        {sessions.data?.map((s) => (
+          <tr key={s.id}>
+            <td>
+              {s.userAgent ?? 'unknown'} {s.current && <span class="tag ok">this one</span>}
+            </td>
+            <td>{s.ip ?? '—'}</td>
+            <td>
+              <When at={s.createdAt} />
+            </td>
+            <td>
+              <When at={s.lastUsedAt} />
+            </td>
+            <td>
+              {!s.current && (
+                <button
+                  type="button"
+                  class="secondary small"
+                  aria-label={`End the session started ${new Date(s.createdAt).toLocaleString()}`}
+                  onClick={() => void end(s.id)}
+                >
+                  End
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {sessions.data?.map((s) => (
-            <tr key={s.id}>
-              <td>
-                {s.userAgent ?? 'unknown'} {s.current && <span class="tag ok">this one</span>}
-              </td>
-              <td>{s.ip ?? '—'}</td>
-              <td>
-                <When at={s.createdAt} />
-              </td>
-              <td>
-                <When at={s.lastUsedAt} />
-              </td>
-              <td>
-                {!s.current && (
-                  <button
-                    type="button"
-                    class="secondary small"
-                    aria-label={`End the session started ${new Date(s.createdAt).toLocaleString()}`}
-                    onClick={() => void end(s.id)}
-                  >
-                    End
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       <button type="button" class="danger" onClick={() => void everywhere()}>
         End all sessions
       </button>

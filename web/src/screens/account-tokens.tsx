@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, describe } from '../api';
 import { useLoad } from '../hooks';
-import { Copyable, ErrorNote, Field, Notice, When } from '../components/ui';
+import { Copyable, ErrorNote, Field, ListTable, Notice, When } from '../components/ui';
 import { field } from '../form';
 
 /** Personal access tokens: the token shown once, scopes, expiry, revocation. */
@@ -51,40 +51,25 @@ export function Tokens() {
           <Copyable label="New token" value={created} />
         </Notice>
       )}
-      <table class="list" tabIndex={0}>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Revoke</th>
+      <ListTable columns={['Name', 'Scopes', 'Expires', 'Last used', 'Revoke']}>
+        {tokens.data?.map((t) => (
+          <tr key={t.id}>
+            <td>{t.name}</td>
+            <td>{t.scopes.join(', ')}</td>
+            <td>
+              <When at={t.expiresAt} />
+            </td>
+            <td>
+              <When at={t.lastUsedAt} />
+            </td>
+            <td>
+              <button type="button" class="danger small" onClick={() => void revoke(t.id, t.name)}>
+                Revoke {t.name}
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {tokens.data?.map((t) => (
-            <tr key={t.id}>
-              <td>{t.name}</td>
-              <td>{t.scopes.join(', ')}</td>
-              <td>
-                <When at={t.expiresAt} />
-              </td>
-              <td>
-                <When at={t.lastUsedAt} />
-              </td>
-              <td>
-                <button
-                  type="button"
-                  class="danger small"
-                  onClick={() => void revoke(t.id, t.name)}
-                >
-                  Revoke {t.name}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       <form onSubmit={(e) => void onCreate(e)} aria-label="New token">
         <Field label="Token name" name="name" required maxLength={100} error={fields.name} />
         <Field

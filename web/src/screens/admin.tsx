@@ -2,7 +2,7 @@ import { useRoute } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { useLoad, usePaged, useUser } from '../hooks';
-import { ErrorNote, Field, Loading, MoreButton, When } from '../components/ui';
+import { ErrorNote, Field, ListTable, Loading, MoreButton, When } from '../components/ui';
 import { field } from '../form';
 
 const TABS = [
@@ -89,62 +89,51 @@ function Users() {
       </form>
       <ErrorNote error={error ?? users.error} />
       {users.loading && users.items.length === 0 && <Loading />}
-      <table class="list" tabIndex={0}>
-        <thead>
-          <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Name</th>
-            <th scope="col">Role</th>
-            <th scope="col">State</th>
-            <th scope="col">Actions</th>
+      <ListTable columns={['Email', 'Name', 'Role', 'State', 'Actions']}>
+        {users.items.map((u) => (
+          <tr key={u.id}>
+            <td>{u.email}</td>
+            <td>{u.name ?? '—'}</td>
+            <td>{u.role}</td>
+            <td>{u.disabled ? <span class="tag off">disabled</span> : 'active'}</td>
+            <td class="actions">
+              {u.id !== me?.id && (
+                <>
+                  <button
+                    type="button"
+                    class="secondary small"
+                    aria-label={`${u.role === 'admin' ? 'Make user' : 'Make admin'} (${u.email})`}
+                    onClick={() =>
+                      void update(u.id, { role: u.role === 'admin' ? 'user' : 'admin' })
+                    }
+                  >
+                    {u.role === 'admin' ? 'Make user' : 'Make admin'}
+                  </button>
+                  <button
+                    type="button"
+                    class="secondary small"
+                    aria-label={`${u.disabled ? 'Enable' : 'Disable'} (${u.email})`}
+                    onClick={() => void update(u.id, { disabled: !u.disabled })}
+                  >
+                    {u.disabled ? 'Enable' : 'Disable'}
+                  </button>
+                  <button
+                    type="button"
+                    class="secondary small"
+                    aria-label={`Reset two-step sign-in (${u.email})`}
+                    onClick={() =>
+                      confirm(`Turn off two-step sign-in for ${u.email}?`) &&
+                      void update(u.id, { resetMfa: true })
+                    }
+                  >
+                    Reset two-step
+                  </button>
+                </>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {users.items.map((u) => (
-            <tr key={u.id}>
-              <td>{u.email}</td>
-              <td>{u.name ?? '—'}</td>
-              <td>{u.role}</td>
-              <td>{u.disabled ? <span class="tag off">disabled</span> : 'active'}</td>
-              <td class="actions">
-                {u.id !== me?.id && (
-                  <>
-                    <button
-                      type="button"
-                      class="secondary small"
-                      aria-label={`${u.role === 'admin' ? 'Make user' : 'Make admin'} (${u.email})`}
-                      onClick={() =>
-                        void update(u.id, { role: u.role === 'admin' ? 'user' : 'admin' })
-                      }
-                    >
-                      {u.role === 'admin' ? 'Make user' : 'Make admin'}
-                    </button>
-                    <button
-                      type="button"
-                      class="secondary small"
-                      aria-label={`${u.disabled ? 'Enable' : 'Disable'} (${u.email})`}
-                      onClick={() => void update(u.id, { disabled: !u.disabled })}
-                    >
-                      {u.disabled ? 'Enable' : 'Disable'}
-                    </button>
-                    <button
-                      type="button"
-                      class="secondary small"
-                      aria-label={`Reset two-step sign-in (${u.email})`}
-                      onClick={() =>
-                        confirm(`Turn off two-step sign-in for ${u.email}?`) &&
-                        void update(u.id, { resetMfa: true })
-                      }
-                    >
-                      Reset two-step
-                    </button>
-                  </>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       <MoreButton {...users} onMore={() => void users.more()} />
     </div>
   );
@@ -192,58 +181,47 @@ function Flags() {
     <div>
       <h2>Feature flags</h2>
       <ErrorNote error={error ?? flags.error} />
-      <table class="list" tabIndex={0}>
-        <thead>
-          <tr>
-            <th scope="col">Flag</th>
-            <th scope="col">Description</th>
-            <th scope="col">Rollout</th>
-            <th scope="col">On</th>
-            <th scope="col">Delete</th>
+      <ListTable columns={['Flag', 'Description', 'Rollout', 'On', 'Delete']}>
+        {flags.data?.map((f) => (
+          <tr key={f.key}>
+            <td>
+              <code>{f.key}</code>
+            </td>
+            <td>{f.description ?? ''}</td>
+            <td>{f.rolloutPercent}%</td>
+            <td>
+              <input
+                type="checkbox"
+                aria-label={`${f.key} on`}
+                checked={f.enabled}
+                onChange={(e) =>
+                  void put(f.key, {
+                    enabled: e.currentTarget.checked,
+                    rolloutPercent: f.rolloutPercent,
+                    ...(f.description ? { description: f.description } : {}),
+                    allowUsers: f.allowUsers,
+                    denyUsers: f.denyUsers,
+                  })
+                }
+              />
+            </td>
+            <td>
+              <button
+                type="button"
+                class="danger small"
+                onClick={() =>
+                  confirm(`Delete the flag ${f.key}?`) &&
+                  void api
+                    .DELETE('/api/v1/admin/flags/{key}', { params: { path: { key: f.key } } })
+                    .then(() => flags.reload(), setError)
+                }
+              >
+                Delete {f.key}
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {flags.data?.map((f) => (
-            <tr key={f.key}>
-              <td>
-                <code>{f.key}</code>
-              </td>
-              <td>{f.description ?? ''}</td>
-              <td>{f.rolloutPercent}%</td>
-              <td>
-                <input
-                  type="checkbox"
-                  aria-label={`${f.key} on`}
-                  checked={f.enabled}
-                  onChange={(e) =>
-                    void put(f.key, {
-                      enabled: e.currentTarget.checked,
-                      rolloutPercent: f.rolloutPercent,
-                      ...(f.description ? { description: f.description } : {}),
-                      allowUsers: f.allowUsers,
-                      denyUsers: f.denyUsers,
-                    })
-                  }
-                />
-              </td>
-              <td>
-                <button
-                  type="button"
-                  class="danger small"
-                  onClick={() =>
-                    confirm(`Delete the flag ${f.key}?`) &&
-                    void api
-                      .DELETE('/api/v1/admin/flags/{key}', { params: { path: { key: f.key } } })
-                      .then(() => flags.reload(), setError)
-                  }
-                >
-                  Delete {f.key}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       <h3>Add or change a flag</h3>
       <form onSubmit={onCreate} aria-label="Add a flag">
         <Field label="Flag key" name="key" required pattern="[a-z0-9][a-z0-9._-]*" />
@@ -292,32 +270,21 @@ function Audit() {
         <button type="submit">Filter</button>
       </form>
       <ErrorNote error={events.error} />
-      <table class="list" tabIndex={0}>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Event</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Address</th>
-            <th scope="col">Target</th>
+      <ListTable columns={['When', 'Event', 'Actor', 'Address', 'Target']}>
+        {events.items.map((e) => (
+          <tr key={e.id}>
+            <td>
+              <When at={e.at} />
+            </td>
+            <td>
+              <code>{e.type}</code>
+            </td>
+            <td class="id">{e.actorId ?? '—'}</td>
+            <td>{e.ip ?? '—'}</td>
+            <td class="id">{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</td>
           </tr>
-        </thead>
-        <tbody>
-          {events.items.map((e) => (
-            <tr key={e.id}>
-              <td>
-                <When at={e.at} />
-              </td>
-              <td>
-                <code>{e.type}</code>
-              </td>
-              <td class="id">{e.actorId ?? '—'}</td>
-              <td>{e.ip ?? '—'}</td>
-              <td class="id">{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       <MoreButton {...events} onMore={() => void events.more()} />
     </div>
   );

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Schemas } from '@gilla/client';
 import { api } from '../api';
 import { usePaged } from '../hooks';
-import { ErrorNote, Field, MoreButton, When } from '../components/ui';
+import { ErrorNote, Field, ListTable, MoreButton, When } from '../components/ui';
 import type { Specification } from './specification';
 import { field } from '../form';
 
@@ -60,36 +60,26 @@ export function Baselines({ spec, canWrite }: { spec: Specification; canWrite: b
           <button type="submit">Take baseline</button>
         </form>
       )}
-      <table class="list" tabIndex={0}>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Items</th>
-            <th scope="col">Taken</th>
-            <th scope="col">Compare</th>
+      <ListTable columns={['Name', 'Items', 'Taken', 'Compare']}>
+        {baselines.items.map((b) => (
+          <tr key={b.id}>
+            <td>{b.name}</td>
+            <td>{b.itemCount}</td>
+            <td>
+              <When at={b.createdAt} />
+            </td>
+            <td>
+              <button
+                type="button"
+                class="secondary small"
+                onClick={() => void compare(b.id, b.name)}
+              >
+                Compare {b.name} with now
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {baselines.items.map((b) => (
-            <tr key={b.id}>
-              <td>{b.name}</td>
-              <td>{b.itemCount}</td>
-              <td>
-                <When at={b.createdAt} />
-              </td>
-              <td>
-                <button
-                  type="button"
-                  class="secondary small"
-                  onClick={() => void compare(b.id, b.name)}
-                >
-                  Compare {b.name} with now
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       <MoreButton {...baselines} onMore={() => void baselines.more()} />
       {diff && (
         <section aria-label="Differences">

@@ -1,6 +1,5 @@
-import { useState } from 'preact/hooks';
 import { api, describe } from '../api';
-import { useLoad, usePaged } from '../hooks';
+import { useAction, useLoad, usePaged } from '../hooks';
 import { ErrorNote, Field, MoreButton, Select } from '../components/ui';
 import type { Item } from './specification';
 import { field } from '../form';
@@ -8,7 +7,6 @@ import { field } from '../form';
 /** The item's trace links both ways, suspect ones flagged and clearable, and a form to add one. */
 export function ItemLinks(props: { item: Item; projectId: string; canWrite: boolean }) {
   const { item } = props;
-  const [error, setError] = useState<unknown>(null);
   const types = useLoad(async () => {
     const { data } = await api.GET('/api/v1/projects/{projectId}/link-types', {
       params: { path: { projectId: props.projectId } },
@@ -31,15 +29,7 @@ export function ItemLinks(props: { item: Item; projectId: string; canWrite: bool
     const type = types.data?.find((t) => t.key === key);
     return type ? (outgoing ? type.name : type.inverseName) : key;
   };
-  const act = async (work: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await work();
-      await links.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { error, act } = useAction(links.reload);
   const onAdd = (event: Event) => {
     event.preventDefault();
     const formEl = event.currentTarget as HTMLFormElement;

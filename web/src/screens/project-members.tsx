@@ -1,7 +1,6 @@
-import { useState } from 'preact/hooks';
 import { api, describe } from '../api';
-import { useUser, useLoad } from '../hooks';
-import { ErrorNote, Field, Loading, Select } from '../components/ui';
+import { useAction, useLoad, useUser } from '../hooks';
+import { ErrorNote, Field, ListTable, Loading, Select } from '../components/ui';
 import type { Project } from './project';
 import { field } from '../form';
 
@@ -11,7 +10,6 @@ type Role = (typeof ROLES)[number];
 export function Members({ project }: { project: Project }) {
   const me = useUser();
   const owner = project.role === 'owner';
-  const [error, setError] = useState<unknown>(null);
   const members = useLoad(async () => {
     const { data } = await api.GET('/api/v1/projects/{projectId}/members', {
       params: { path: { projectId: project.id } },
@@ -20,15 +18,7 @@ export function Members({ project }: { project: Project }) {
   }, [project.id]);
   const path = { projectId: project.id };
 
-  const act = async (work: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await work();
-      await members.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { error, act } = useAction(members.reload);
   const onAdd = (event: Event) => {
     event.preventDefault();
     const formEl = event.currentTarget as HTMLFormElement;
@@ -47,67 +37,57 @@ export function Members({ project }: { project: Project }) {
       <h2>Members</h2>
       <ErrorNote error={error ?? members.error} />
       {!members.data && <Loading />}
-      <table class="list" tabIndex={0}>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            {owner && <th scope="col">Remove</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {members.data?.map((m) => (
-            <tr key={m.userId}>
-              <td>{m.name ?? '—'}</td>
-              <td>{m.email}</td>
-              <td>
-                {owner ? (
-                  <select
-                    aria-label={`Role of ${m.email}`}
-                    value={m.role}
-                    onChange={(e) =>
-                      void act(() =>
-                        api.PATCH('/api/v1/projects/{projectId}/members/{userId}', {
-                          params: { path: { ...path, userId: m.userId } },
-                          body: { role: e.currentTarget.value as Role },
-                        }),
-                      )
-                    }
-                  >
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {r}
-                      </option>
-                    ))}
-                  </select>
-                ) : (
-                  m.role
-                )}
-              </td>
-              {owner && (
-                <td>
-                  <button
-                    type="button"
-                    class="danger small"
-                    aria-label={m.userId === me?.id ? 'Leave the project' : `Remove ${m.email}`}
-                    onClick={() =>
-                      confirm(`Remove ${m.email} from ${project.name}?`) &&
-                      void act(() =>
-                        api.DELETE('/api/v1/projects/{projectId}/members/{userId}', {
-                          params: { path: { ...path, userId: m.userId } },
-                        }),
-                      )
-                    }
-                  >
-                    {m.userId === me?.id ? 'Leave' : 'Remove'}
-                  </button>
-                </td>
+      <ListTable columns={['Name', 'Email', 'Role', ...(owner ? ['Remove'] : [])]}>
+        {members.data?.map((m) => (
+          <tr key={m.userId}>
+            <td>{m.name ?? '—'}</td>
+            <td>{m.email}</td>
+            <td>
+              {owner ? (
+                <select
+                  aria-label={`Role of ${m.email}`}
+                  value={m.role}
+                  onChange={(e) =>
+                    void act(() =>
+                      api.PATCH('/api/v1/projects/{projectId}/members/{userId}', {
+                        params: { path: { ...path, userId: m.userId } },
+                        body: { role: e.currentTarget.value as Role },
+                      }),
+                    )
+                  }
+                >
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                m.role
               )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+            </td>
+            {owner && (
+              <td>
+                <button
+                  type="button"
+                  class="danger small"
+                  aria-label={m.userId === me?.id ? 'Leave the project' : `Remove ${m.email}`}
+                  onClick={() =>
+                    confirm(`Remove ${m.email} from ${project.name}?`) &&
+                    void act(() =>
+                      api.DELETE('/api/v1/projects/{projectId}/members/{userId}', {
+                        params: { path: { ...path, userId: m.userId } },
+                      }),
+                    )
+                  }
+                >
+                  {m.userId === me?.id ? 'Leave' : 'Remove'}
+                </button>
+              </td>
+            )}
+          </tr>
+        ))}
+      </ListTable>
       {owner && (
         <form class="inline" onSubmit={onAdd} aria-label="Add member">
           <Field

@@ -1,8 +1,17 @@
 import { useState } from 'preact/hooks';
 import type { Schemas } from '@gilla/client';
 import { api, describe } from '../api';
-import { useLoad, usePaged } from '../hooks';
-import { Copyable, ErrorNote, Field, Loading, MoreButton, Notice, When } from '../components/ui';
+import { useAction, useLoad, usePaged } from '../hooks';
+import {
+  Copyable,
+  ErrorNote,
+  Field,
+  ListTable,
+  Loading,
+  MoreButton,
+  Notice,
+  When,
+} from '../components/ui';
 import type { Project } from './project';
 import { field } from '../form';
 
@@ -10,7 +19,6 @@ type Webhook = Schemas['Webhook'];
 
 /** Owners register webhooks (the secret shown once), switch them, and see their deliveries. */
 export function Webhooks({ project }: { project: Project }) {
-  const [error, setError] = useState<unknown>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const projectId = project.id;
@@ -21,15 +29,7 @@ export function Webhooks({ project }: { project: Project }) {
     return data!.data;
   }, [projectId]);
 
-  const act = async (work: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await work();
-      await hooks.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { error, act } = useAction(hooks.reload);
   const onRegister = (event: Event) => {
     event.preventDefault();
     const formEl = event.currentTarget as HTMLFormElement;
@@ -169,46 +169,36 @@ function Deliveries({ projectId, webhook }: { projectId: string; webhook: Webhoo
   return (
     <div>
       <ErrorNote error={error ?? deliveries.error} />
-      <table class="list" tabIndex={0}>
-        <caption>Deliveries to {webhook.url}, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Event</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last attempt</th>
-            <th scope="col">Answer</th>
-            <th scope="col">Retry</th>
+      <ListTable
+        columns={['Event', 'Status', 'Attempts', 'Last attempt', 'Answer', 'Retry']}
+        caption={`Deliveries to ${webhook.url}, newest first`}
+      >
+        {deliveries.items.map((d) => (
+          <tr key={d.id}>
+            <td>
+              <code>{d.event}</code>
+            </td>
+            <td>{d.status}</td>
+            <td>{d.attempts}</td>
+            <td>
+              <When at={d.lastAttemptAt} />
+            </td>
+            <td>{d.responseStatus ?? d.error ?? '—'}</td>
+            <td>
+              {d.status !== 'delivered' || d.attempts > 0 ? (
+                <button
+                  type="button"
+                  class="secondary small"
+                  aria-label={`Retry delivery of ${d.event} (${d.id})`}
+                  onClick={() => void retry(d.id)}
+                >
+                  Retry
+                </button>
+              ) : null}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {deliveries.items.map((d) => (
-            <tr key={d.id}>
-              <td>
-                <code>{d.event}</code>
-              </td>
-              <td>{d.status}</td>
-              <td>{d.attempts}</td>
-              <td>
-                <When at={d.lastAttemptAt} />
-              </td>
-              <td>{d.responseStatus ?? d.error ?? '—'}</td>
-              <td>
-                {d.status !== 'delivered' || d.attempts > 0 ? (
-                  <button
-                    type="button"
-                    class="secondary small"
-                    aria-label={`Retry delivery of ${d.event} (${d.id})`}
-                    onClick={() => void retry(d.id)}
-                  >
-                    Retry
-                  </button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       {!deliveries.loading && deliveries.items.length === 0 && (
         <p class="empty">No deliveries yet.</p>
       )}

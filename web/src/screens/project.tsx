@@ -3,7 +3,17 @@ import { useState } from 'preact/hooks';
 import type { Schemas } from '@gilla/client';
 import { api, describe } from '../api';
 import { useLoad, usePaged } from '../hooks';
-import { Dialog, ErrorNote, Field, Loading, MoreButton, TextArea, When } from '../components/ui';
+import {
+  Dialog,
+  DialogActions,
+  ErrorNote,
+  Field,
+  ListTable,
+  Loading,
+  MoreButton,
+  TextArea,
+  When,
+} from '../components/ui';
 import { Activity } from './project-activity';
 import { ImportFile } from './project-import';
 import { Members } from './project-members';
@@ -118,42 +128,28 @@ function Specifications({ project }: { project: Project }) {
       <ErrorNote error={specs.error} />
       {specs.loading && specs.items.length === 0 && <Loading />}
       {!specs.loading && specs.items.length === 0 && <p class="empty">No specifications yet.</p>}
-      <table class="list" tabIndex={0}>
-        <thead>
-          <tr>
-            <th scope="col">Title</th>
-            <th scope="col">Status</th>
-            <th scope="col">Updated</th>
+      <ListTable columns={['Title', 'Status', 'Updated']}>
+        {specs.items.map((s) => (
+          <tr key={s.id}>
+            <td>
+              <a href={`/specifications/${s.id}`}>{s.title}</a>
+            </td>
+            <td>
+              <span class={`status status-${s.status}`}>{s.status.replace('_', ' ')}</span>
+            </td>
+            <td>
+              <When at={s.updatedAt} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {specs.items.map((s) => (
-            <tr key={s.id}>
-              <td>
-                <a href={`/specifications/${s.id}`}>{s.title}</a>
-              </td>
-              <td>
-                <span class={`status status-${s.status}`}>{s.status.replace('_', ' ')}</span>
-              </td>
-              <td>
-                <When at={s.updatedAt} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       <MoreButton {...specs} onMore={() => void specs.more()} />
       <Dialog title="New specification" open={creating} onClose={() => setCreating(false)}>
         <form onSubmit={(e) => void onCreate(e)} aria-label="New specification">
           <Field label="Title" name="title" required error={describe(error).fields.title} />
           <TextArea label="Description" name="description" rows={3} />
           <ErrorNote error={error} />
-          <div class="actions">
-            <button type="submit">Create specification</button>
-            <button type="button" class="secondary" onClick={() => setCreating(false)}>
-              Cancel
-            </button>
-          </div>
+          <DialogActions submit="Create specification" onCancel={() => setCreating(false)} />
         </form>
       </Dialog>
     </div>

@@ -2,7 +2,15 @@ import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { api, describe } from '../api';
 import { usePaged } from '../hooks';
-import { Dialog, ErrorNote, Field, Loading, MoreButton, TextArea } from '../components/ui';
+import {
+  Dialog,
+  DialogActions,
+  ErrorNote,
+  Field,
+  Loading,
+  MoreButton,
+  TextArea,
+} from '../components/ui';
 import { field } from '../form';
 
 export function Projects() {
@@ -75,12 +83,7 @@ export function Projects() {
           />
           <TextArea label="Description" name="description" rows={3} />
           <ErrorNote error={error} />
-          <div class="actions">
-            <button type="submit">Create project</button>
-            <button type="button" class="secondary" onClick={() => setCreating(false)}>
-              Cancel
-            </button>
-          </div>
+          <DialogActions submit="Create project" onCancel={() => setCreating(false)} />
         </form>
       </Dialog>
     </section>
