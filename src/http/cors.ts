@@ -11,6 +11,8 @@ const EXPOSED_HEADERS = [
   'RateLimit-Remaining',
   'RateLimit-Reset',
   'Retry-After',
+  // Says whether a 401 refused the access token itself (a client then refreshes).
+  'WWW-Authenticate',
 ];
 
 /**

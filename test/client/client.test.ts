@@ -189,3 +189,23 @@ test('a refresh the service cannot answer (503) keeps the session for the next t
   failing = false;
   assert.equal((await ok(client.api.GET('/api/v1/users/me'))).id, user.id);
 });
+
+test('without the WWW-Authenticate header (a page on another origin), the code still triggers the refresh', async () => {
+  const user = await createUser(app);
+  let refreshes = 0;
+  const { api } = createGillaClient({
+    baseUrl,
+    accessToken: 'not-a-valid-token',
+    refreshToken: user.refreshToken,
+    // What a cross-origin page sees where CORS did not expose the header.
+    fetch: async (request) => {
+      if (new URL(request.url).pathname === '/api/v1/auth/refresh') refreshes += 1;
+      const response = await fetch(request);
+      const headers = new Headers(response.headers);
+      headers.delete('www-authenticate');
+      return new Response(await response.arrayBuffer(), { status: response.status, headers });
+    },
+  });
+  assert.equal((await ok(api.GET('/api/v1/users/me'))).id, user.id);
+  assert.equal(refreshes, 1);
+});

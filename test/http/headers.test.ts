@@ -94,6 +94,7 @@ test('CORS: an allowed origin may read the response and its headers; others get 
   assert.equal(allowed.headers['access-control-allow-origin'], 'https://app.example.com');
   assert.match(String(allowed.headers['access-control-expose-headers']), /RateLimit-Remaining/);
   assert.match(String(allowed.headers['access-control-expose-headers']), /Location/);
+  assert.match(String(allowed.headers['access-control-expose-headers']), /WWW-Authenticate/);
   assert.match(String(allowed.headers.vary), /Origin/);
 
   const foreign = await app.inject({ url: '/health', headers: { origin: 'https://evil.example' } });

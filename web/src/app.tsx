@@ -1,5 +1,5 @@
 import { lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { signedOutOnPurpose, signOut } from './api';
 import { useUser } from './hooks';
 import { ForgotPassword } from './screens/forgot-password';
@@ -43,7 +43,12 @@ function Shell() {
     // A session that ran out comes back to where it was; one signed out starts afresh.
     route(signedOutOnPurpose ? '/sign-in' : `/sign-in?next=${encodeURIComponent(url)}`, true);
   }, [user, open, url]);
-  useEffect(() => focusHeadingWhenShown(), [path]);
+  // When the new page is rendered (its code loaded), its heading takes the focus.
+  const stopFocusing = useRef<() => void>(() => undefined);
+  const onRouteChange = () => {
+    stopFocusing.current();
+    stopFocusing.current = focusHeadingWhenShown();
+  };
   if (!user && !open) return null;
   return (
     <>
@@ -66,7 +71,7 @@ function Shell() {
         )}
       </header>
       <main id="main">
-        <Router>
+        <Router onRouteChange={onRouteChange}>
           <Route path="/sign-in" component={SignIn} />
           <Route path="/sign-up" component={SignUp} />
           <Route path="/forgot-password" component={ForgotPassword} />

@@ -56,7 +56,9 @@ export class Session {
     const own = request.headers.has('authorization');
     const retry = used?.refreshToken && !own ? request.clone() : null;
     const response = await this.fetchImpl(own ? request : withBearer(request, used?.accessToken));
-    if (!retry || !refusedToken(response) || request.url === this.refreshUrl) return response;
+    if (!retry || request.url === this.refreshUrl || !(await refusedToken(response))) {
+      return response;
+    }
     await this.refreshAfter(used);
     const now = this.store.get();
     if (!now || now.accessToken === used?.accessToken) return response;
@@ -101,11 +103,17 @@ export class Session {
  * can mend. Other 401s (a wrong password in the body, a wrong second-factor code) are answers
  * to the request: refreshing and sending it again would repeat the wrong password.
  */
-function refusedToken(response: Response): boolean {
-  return (
-    response.status === 401 &&
-    /error="invalid_token"/.test(response.headers.get('www-authenticate') ?? '')
-  );
+async function refusedToken(response: Response): Promise<boolean> {
+  if (response.status !== 401) return false;
+  const challenge = response.headers.get('www-authenticate');
+  if (challenge !== null) return /error="invalid_token"/.test(challenge);
+  // A page on another origin reads the header only where CORS exposes it: the code says it too.
+  try {
+    const { code } = (await response.clone().json()) as { code?: unknown };
+    return code === 'invalid_token' || code === 'token_expired';
+  } catch {
+    return false;
+  }
 }
 
 function withBearer(request: Request, token: string | undefined): Request {

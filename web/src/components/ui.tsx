@@ -63,7 +63,13 @@ export function Select(
         {options.map((o) => {
           const [value, text] = typeof o === 'string' ? [o, o] : o;
           return (
-            <option key={value} value={value} selected={value === defaultValue}>
+            <option
+              key={value}
+              value={value}
+              // The `selected` attribute (not the property), which a form's reset comes back to;
+              // Preact's types do not list it.
+              {...({ defaultSelected: value === defaultValue } as object)}
+            >
               {text}
             </option>
           );

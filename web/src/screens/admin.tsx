@@ -173,7 +173,9 @@ function Flags() {
     void put(key, {
       enabled: form.get('enabled') === 'on',
       rolloutPercent: Number(field(form, 'rollout')),
-      ...(description ? { description } : {}),
+      ...(description || existing?.description
+        ? { description: description || existing!.description! }
+        : {}),
       ...(existing ? { allowUsers: existing.allowUsers, denyUsers: existing.denyUsers } : {}),
     }).then((saved) => saved && formEl.reset());
   };

@@ -63,7 +63,8 @@ export function ItemList(props: {
   // rendered, else the first in view. Arrow keys move between rows; Tab leaves the list.
   const selectedIndex = props.selected ? items.findIndex((i) => i.id === props.selected) : -1;
   const active = focus ?? (selectedIndex >= 0 ? selectedIndex : 0);
-  const tabbable = active >= first && active < last ? active : first;
+  const firstInView = Math.min(items.length - 1, Math.floor(top / ROW));
+  const tabbable = active >= first && active < last ? active : firstInView;
 
   const onKeyDown = (event: KeyboardEvent, index: number) => {
     const item = items[index];

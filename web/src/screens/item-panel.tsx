@@ -85,7 +85,14 @@ export function ItemPanel(props: {
           const { data } = await api.GET('/api/v1/items/{itemId}', {
             params: { path: { itemId: item.id } },
           });
-          setConflict(data!);
+          const now = data!;
+          if (now.title === text.title && now.body === text.body && now.status === text.status) {
+            // Only its place changed (this user's own move, still on its way): no conflict.
+            setBase(now.version);
+            await save(values, now.version);
+          } else {
+            setConflict(now);
+          }
         } catch (gone) {
           setError(gone);
         }

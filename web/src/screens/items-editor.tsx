@@ -14,7 +14,10 @@ import { field } from '../form';
 export function ItemsEditor(props: { spec: Specification; projectId: string; canWrite: boolean }) {
   const { spec } = props;
   const [items, setItems] = useState<Item[]>([]);
-  const [loaded, setLoaded] = useState<{ done: boolean; count: number }>({ done: false, count: 0 });
+  const [loaded, setLoaded] = useState<{ done: boolean; count: number; failed?: boolean }>({
+    done: false,
+    count: 0,
+  });
   const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
@@ -43,8 +46,10 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
       setItems(all);
     } catch (e) {
       if (mine !== generation.current) return;
+      // What was read is shown, read-only: changes need the whole list.
+      setItems([...all]);
       setError(e);
-      setLoaded({ done: true, count: all.length });
+      setLoaded({ done: true, count: all.length, failed: true });
     }
   };
   useEffect(() => {
@@ -87,7 +92,10 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
    * list is read again from the server, which has the truth.
    */
   const moves = useRef<Promise<void>>(Promise.resolve());
+  // Moves queued behind a failed one were worked out on an order that is gone: they are dropped.
+  const moveEpoch = useRef(0);
   const move = (id: string, after: string | null) => {
+    const epoch = moveEpoch.current;
     let position = 0;
     setItems((list) => {
       const moving = list.find((i) => i.id === id);
@@ -99,6 +107,7 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
     });
     setError(null);
     moves.current = moves.current.then(async () => {
+      if (epoch !== moveEpoch.current) return;
       try {
         const { data } = await api.POST('/api/v1/items/{itemId}/move', {
           params: { path: { itemId: id } },
@@ -107,6 +116,7 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
         setItems((list) => list.map((i) => (i.id === data!.id ? data! : i)));
         setAnnounce(`${data!.key} moved to position ${position}`);
       } catch (e) {
+        moveEpoch.current += 1;
         setError(e);
         await loadAll();
       }
@@ -118,6 +128,10 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
     const formEl = event.currentTarget as HTMLFormElement;
     const title = field(new FormData(formEl), 'title').trim();
     if (!title) return;
+    // The new item opens in the panel: the open one's unsaved changes would go.
+    if (dirty.current && !confirm(`Drop your unsaved changes to ${current?.key ?? 'the item'}?`)) {
+      return;
+    }
     setError(null);
     try {
       const { data } = await api.POST('/api/v1/specifications/{specificationId}/items', {
@@ -138,7 +152,7 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
   };
 
   // Changes wait until every page is read: the last page read would undo them on screen.
-  const canWrite = props.canWrite && loaded.done;
+  const canWrite = props.canWrite && loaded.done && !loaded.failed;
   const current = items.find((i) => i.id === selected) ?? null;
   // Switching to another item, or closing this one, asks before dropping unsaved changes.
   const dirty = useRef(false);
@@ -184,7 +198,7 @@ export function ItemsEditor(props: { spec: Specification; projectId: string; can
             </button>
           </form>
         )}
-        {loaded.done && items.length === 0 && <p class="empty">No items yet.</p>}
+        {loaded.done && !loaded.failed && items.length === 0 && <p class="empty">No items yet.</p>}
         <ItemList
           items={items}
           suspect={suspect}

@@ -13,7 +13,8 @@ type SignInAnswer = TokenResponse | MfaRequired;
 export function nextPage(query: Record<string, string>): string {
   try {
     const next = new URL(query.next ?? '/', location.origin);
-    return next.origin === location.origin ? `${next.pathname}${next.search}${next.hash}` : '/';
+    if (next.origin !== location.origin || next.pathname.startsWith('//')) return '/';
+    return `${next.pathname}${next.search}${next.hash}`;
   } catch {
     return '/';
   }
