@@ -46,13 +46,7 @@ export async function totpEnabledAt(db: Kysely<Database>, userId: string): Promi
 
 /** Whether the user signs in with a second step. */
 export async function totpEnabled(db: Kysely<Database>, userId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('totp_credentials')
-    .select('user_id')
-    .where('user_id', '=', userId)
-    .where('enabled_at', 'is not', null)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await totpEnabledAt(db, userId)) !== null;
 }
 
 export async function updateTotp(

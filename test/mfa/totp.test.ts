@@ -356,3 +356,39 @@ test('an admin resets a user’s MFA (a lost phone); the audit log records it', 
   );
   assert.deepEqual(events[1]?.details, { resetMfa: true, mfaWasOn: true });
 });
+
+test('GET /users/me/mfa/totp says whether TOTP is on, not while pending, and never to a token', async () => {
+  const user = await createUser(app);
+  const state = async () => {
+    const res = await app.inject({ url: '/api/v1/users/me/mfa/totp', headers: user.auth });
+    assert.equal(res.statusCode, 200, res.body);
+    return res.json<{ enabled: boolean; enabledAt: string | null }>();
+  };
+  assert.deepEqual(await state(), { enabled: false, enabledAt: null });
+  const pending = await app.inject({
+    method: 'POST',
+    url: '/api/v1/users/me/mfa/totp',
+    headers: user.auth,
+  });
+  assert.equal(pending.statusCode, 200);
+  assert.deepEqual(await state(), { enabled: false, enabledAt: null }, 'pending is not on');
+  await enableTotp(app, user);
+  const on = await state();
+  assert.equal(on.enabled, true);
+  assert.ok(Date.now() - Date.parse(on.enabledAt!) < 60_000, 'enabledAt is the confirmation');
+
+  const made = await app.inject({
+    method: 'POST',
+    url: '/api/v1/users/me/tokens',
+    headers: user.auth,
+    payload: { name: 'ci', scopes: ['read'] },
+  });
+  const res = await app.inject({
+    url: '/api/v1/users/me/mfa/totp',
+    headers: { authorization: `Bearer ${made.json<{ token: string }>().token}` },
+  });
+  assert.equal(res.statusCode, 403);
+  assert.equal(res.json<{ code: string }>().code, 'insufficient_scope');
+  const anonymous = await app.inject({ url: '/api/v1/users/me/mfa/totp' });
+  assert.equal(anonymous.statusCode, 401);
+});
